@@ -1,0 +1,1 @@
+package dev.lattice.model;
