@@ -1,0 +1,21 @@
+package dev.lattice.control.translate;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lattice.control.ProxyId;
+import dev.lattice.model.Problem;
+import dev.lattice.model.ResourceKey;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of translating one snapshot: what each proxy gets, the Kubernetes-style {@code status} of each
+ * resource that has one (Gateway, HTTPRoute, GatewayClass ...), and the problems translation found
+ * (a route to a missing Service, say) in addition to the snapshot's own.
+ */
+public record MeshTranslation(Map<ProxyId, ProxyXds> proxies, Map<ResourceKey, ObjectNode> statuses, List<Problem> problems) {
+    public MeshTranslation {
+        proxies = Map.copyOf(proxies);
+        statuses = Map.copyOf(statuses);
+        problems = List.copyOf(problems);
+    }
+}
