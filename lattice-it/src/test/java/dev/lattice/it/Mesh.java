@@ -1,0 +1,218 @@
+package dev.lattice.it;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A real `lattice up DIR` running as a child process, with the helpers the end-to-end tests need. */
+final class Mesh implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    final Path dir;
+    final int adminPort;
+    private final Process process;
+    private final Path log;
+
+    private Mesh(Path dir, int adminPort, Process process, Path log) {
+        this.dir = dir;
+        this.adminPort = adminPort;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts `lattice up dir` and waits until the admin API answers. */
+    static Mesh up(Path dir, String... extra) throws IOException {
+        requireNonNull(dir, "dir");
+        int admin = freePort();
+        List<String> cmd = new ArrayList<>(lattice("up", dir.toString(), "--admin-port", String.valueOf(admin)));
+        cmd.addAll(List.of(extra));
+        Path log = Files.createTempFile("lattice-up-", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Mesh mesh = new Mesh(dir, admin, p, log);
+        try {
+            mesh.await("admin API", Duration.ofSeconds(60), () -> mesh.admin("/healthz").statusCode() == 200);
+        } catch (RuntimeException | Error e) {
+            mesh.close();
+            throw e;
+        }
+        return mesh;
+    }
+
+    /** The command line that runs the `lattice` CLI from this test's class path, as a real child JVM. */
+    static List<String> lattice(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.lattice.cli.Main");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs a one-shot `lattice ...` command and returns its exit code and output. */
+    static Result run(String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(lattice(args)).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("lattice " + String.join(" ", args) + " did not finish");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    record Result(int exit, String output) {}
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Copies a directory of YAML into a fresh temp directory, replacing each key of {@code replace} by its value
+     * in every file (ports are the usual thing to replace).
+     */
+    static Path copy(Path from, Map<String, String> replace) throws IOException {
+        Path to = Files.createTempDirectory("lattice-mesh-");
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String text = Files.readString(f);
+                for (var e : replace.entrySet()) text = text.replace(e.getKey(), e.getValue());
+                Files.writeString(to.resolve(f.getFileName().toString()), text);
+            }
+        }
+        return to;
+    }
+
+    static Path repo() {
+        String p = System.getProperty("lattice.repo");
+        Path dir = p == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(p);
+        return Files.isDirectory(dir.resolve("examples")) ? dir : Path.of("..").toAbsolutePath().normalize();
+    }
+
+    HttpResponse<String> admin(String path) {
+        return get(URI.create("http://127.0.0.1:" + adminPort + path), Map.of());
+    }
+
+    JsonNode adminJson(String path) throws IOException {
+        return JSON.readTree(admin(path).body());
+    }
+
+    static HttpResponse<String> get(URI uri, Map<String, String> headers) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
+            headers.forEach(b::header);
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET through a gateway listener with the given Host header. */
+    static HttpResponse<String> viaGateway(int port, String host, String path) {
+        return get(URI.create("http://127.0.0.1:" + port + path), Map.of("Host", host));
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    void await(String what, Duration timeout, Check check) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("lattice up exited (" + process.exitValue() + ") while waiting for " + what + "\n" + output());
+            }
+            try {
+                if (check.ok()) return;
+                last = null;
+            } catch (Exception | AssertionError e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        AssertionError e = new AssertionError("timed out waiting for " + what + "\n--- lattice up output ---\n" + output());
+        if (last != null) e.initCause(last);
+        throw e;
+    }
+
+    /** Waits until a GET through the gateway answers 200. */
+    void awaitRoute(int port, String host, String path) {
+        await("200 from http://" + host + ":" + port + path, Duration.ofSeconds(90),
+                () -> viaGateway(port, host, path).statusCode() == 200);
+    }
+
+    String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no output: " + e + ")";
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Every process below `lattice up`, as seen now. */
+    List<ProcessHandle> descendants() {
+        return process.descendants().toList();
+    }
+
+    /** SIGTERM, as Ctrl-C or a service manager would send; then waits for lattice up to exit. */
+    int terminate(Duration wait) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) return Integer.MIN_VALUE;
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        try {
+            process.waitFor(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+}
