@@ -1,0 +1,205 @@
+package dev.lattice.testkit.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** What the echo answers, independent of the protocol: shared by the HTTP/1.1 and HTTP/2 handlers. */
+public final class EchoCore {
+    public static final int MAX_REQUESTS = 1000;
+    public static final long MAX_DELAY_MILLIS = 120_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final String namespace;
+    private final ArrayDeque<ObjectNode> seen = new ArrayDeque<>();
+
+    public EchoCore(String name, String namespace) {
+        this.name = requireNonNull(name, "name");
+        this.namespace = requireNonNull(namespace, "namespace");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** A request as the handlers saw it; header names lower-cased, in arrival order. */
+    public record Request(String method, String path, String host, String proto,
+                          Map<String, List<String>> headers, long bodyLength, String remote) {
+        public Request {
+            requireNonNull(method, "method");
+            requireNonNull(path, "path");
+            requireNonNull(host, "host");
+            requireNonNull(proto, "proto");
+            headers = Map.copyOf(headers);
+            requireNonNull(remote, "remote");
+        }
+    }
+
+    /**
+     * The answer: status, extra headers, and either a body or a count of bytes to stream
+     * ({@code streamBytes >= 0}).
+     */
+    public record Response(int status, String contentType, Map<String, List<String>> headers, byte[] body,
+                           long streamBytes) {
+        public Response {
+            requireNonNull(contentType, "contentType");
+            headers = Map.copyOf(headers);
+            requireNonNull(body, "body");
+        }
+    }
+
+    /** Milliseconds to wait before answering, from the {@code delay} query parameter; 0 when absent or invalid. */
+    public static long delayMillis(String path) {
+        int q = path.indexOf('?');
+        if (q < 0) {
+            return 0;
+        }
+        for (String param : path.substring(q + 1).split("&")) {
+            if (!param.startsWith("delay=")) {
+                continue;
+            }
+            String v = param.substring("delay=".length()).trim().toLowerCase(Locale.ROOT);
+            try {
+                long ms;
+                if (v.endsWith("ms")) {
+                    ms = Long.parseLong(v.substring(0, v.length() - 2));
+                } else if (v.endsWith("s")) {
+                    ms = Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000);
+                } else if (v.endsWith("m")) {
+                    ms = Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 60_000);
+                } else {
+                    ms = Long.parseLong(v);
+                }
+                return Math.max(0, Math.min(ms, MAX_DELAY_MILLIS));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    /** Computes the answer for one complete request (records it unless it asked for the request log). */
+    public Response respond(Request req) {
+        String pathOnly = req.path();
+        int q = pathOnly.indexOf('?');
+        if (q >= 0) {
+            pathOnly = pathOnly.substring(0, q);
+        }
+        Map<String, List<String>> extra = extraHeaders(req.headers());
+        if (pathOnly.equals("/.echo/requests")) {
+            ArrayNode all = JSON.createArrayNode();
+            synchronized (seen) {
+                seen.forEach(all::add);
+            }
+            return new Response(200, "application/json", extra, bytes(all), -1);
+        }
+        ObjectNode json = describe(req);
+        synchronized (seen) {
+            seen.addLast(json);
+            while (seen.size() > MAX_REQUESTS) {
+                seen.removeFirst();
+            }
+        }
+        if (pathOnly.startsWith("/bytes/")) {
+            try {
+                long n = Long.parseLong(pathOnly.substring("/bytes/".length()));
+                if (n >= 0) {
+                    return new Response(200, "application/octet-stream", extra, new byte[0], n);
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the 400 below
+            }
+            return error(extra, "echo: /bytes/N wants a non-negative number, got " + pathOnly);
+        }
+        int status = 200;
+        if (pathOnly.startsWith("/status/")) {
+            try {
+                status = Integer.parseInt(pathOnly.substring("/status/".length()));
+            } catch (NumberFormatException e) {
+                status = -1;
+            }
+            if (status < 200 || status > 599) {
+                return error(extra, "echo: /status/NNN wants a status 200..599, got " + pathOnly);
+            }
+        }
+        byte[] body = (status == 204 || status == 304) ? new byte[0] : bytes(json);
+        return new Response(status, "application/json", extra, body, -1);
+    }
+
+    private Response error(Map<String, List<String>> extra, String message) {
+        ObjectNode err = JSON.createObjectNode().put("error", message);
+        return new Response(400, "application/json", extra, bytes(err), -1);
+    }
+
+    private ObjectNode describe(Request req) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", name);
+        o.put("namespace", namespace);
+        o.put("method", req.method());
+        o.put("path", req.path());
+        o.put("host", req.host());
+        o.put("proto", req.proto());
+        ObjectNode h = o.putObject("headers");
+        req.headers().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> {
+                    ArrayNode values = h.putArray(e.getKey());
+                    e.getValue().forEach(values::add);
+                });
+        o.put("bodyLength", req.bodyLength());
+        o.put("remote", req.remote());
+        return o;
+    }
+
+    /** Parses {@code X-Echo-Set-Header: k:v,k2:v2} (any number of such headers). */
+    static Map<String, List<String>> extraHeaders(Map<String, List<String>> headers) {
+        List<String> specs = headers.getOrDefault("x-echo-set-header", List.of());
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String spec : specs) {
+            for (String pair : spec.split(",")) {
+                int colon = pair.indexOf(':');
+                if (colon <= 0) {
+                    continue;
+                }
+                String k = pair.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String v = pair.substring(colon + 1).trim();
+                if (!k.isEmpty()) {
+                    out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The requests seen so far, oldest first. */
+    public List<JsonNode> requests() {
+        synchronized (seen) {
+            List<JsonNode> copy = new ArrayList<>(seen.size());
+            seen.forEach(n -> copy.add(n.deepCopy()));
+            return List.copyOf(copy);
+        }
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("echo: cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.lattice.testkit.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/1.1 echo for one connection. Requests are answered in order (pipelined ones wait in a queue while
+ * a response is pending, with reading paused); bodies are counted, never buffered.
+ */
+final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
+    private static final int CHUNK = 16 * 1024;
+    private final EchoCore core;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private boolean busy;
+    private HttpRequest current;
+    private long bodyLength;
+    private boolean keepAlive;
+    private long streamRemaining = -1;
+
+    Http1EchoHandler(EchoCore core) {
+        this.core = requireNonNull(core, "core");
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (busy) {
+            queued.addLast(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        handle(ctx, msg);
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest req) {
+                if (req.decoderResult().isFailure()) {
+                    badRequest(ctx, "echo: malformed HTTP/1.1 request: " + req.decoderResult().cause());
+                    return;
+                }
+                current = req;
+                bodyLength = 0;
+                keepAlive = HttpUtil.isKeepAlive(req);
+            }
+            if (msg instanceof HttpContent content) {
+                if (content.decoderResult().isFailure()) {
+                    badRequest(ctx, "echo: malformed HTTP/1.1 body: " + content.decoderResult().cause());
+                    return;
+                }
+                bodyLength += content.content().readableBytes();
+                if (msg instanceof LastHttpContent && current != null) {
+                    HttpRequest req = current;
+                    current = null;
+                    busy = true;
+                    answer(ctx, req);
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, HttpRequest req) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
+        }
+        String host = req.headers().get(HttpHeaderNames.HOST, "");
+        String proto = req.protocolVersion().equals(HttpVersion.HTTP_1_0) ? "HTTP/1.0" : "HTTP/1.1";
+        EchoCore.Request request = new EchoCore.Request(req.method().name(), req.uri(), host, proto, headers,
+                bodyLength, String.valueOf(ctx.channel().remoteAddress()).replaceFirst("^/", ""));
+        long delay = EchoCore.delayMillis(req.uri());
+        if (delay > 0) {
+            ctx.executor().schedule(() -> send(ctx, core.respond(request)), delay, TimeUnit.MILLISECONDS);
+        } else {
+            send(ctx, core.respond(request));
+        }
+    }
+
+    private void send(ChannelHandlerContext ctx, EchoCore.Response r) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        HttpResponseStatus status = HttpResponseStatus.valueOf(r.status());
+        if (r.streamBytes() >= 0) {
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+            fill(head.headers(), r, r.streamBytes());
+            ctx.write(head);
+            streamRemaining = r.streamBytes();
+            pump(ctx);
+            return;
+        }
+        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(r.body()));
+        fill(full.headers(), r, r.body().length);
+        ctx.writeAndFlush(full).addListener(f -> done(ctx, f.isSuccess()));
+    }
+
+    private void fill(HttpHeaders h, EchoCore.Response r, long length) {
+        h.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        r.headers().forEach(h::add);
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    private void pump(ChannelHandlerContext ctx) {
+        while (streamRemaining > 0 && ctx.channel().isWritable()) {
+            int n = (int) Math.min(CHUNK, streamRemaining);
+            ByteBuf buf = ctx.alloc().buffer(n);
+            buf.writeZero(n);
+            streamRemaining -= n;
+            ctx.write(new DefaultHttpContent(buf));
+        }
+        if (streamRemaining == 0) {
+            streamRemaining = -1;
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> done(ctx, f.isSuccess()));
+        } else {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (streamRemaining > 0 && ctx.channel().isWritable()) {
+            pump(ctx);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void done(ChannelHandlerContext ctx, boolean ok) {
+        busy = false;
+        if (!ok || !keepAlive) {
+            ctx.close();
+            return;
+        }
+        while (!busy && !queued.isEmpty()) {
+            handle(ctx, queued.removeFirst());
+        }
+        if (!busy) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void badRequest(ChannelHandlerContext ctx, String message) {
+        current = null;
+        busy = true;
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        queued.forEach(ReferenceCountUtil::release);
+        queued.clear();
+        streamRemaining = -1;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
