@@ -1,0 +1,203 @@
+package dev.lattice.model;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * gateway.networking.k8s.io HTTPRoute (v1, or v1beta1). Defaults are applied as the CRD does: a rule without
+ * matches matches PathPrefix "/", a ref's group/kind default to Gateway's (parents) or core Service (backends),
+ * weight defaults to 1. Filters are kept as written.
+ */
+public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String> hostnames, List<Rule> rules)
+        implements MeshObject {
+    public static final String KIND = "HTTPRoute";
+    public static final String GROUP = "gateway.networking.k8s.io";
+    static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    /** namespace, sectionName and port are null when not written. */
+    public record ParentRef(String group, String kind, String namespace, String name, String sectionName, Integer port) {
+        public ParentRef {
+            requireNonNull(group, "group");
+            requireNonNull(kind, "kind");
+            requireNonNull(name, "name");
+        }
+
+        public boolean isGateway() {
+            return GROUP.equals(group) && "Gateway".equals(kind);
+        }
+
+        public boolean isService() {
+            return group.isEmpty() && Service.KIND.equals(kind);
+        }
+    }
+
+    public record Rule(List<Match> matches, List<BackendRef> backendRefs, List<JsonNode> filters) {
+        public Rule {
+            matches = List.copyOf(matches);
+            backendRefs = List.copyOf(backendRefs);
+            filters = List.copyOf(filters);
+        }
+    }
+
+    /** method is null when any method matches. */
+    public record Match(PathMatch path, List<ValueMatch> headers, List<ValueMatch> queryParams, String method) {
+        public Match {
+            requireNonNull(path, "path");
+            headers = List.copyOf(headers);
+            queryParams = List.copyOf(queryParams);
+        }
+    }
+
+    /** type Exact, PathPrefix or RegularExpression. */
+    public record PathMatch(String type, String value) {}
+
+    /** type Exact or RegularExpression. */
+    public record ValueMatch(String type, String name, String value) {}
+
+    /** namespace and port are null when not written. */
+    public record BackendRef(String group, String kind, String name, String namespace, Integer port, int weight) {
+        public BackendRef {
+            requireNonNull(group, "group");
+            requireNonNull(kind, "kind");
+            requireNonNull(name, "name");
+        }
+
+        public boolean isService() {
+            return group.isEmpty() && Service.KIND.equals(kind);
+        }
+    }
+
+    public HttpRoute {
+        requireNonNull(meta, "meta");
+        parentRefs = List.copyOf(parentRefs);
+        hostnames = List.copyOf(hostnames);
+        rules = List.copyOf(rules);
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    static HttpRoute read(Resource r, Field root, List<Problem> problems) {
+        ObjectMeta meta = ObjectMeta.read(r, root, problems);
+        Field spec = root.get("spec");
+        if (spec.require()) spec.object();
+        List<ParentRef> parents = new ArrayList<>();
+        List<Field> pf = spec.get("parentRefs").list();
+        if (pf.size() > 32) spec.get("parentRefs").problem("at most 32 parentRefs");
+        for (Field p : pf) {
+            if (!p.object()) continue;
+            String group = p.get("group").string(GROUP);
+            String kind = p.get("kind").string("Gateway");
+            String ns = p.get("namespace").string(null);
+            String name = p.get("name").requiredString();
+            String section = p.get("sectionName").string(null);
+            Integer port = p.get("port").port(false);
+            parents.add(new ParentRef(group, kind, ns, name, section, port));
+        }
+        List<String> hostnames = spec.get("hostnames").strings();
+        for (int i = 0; i < hostnames.size(); i++) {
+            String bad = Hostnames.check(hostnames.get(i));
+            if (bad != null) spec.get("hostnames").at(i).problem(bad);
+        }
+        List<Rule> rules = new ArrayList<>();
+        Field rf = spec.get("rules");
+        List<Field> rfs = rf.list();
+        if (rfs.size() > 16) rf.problem("at most 16 rules");
+        if (!rf.present()) {
+            rules.add(new Rule(List.of(defaultMatch()), List.of(), List.of()));
+        }
+        for (Field rule : rfs) {
+            if (!rule.object()) continue;
+            List<Match> matches = new ArrayList<>();
+            List<Field> mf = rule.get("matches").list();
+            if (mf.size() > 64) rule.get("matches").problem("at most 64 matches");
+            for (Field m : mf) matches.add(readMatch(m));
+            if (mf.isEmpty()) matches.add(defaultMatch());
+            List<BackendRef> backends = new ArrayList<>();
+            for (Field b : rule.get("backendRefs").list()) {
+                if (!b.object()) continue;
+                String group = b.get("group").string("");
+                String kind = b.get("kind").string(Service.KIND);
+                String name = b.get("name").requiredString();
+                String ns = b.get("namespace").string(null);
+                Integer port = b.get("port").port(false);
+                if (port == null && !b.get("port").present() && group.isEmpty() && kind.equals(Service.KIND)) {
+                    b.get("port").problem("required when kind is Service");
+                }
+                int weight = b.get("weight").integer(1, 0, 1_000_000);
+                backends.add(new BackendRef(group, kind, name, ns, port, weight));
+            }
+            List<JsonNode> filters = new ArrayList<>();
+            for (Field f : rule.get("filters").list()) {
+                if (!f.object()) continue;
+                f.get("type").requiredString();
+                filters.add(f.json());
+            }
+            rules.add(new Rule(matches, backends, filters));
+        }
+        return new HttpRoute(meta, parents, hostnames, rules);
+    }
+
+    private static Match defaultMatch() {
+        return new Match(new PathMatch("PathPrefix", "/"), List.of(), List.of(), null);
+    }
+
+    private static Match readMatch(Field m) {
+        m.object();
+        Field path = m.get("path");
+        path.object();
+        String type = path.get("type").oneOf("PathPrefix", List.of("Exact", "PathPrefix", "RegularExpression"));
+        String value = path.get("value").string("/");
+        if (type.equals("RegularExpression")) {
+            checkRegex(path.get("value"), value);
+        } else if (!value.startsWith("/")) {
+            path.get("value").problem("must start with \"/\", not \"" + value + "\"");
+        } else if (value.contains("//") || value.contains("/./") || value.contains("/../") || value.endsWith("/..")
+                || value.endsWith("/.") || value.contains("%2f") || value.contains("%2F") || value.contains("#")) {
+            path.get("value").problem("must be a normalized path without \"//\", \"/./\", \"/../\", \"%2f\" or \"#\", not \"" + value + "\"");
+        }
+        List<ValueMatch> headers = readValueMatches(m.get("headers"), false);
+        List<ValueMatch> query = readValueMatches(m.get("queryParams"), true);
+        String method = m.get("method").oneOf(null, METHODS);
+        return new Match(new PathMatch(type, value), headers, query, method);
+    }
+
+    /** Later entries with an equivalent name are dropped, as the spec asks (header names compare case-insensitively). */
+    private static List<ValueMatch> readValueMatches(Field list, boolean caseSensitive) {
+        List<ValueMatch> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<Field> items = list.list();
+        if (items.size() > 16) list.problem("at most 16 entries");
+        for (Field h : items) {
+            if (!h.object()) continue;
+            String type = h.get("type").oneOf("Exact", List.of("Exact", "RegularExpression"));
+            String name = h.get("name").requiredString();
+            String value = h.get("value").require() ? h.get("value").string("") : "";
+            if (type.equals("RegularExpression")) checkRegex(h.get("value"), value);
+            if (!caseSensitive && !name.matches("[-!#$%&'*+.^_`|~0-9a-zA-Z]+") && !name.isEmpty()) {
+                h.get("name").problem("must be an HTTP header name, not \"" + name + "\"");
+            }
+            String key = caseSensitive ? name : name.toLowerCase(Locale.ROOT);
+            if (seen.add(key)) out.add(new ValueMatch(type, name, value));
+        }
+        return out;
+    }
+
+    private static void checkRegex(Field f, String value) {
+        try {
+            Pattern.compile(value);
+        } catch (PatternSyntaxException e) {
+            f.problem("invalid regular expression: " + e.getDescription());
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.lattice.model;
+
+/** The typed view of a resource of a kind Lattice knows. Read one with {@link Models#read(Resource)}. */
+public sealed interface MeshObject permits Service, Namespace, Workload, GatewayClass, Gateway, HttpRoute, ReferenceGrant {
+    ObjectMeta meta();
+
+    default ResourceKey key() {
+        return new ResourceKey(kind(), meta().namespace(), meta().name());
+    }
+
+    String kind();
+}

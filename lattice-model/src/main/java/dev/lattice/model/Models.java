@@ -1,0 +1,84 @@
+package dev.lattice.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The kinds Lattice reads, and the typed view of a {@link Resource} with its validation problems. */
+public final class Models {
+    private static final String GW = "gateway.networking.k8s.io/";
+
+    /** The typed object (null when the resource cannot be read at all) and every problem found, each naming its field. */
+    public record Parsed(MeshObject value, List<Problem> problems) {
+        public Parsed {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean valid() {
+            return value != null && problems.isEmpty();
+        }
+    }
+
+    private interface Reader {
+        MeshObject read(Resource r, Field root, List<Problem> problems);
+    }
+
+    private record KindInfo(boolean namespaced, Reader reader) {}
+
+    private static final Map<String, KindInfo> KINDS = Map.ofEntries(
+            Map.entry("v1/Service", new KindInfo(true, Service::read)),
+            Map.entry("v1/Namespace", new KindInfo(false, (r, root, p) -> new Namespace(ObjectMeta.read(r, root, p)))),
+            Map.entry("lattice.dev/v1alpha1/Workload", new KindInfo(true, Workload::read)),
+            Map.entry(GW + "v1/GatewayClass", new KindInfo(false, GatewayClass::read)),
+            Map.entry(GW + "v1beta1/GatewayClass", new KindInfo(false, GatewayClass::read)),
+            Map.entry(GW + "v1/Gateway", new KindInfo(true, Gateway::read)),
+            Map.entry(GW + "v1beta1/Gateway", new KindInfo(true, Gateway::read)),
+            Map.entry(GW + "v1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
+            Map.entry(GW + "v1beta1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
+            Map.entry(GW + "v1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
+            Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)));
+
+    /** What {@link #knownKinds()} says in problems. */
+    public static final String KNOWN = "v1 Service and Namespace, lattice.dev/v1alpha1 Workload, "
+            + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute and ReferenceGrant (HTTPRoute and "
+            + "ReferenceGrant also v1beta1)";
+
+    private Models() {}
+
+    public static boolean isKnown(String apiVersion, String kind) {
+        return KINDS.containsKey(apiVersion + "/" + kind);
+    }
+
+    /** Whether objects of this kind live in a namespace (false for GatewayClass and Namespace). */
+    public static boolean isNamespaced(String apiVersion, String kind) {
+        KindInfo k = KINDS.get(apiVersion + "/" + kind);
+        return k == null || k.namespaced();
+    }
+
+    public static String knownKinds() {
+        return KNOWN;
+    }
+
+    /** Reads and validates one resource on its own. */
+    public static Parsed read(Resource resource) {
+        KindInfo info = KINDS.get(resource.apiVersion() + "/" + resource.kind());
+        List<Problem> problems = new ArrayList<>();
+        if (info == null) {
+            problems.add(Problem.at(resource.source(), resource.key(), "",
+                    "unknown kind " + resource.apiVersion() + "/" + resource.kind() + " (Lattice reads " + KNOWN + ")"));
+            return new Parsed(null, problems);
+        }
+        MeshObject value = info.reader().read(resource, Field.root(resource, problems), problems);
+        return new Parsed(value, problems);
+    }
+
+    /** The typed objects of those resources that are valid; invalid ones are left out. */
+    public static List<MeshObject> readAll(List<Resource> resources) {
+        List<MeshObject> out = new ArrayList<>();
+        for (Resource r : resources) {
+            Parsed p = read(r);
+            if (p.valid()) out.add(p.value());
+        }
+        return List.copyOf(out);
+    }
+}
