@@ -1,0 +1,64 @@
+package dev.lattice.control.admin;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Resource kinds as kubectl takes them: the Kind, singular, plural and short names, with or without the group. */
+public final class Kinds {
+    /** A kind Lattice knows: its Kubernetes spelling, apiVersion, whether it is namespaced, and its names. */
+    public record Kind(String kind, String group, boolean namespaced, String plural, List<String> aliases) {
+        public Kind {
+            aliases = List.copyOf(aliases);
+        }
+    }
+
+    public static final List<Kind> ALL = List.of(
+            new Kind("Service", "", true, "services", List.of("service", "svc")),
+            new Kind("Namespace", "", false, "namespaces", List.of("namespace", "ns")),
+            new Kind("Workload", "lattice.dev", true, "workloads", List.of("workload", "wl")),
+            new Kind("GatewayClass", "gateway.networking.k8s.io", false, "gatewayclasses", List.of("gatewayclass", "gc")),
+            new Kind("Gateway", "gateway.networking.k8s.io", true, "gateways", List.of("gateway", "gtw")),
+            new Kind("HTTPRoute", "gateway.networking.k8s.io", true, "httproutes", List.of("httproute")),
+            new Kind("ReferenceGrant", "gateway.networking.k8s.io", true, "referencegrants",
+                    List.of("referencegrant", "refgrant")));
+
+    private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        for (Kind k : ALL) {
+            BY_NAME.put(k.kind().toLowerCase(Locale.ROOT), k);
+            BY_NAME.put(k.plural(), k);
+            for (String a : k.aliases()) BY_NAME.put(a, k);
+        }
+    }
+
+    private Kinds() {}
+
+    /**
+     * Resolves what a user typed ({@code svc}, {@code httproutes}, {@code HTTPRoute},
+     * {@code httproutes.gateway.networking.k8s.io}) to a kind, if Lattice knows it.
+     */
+    public static Optional<Kind> resolve(String typed) {
+        if (typed == null || typed.isBlank()) return Optional.empty();
+        String t = typed.trim().toLowerCase(Locale.ROOT);
+        Kind k = BY_NAME.get(t);
+        if (k != null) return Optional.of(k);
+        int dot = t.indexOf('.');
+        if (dot > 0) {
+            Kind base = BY_NAME.get(t.substring(0, dot));
+            String group = t.substring(dot + 1);
+            if (base != null && (base.group().equals(group) || (base.group().isEmpty() && group.equals("v1")))) {
+                return Optional.of(base);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every name accepted, for error messages. */
+    public static String accepted() {
+        return String.join(", ", BY_NAME.keySet());
+    }
+}

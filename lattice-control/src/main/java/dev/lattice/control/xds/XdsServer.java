@@ -1,0 +1,340 @@
+package dev.lattice.control.xds;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.lattice.control.ProxyId;
+import dev.lattice.control.translate.ProxyXds;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The ADS server (state of the world): java-control-plane's {@link V3DiscoveryServer} over a
+ * {@link SimpleCache} keyed by {@code node.id}, served by grpc-java on loopback. {@link #publish} sets one
+ * snapshot per proxy; versions are content hashes per type, so the same content never causes a push.
+ * Every stream is tracked: connection, node metadata, and per type the version sent, ACKed and NACKed.
+ */
+public final class XdsServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(XdsServer.class.getName());
+
+    private final SimpleCache<String> cache;
+    private final Server server;
+    private final Tracker tracker;
+    private final Map<String, Snapshot> published = new HashMap<>();
+
+    private XdsServer(SimpleCache<String> cache, Server server, Tracker tracker) {
+        this.cache = cache;
+        this.server = server;
+        this.tracker = tracker;
+    }
+
+    /** Starts serving ADS on {@code host:port} (port 0 picks a free one). */
+    public static XdsServer start(String host, int port) {
+        return start(host, port, Clock.systemUTC());
+    }
+
+    static XdsServer start(String host, int port, Clock clock) {
+        requireNonNull(host, "host");
+        Tracker tracker = new Tracker(clock);
+        SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
+        V3DiscoveryServer discovery = new V3DiscoveryServer(tracker, cache);
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
+                        new NodeOnEveryRequest()))
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("xDS server: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        return new XdsServer(cache, server, tracker);
+    }
+
+    /** The port ADS is served on. */
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+    }
+
+    /**
+     * Makes {@code proxies} the whole set of configs: each proxy gets a snapshot (unchanged content keeps its
+     * version, so nothing is pushed); proxies no longer present lose theirs.
+     */
+    public synchronized void publish(Map<ProxyId, ProxyXds> proxies) {
+        requireNonNull(proxies, "proxies");
+        Map<String, Snapshot> next = new HashMap<>();
+        for (Map.Entry<ProxyId, ProxyXds> e : proxies.entrySet()) {
+            ProxyXds x = e.getValue();
+            String cv = version(x.clusters());
+            String lv = version(x.listeners());
+            Snapshot s = Snapshot.create(x.clusters(), cv, List.of(), "", x.listeners(), lv, List.of(), "", List.of(), "");
+            String node = e.getKey().nodeId();
+            next.put(node, s);
+            Snapshot old = published.get(node);
+            if (old == null || !old.version(XdsTypes.CLUSTER).equals(cv) || !old.version(XdsTypes.LISTENER).equals(lv)) {
+                cache.setSnapshot(node, s);
+            }
+        }
+        for (String node : Set.copyOf(published.keySet())) {
+            if (!next.containsKey(node)) {
+                cache.clearSnapshot(node);
+            }
+        }
+        published.clear();
+        published.putAll(next);
+    }
+
+    /** The version currently published to {@code id} for a type URL, or null. */
+    public synchronized String publishedVersion(ProxyId id, String typeUrl) {
+        Snapshot s = published.get(id.nodeId());
+        return s == null ? null : s.version(typeUrl);
+    }
+
+    /** What is known about every node that ever connected, by node id. */
+    public Map<String, ProxyXdsState> states() {
+        return tracker.states();
+    }
+
+    /** What is known about one node, or null if it never connected. */
+    public ProxyXdsState state(ProxyId id) {
+        return tracker.states().get(id.nodeId());
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A short, stable content hash of resources (deterministic protobuf serialization, SHA-256). */
+    static String version(List<? extends Message> resources) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            for (Message m : resources) {
+                buf.reset();
+                CodedOutputStream out = CodedOutputStream.newInstance(buf);
+                out.useDeterministicSerialization();
+                m.writeTo(out);
+                out.flush();
+                byte[] bytes = buf.toByteArray();
+                sha.update(intBytes(bytes.length));
+                sha.update(bytes);
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("xDS: SHA-256 unavailable", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("xDS: cannot serialize a resource", e);
+        }
+    }
+
+    private static byte[] intBytes(int n) {
+        return new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
+    }
+
+    /**
+     * Two fixes at the edge of java-control-plane, per stream:
+     * <ul>
+     *   <li>xDS lets a client send {@code node} only on a stream's first request, but the cache finds the
+     *       snapshot by the node of each request: the stream's node is put on every request that lacks it;</li>
+     *   <li>a NACK carries the last ACKed version, which the cache takes as "out of date" and answers at once
+     *       with the very version that was rejected, again and again: a NACK is passed on with the rejected
+     *       version instead, so the cache waits for a new one (as Envoy expects).</li>
+     * </ul>
+     */
+    static final class NodeOnEveryRequest implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                          ServerCallHandler<Q, R> next) {
+            Map<String, String> versionByNonce = new ConcurrentHashMap<>();
+            ServerCall<Q, R> tracking = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                public void sendMessage(R message) {
+                    if (message instanceof DiscoveryResponse r) {
+                        if (versionByNonce.size() > 64) versionByNonce.clear();
+                        versionByNonce.put(r.getNonce(), r.getVersionInfo());
+                    }
+                    super.sendMessage(message);
+                }
+            };
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(tracking, headers)) {
+                private Node node;
+
+                @Override
+                @SuppressWarnings("unchecked")
+                public void onMessage(Q message) {
+                    if (message instanceof DiscoveryRequest r) {
+                        DiscoveryRequest.Builder b = null;
+                        if (r.hasNode()) {
+                            node = r.getNode();
+                        } else if (node != null) {
+                            b = r.toBuilder().setNode(node);
+                        }
+                        String rejected = versionByNonce.remove(r.getResponseNonce());
+                        if (r.hasErrorDetail() && rejected != null) {
+                            b = (b == null ? r.toBuilder() : b).setVersionInfo(rejected);
+                        }
+                        if (b != null) message = (Q) b.build();
+                    }
+                    super.onMessage(message);
+                }
+            };
+        }
+    }
+
+    /** Tracks streams, ACKs and NACKs (callbacks run on gRPC's executor, never on an event loop). */
+    static final class Tracker implements DiscoveryServerCallbacks {
+        private final Clock clock;
+        private final Map<Long, String> streamNode = new ConcurrentHashMap<>();
+        /** stream → nonce → (type, version) of the responses sent on it. */
+        private final Map<Long, Map<String, String[]>> sent = new ConcurrentHashMap<>();
+        private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
+
+        Tracker(Clock clock) {
+            this.clock = clock;
+        }
+
+        private static final class NodeState {
+            final Set<Long> streams = ConcurrentHashMap.newKeySet();
+            volatile Long pid;
+            volatile Integer adminPort;
+            volatile String version;
+            final Map<String, String> sentVersions = new ConcurrentHashMap<>();
+            final Map<String, String> acked = new ConcurrentHashMap<>();
+            final Map<String, ProxyXdsState.Nack> nacks = new ConcurrentHashMap<>();
+            volatile Instant lastSeen;
+        }
+
+        Map<String, ProxyXdsState> states() {
+            Map<String, ProxyXdsState> out = new TreeMap<>();
+            nodes.forEach((id, n) -> out.put(id, new ProxyXdsState(id, !n.streams.isEmpty(), n.pid, n.adminPort,
+                    n.version, new TreeMap<>(n.sentVersions), new TreeMap<>(n.acked), new TreeMap<>(n.nacks),
+                    n.lastSeen)));
+            return Map.copyOf(out);
+        }
+
+        @Override
+        public void onStreamClose(long streamId, String typeUrl) {
+            closed(streamId);
+        }
+
+        @Override
+        public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+            closed(streamId);
+        }
+
+        private void closed(long streamId) {
+            sent.remove(streamId);
+            String node = streamNode.remove(streamId);
+            if (node != null) {
+                NodeState n = nodes.get(node);
+                if (n != null) {
+                    n.streams.remove(streamId);
+                    n.lastSeen = clock.instant();
+                }
+            }
+        }
+
+        @Override
+        public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+            String nodeId = streamNode.get(streamId);
+            if (nodeId == null && request.hasNode() && !request.getNode().getId().isEmpty()) {
+                nodeId = request.getNode().getId();
+                streamNode.put(streamId, nodeId);
+            }
+            if (nodeId == null) {
+                return;
+            }
+            NodeState n = nodes.computeIfAbsent(nodeId, k -> new NodeState());
+            n.streams.add(streamId);
+            n.lastSeen = clock.instant();
+            if (request.hasNode()) {
+                Struct md = request.getNode().getMetadata();
+                Value pid = md.getFieldsMap().get("pid");
+                if (pid != null && pid.hasNumberValue()) n.pid = (long) pid.getNumberValue();
+                Value admin = md.getFieldsMap().get("admin_port");
+                if (admin != null && admin.hasNumberValue()) n.adminPort = (int) admin.getNumberValue();
+                Value version = md.getFieldsMap().get("version");
+                if (version != null && version.hasStringValue()) n.version = version.getStringValue();
+            }
+            String type = XdsTypes.shortName(request.getTypeUrl());
+            if (request.getResponseNonce().isEmpty()) {
+                return; // a subscription, neither ACK nor NACK
+            }
+            if (request.hasErrorDetail()) {
+                String[] rejected = sent.getOrDefault(streamId, Map.of()).get(request.getResponseNonce());
+                String version = rejected != null ? rejected[1] : "";
+                n.nacks.put(type, new ProxyXdsState.Nack(type, version, request.getErrorDetail().getMessage(),
+                        clock.instant()));
+                LOG.log(Level.WARNING, () -> "xDS: " + streamNode.get(streamId) + " NACKed " + type + " version "
+                        + version + ": " + request.getErrorDetail().getMessage());
+            } else {
+                n.acked.put(type, request.getVersionInfo());
+                n.nacks.remove(type);
+            }
+            Map<String, String[]> s = sent.get(streamId);
+            if (s != null) {
+                s.remove(request.getResponseNonce());
+            }
+        }
+
+        @Override
+        public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+            // delta xDS is not served yet (docs/xds.md: state of the world)
+        }
+
+        @Override
+        public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+            sent.computeIfAbsent(streamId, k -> new ConcurrentHashMap<>())
+                    .put(response.getNonce(), new String[] {XdsTypes.shortName(response.getTypeUrl()),
+                            response.getVersionInfo()});
+            String nodeId = streamNode.get(streamId);
+            if (nodeId != null) {
+                NodeState n = nodes.get(nodeId);
+                if (n != null) n.sentVersions.put(XdsTypes.shortName(response.getTypeUrl()), response.getVersionInfo());
+            }
+        }
+    }
+}
