@@ -113,7 +113,8 @@ public final class ControlPlane implements AutoCloseable {
                 xds.publish(t.proxies());
                 next = new State(snapshot, requests, t.proxies(), statuses, merge(s.problems(), t.problems()), now);
             } catch (RuntimeException | LinkageError e) {
-                LOG.log(Level.WARNING, "control plane: translation failed; the last good config keeps serving", e);
+                LOG.log(Level.WARNING, () -> "control plane: translation failed; the last good config keeps serving: " + e);
+                LOG.log(Level.FINE, "control plane: translation failure", e);
                 Problem p = new Problem("", 0, "", "", "", "", "control plane: translation failed, the last good "
                         + "config keeps serving: " + e);
                 // the proxies called for and their ports follow the source (so they run and wait for config);

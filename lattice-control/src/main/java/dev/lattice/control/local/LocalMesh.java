@@ -49,15 +49,18 @@ public final class LocalMesh implements AutoCloseable {
      * @param proxyThreads  {@code --threads} for each proxy, or 0 to let the proxy choose
      * @param proxyCommand  argv that runs the proxy; {@code --xds --node-id --admin-port [--threads]} are appended
      * @param latticeCommand argv that runs the {@code lattice} CLI (replaces argv[0] {@code lattice} of a command)
+     * @param commandEnv    environment added to the proxy command and to {@code latticeCommand} (e.g. CLASSPATH,
+     *                      which keeps command lines short)
      * @param out           where to print what listens where, problems, restarts
      */
     public record Options(Path dir, ConfigSource source, int adminPort, int proxyThreads, List<String> proxyCommand,
-                          List<String> latticeCommand, PrintStream out) {
+                          List<String> latticeCommand, Map<String, String> commandEnv, PrintStream out) {
         public Options {
             requireNonNull(dir, "dir");
             requireNonNull(source, "source");
             proxyCommand = List.copyOf(proxyCommand);
             latticeCommand = List.copyOf(latticeCommand);
+            commandEnv = Map.copyOf(commandEnv);
             requireNonNull(out, "out");
             if (proxyCommand.isEmpty()) throw new IllegalArgumentException("proxyCommand is empty");
             if (latticeCommand.isEmpty()) throw new IllegalArgumentException("latticeCommand is empty");
@@ -176,7 +179,8 @@ public final class LocalMesh implements AutoCloseable {
             if (options.proxyThreads() > 0) argv.addAll(List.of("--threads", String.valueOf(options.proxyThreads())));
             String key = proxyKey(r.id());
             desired.put(key, new Supervisor.Launch(key, r.id().role().wire() + " " + r.id().namespace() + "/"
-                    + r.id().name(), argv, childEnv(Map.of()), options.dir(),
+                    + r.id().name(), String.join(" ", argv.subList(options.proxyCommand().size(), argv.size())), argv,
+                    childEnv(options.commandEnv()), options.dir(),
                     logs.resolve(r.id().role().wire() + "-" + r.id().namespace() + "-" + r.id().name() + ".log")));
         }
         for (Resource w : s.snapshot().resources()) {
@@ -184,11 +188,13 @@ public final class LocalMesh implements AutoCloseable {
             List<String> command = new ArrayList<>();
             w.object().path("spec").path("command").forEach(n -> command.add(n.asText()));
             if (command.isEmpty()) continue;
+            String written = String.join(" ", command);
+            Map<String, String> env = new LinkedHashMap<>(workloadEnv(w.object().path("spec").path("env")));
             if (command.getFirst().equals("lattice")) {
                 command.removeFirst();
                 command.addAll(0, options.latticeCommand());
+                options.commandEnv().forEach(env::putIfAbsent);
             }
-            Map<String, String> env = new LinkedHashMap<>(workloadEnv(w.object().path("spec").path("env")));
             ProxyPorts sidecar = s.snapshot().ports().get(new ProxyId(ProxyId.Role.SIDECAR, w.namespace(), w.name()));
             if (sidecar != null && sidecar.outboundPort() > 0) {
                 String proxy = "http://127.0.0.1:" + sidecar.outboundPort();
@@ -196,7 +202,7 @@ public final class LocalMesh implements AutoCloseable {
                 env.putIfAbsent("http_proxy", proxy);
             }
             String key = "workload " + w.namespace() + "/" + w.name();
-            desired.put(key, new Supervisor.Launch(key, key, command, childEnv(env), options.dir(),
+            desired.put(key, new Supervisor.Launch(key, key, written, command, childEnv(env), options.dir(),
                     logs.resolve("workload-" + w.namespace() + "-" + w.name() + ".log")));
         }
         supervisor.reconcile(desired);
@@ -255,7 +261,7 @@ public final class LocalMesh implements AutoCloseable {
         }
         for (Supervisor.Launch l : desired.values()) {
             if (!l.key().startsWith("workload ")) continue;
-            b.append(String.format("%-36s", l.label())).append(" runs ").append(String.join(" ", l.argv()));
+            b.append(String.format("%-36s", l.label())).append(" runs ").append(l.display());
             String proxy = l.env().get("HTTP_PROXY");
             if (proxy != null) b.append("  HTTP_PROXY=").append(proxy);
             b.append('\n');

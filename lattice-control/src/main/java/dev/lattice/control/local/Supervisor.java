@@ -28,11 +28,13 @@ final class Supervisor {
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
 
-    /** How to run one child: argv, extra environment, working directory and log file. */
-    record Launch(String key, String label, List<String> argv, Map<String, String> env, Path workDir, Path log) {
+    /** How to run one child: argv (and a short form for messages), extra environment, working directory, log file. */
+    record Launch(String key, String label, String display, List<String> argv, Map<String, String> env, Path workDir,
+                  Path log) {
         Launch {
             requireNonNull(key, "key");
             requireNonNull(label, "label");
+            requireNonNull(display, "display");
             argv = List.copyOf(argv);
             env = Map.copyOf(env);
             requireNonNull(workDir, "workDir");
@@ -119,7 +121,8 @@ final class Supervisor {
                 try {
                     Files.createDirectories(launch.log().getParent());
                     Files.writeString(launch.log(), "=== " + Instant.now() + " lattice: starting " + launch.label()
-                            + ": " + String.join(" ", launch.argv()) + "\n", StandardCharsets.UTF_8,
+                            + ": " + String.join(" ", launch.argv()) + (launch.env().isEmpty() ? "" : " (env: "
+                            + String.join(" ", launch.env().keySet()) + ")") + "\n", StandardCharsets.UTF_8,
                             StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                     ProcessBuilder pb = new ProcessBuilder(launch.argv())
                             .directory(launch.workDir().toFile())
@@ -135,7 +138,7 @@ final class Supervisor {
                     state = "running";
                 } catch (IOException | RuntimeException e) {
                     state = "failed to start (" + e.getMessage() + ")";
-                    out.println("lattice: " + launch.label() + ": cannot start " + String.join(" ", launch.argv())
+                    out.println("lattice: " + launch.label() + ": cannot start " + launch.display()
                             + ": " + e.getMessage() + "; retrying in " + backoff + " ms");
                     if (!sleep(backoff)) break;
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);

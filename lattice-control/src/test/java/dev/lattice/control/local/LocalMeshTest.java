@@ -34,7 +34,7 @@ class LocalMeshTest {
                 {"apiVersion": "lattice.dev/v1alpha1", "kind": "Workload",
                  "metadata": {"name": "%s", "namespace": "default"},
                  "spec": {"ports": [{"name": "http", "port": 19999}], "sidecar": %s,
-                          "env": [{"name": "GREETING", "value": "hi"}],
+                          "env": {"GREETING": "hi"},
                           "command": ["sh", "-c", %s]}}""".formatted(name, sidecar, JSON.valueToTree(command)));
     }
 
@@ -70,7 +70,7 @@ class LocalMeshTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
         List<String> proxy = List.of("sh", "-c", "echo \"$@\" > proxy.args; exec sleep 300", "fake-proxy");
-        LocalMesh mesh = LocalMesh.start(new LocalMesh.Options(dir, source, 0, 2, proxy, List.of("lattice-self"), print));
+        LocalMesh mesh = LocalMesh.start(new LocalMesh.Options(dir, source, 0, 2, proxy, List.of("lattice-self"), java.util.Map.of(), print));
         List<Long> seen = new ArrayList<>();
         try {
             await("workload a", () -> Files.exists(dir.resolve("a.env")) && pidIn(dir.resolve("a.pid")).isPresent());
@@ -114,6 +114,9 @@ class LocalMeshTest {
             seen.addAll(ProcessHandle.current().descendants().map(ProcessHandle::pid).toList());
             assertThat(new String(out.toByteArray(), StandardCharsets.UTF_8))
                     .contains("admin API", "xDS (ADS)", "outbound 127.0.0.1:" + outbound, "workload default/a");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n--- lattice up output ---\n"
+                    + out.toString(StandardCharsets.UTF_8), e);
         } finally {
             mesh.close();
         }
