@@ -1,0 +1,167 @@
+package dev.lattice.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Value;
+import dev.lattice.proxy.admin.AdminServer;
+import dev.lattice.proxy.admin.ConfigDump;
+import dev.lattice.proxy.config.ProxyConfig;
+import dev.lattice.proxy.http.DataPlane;
+import dev.lattice.proxy.http.RuntimeConfig;
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.xds.BootstrapLoader;
+import dev.lattice.proxy.xds.TypeStatus;
+import dev.lattice.proxy.xds.XdsClient;
+import dev.lattice.proxy.xds.XdsResources;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A running proxy, in-process: event loops and listeners, admin endpoint, and the xDS client and/or bootstrap
+ * config. {@link ProxyMain} runs one as a process; tests start them directly.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final ProxyOptions options;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final DataPlane dataPlane;
+    private final AdminServer admin;
+    private final XdsClient xds;
+    private final Object applyLock = new Object();
+    private volatile boolean bootstrapApplied;
+    private volatile String source = "none";
+
+    private ProxyServer(ProxyOptions options) throws IOException {
+        this.options = requireNonNull(options, "options");
+        ProxyConfig boot = options.bootstrap() == null ? null : BootstrapLoader.load(options.bootstrap());
+        DataPlane dp = new DataPlane(options.threads(), metrics);
+        AdminServer ad = null;
+        XdsClient x = null;
+        try {
+            ad = new AdminServer(options.adminPort(), new AdminServer.Sources(this::ready, this::configDump,
+                    metrics::scrape, ProxyMetrics.contentType()));
+            this.dataPlane = dp;
+            if (boot != null) {
+                Map<String, String> errors = apply(boot);
+                if (!errors.isEmpty()) {
+                    throw new IllegalStateException("bootstrap " + options.bootstrap() + ": " + errors);
+                }
+                bootstrapApplied = true;
+                source = "bootstrap";
+            }
+            if (options.xdsAddress() != null) {
+                Map<String, Value> md = new LinkedHashMap<>();
+                options.metadata().forEach((k, v) -> md.put(k, Value.newBuilder().setStringValue(v).build()));
+                md.put("pid", Value.newBuilder().setNumberValue(ProcessHandle.current().pid()).build());
+                md.put("admin_port", Value.newBuilder().setNumberValue(ad.port()).build());
+                md.put("version", Value.newBuilder().setStringValue(ProxyMain.VERSION).build());
+                x = new XdsClient(options.xdsAddress(), options.nodeId(), md, this::applyFromXds, this::xdsEvent);
+                x.start();
+            }
+        } catch (RuntimeException e) {
+            if (x != null) {
+                x.close();
+            }
+            if (ad != null) {
+                ad.close();
+            }
+            dp.close();
+            throw e;
+        }
+        this.admin = ad;
+        this.xds = x;
+    }
+
+    /** Starts a proxy; throws when the bootstrap is invalid or a port cannot be bound. */
+    public static ProxyServer start(ProxyOptions options) throws IOException {
+        return new ProxyServer(options);
+    }
+
+    private Map<String, String> applyFromXds(ProxyConfig config) {
+        Map<String, String> errors = apply(config);
+        source = "xds";
+        return errors;
+    }
+
+    private void xdsEvent(String event) {
+        int colon = event.indexOf(':');
+        metrics.xdsUpdate(event.substring(0, colon), event.endsWith(":accepted"));
+    }
+
+    /** Compiles and swaps in {@code config}; returns listeners that could not be bound, by name. */
+    public Map<String, String> apply(ProxyConfig config) {
+        synchronized (applyLock) {
+            RuntimeConfig next = RuntimeConfig.compile(config, dataPlane.current(), metrics);
+            return dataPlane.apply(next);
+        }
+    }
+
+    /** Re-reads a bootstrap file and applies it (throws, changing nothing, when it is invalid). */
+    public Map<String, String> applyBootstrap(Path file) throws IOException {
+        Map<String, String> errors = apply(BootstrapLoader.load(file));
+        bootstrapApplied = true;
+        source = "bootstrap";
+        return errors;
+    }
+
+    /** True once a config (bootstrap, or both CDS and LDS from xDS) is applied and its listeners bound. */
+    public boolean ready() {
+        return bootstrapApplied || (xds != null && xds.synced());
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** Bound port by listener name. */
+    public Map<String, Integer> listenerPorts() {
+        return dataPlane.boundPorts();
+    }
+
+    /** The bound port of listener {@code name}; throws when there is no such listener. */
+    public int listenerPort(String name) {
+        Integer p = dataPlane.boundPorts().get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("proxy: no bound listener named " + name + "; bound: "
+                    + dataPlane.boundPorts().keySet());
+        }
+        return p;
+    }
+
+    public ProxyConfig config() {
+        RuntimeConfig rc = dataPlane.current();
+        return rc == null ? ProxyConfig.EMPTY : rc.config();
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public String transport() {
+        return dataPlane.transport();
+    }
+
+    public TypeStatus cdsStatus() {
+        return xds == null ? TypeStatus.initial(XdsResources.CLUSTER_TYPE) : xds.cdsStatus();
+    }
+
+    public TypeStatus ldsStatus() {
+        return xds == null ? TypeStatus.initial(XdsResources.LISTENER_TYPE) : xds.ldsStatus();
+    }
+
+    public String configDump() {
+        return ConfigDump.render(options.nodeId(), ProxyMain.VERSION, ready(), source,
+                xds == null ? null : xds.target(), xds != null && xds.connected(), cdsStatus(), ldsStatus(), config(),
+                dataPlane.boundPorts());
+    }
+
+    @Override
+    public void close() {
+        if (xds != null) {
+            xds.close();
+        }
+        admin.close();
+        dataPlane.close();
+    }
+}

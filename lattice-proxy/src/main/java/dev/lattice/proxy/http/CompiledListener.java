@@ -1,0 +1,150 @@
+package dev.lattice.proxy.http;
+
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A listener's route table compiled for the request path: virtual host selection as Envoy does it
+ * (exact, then the longest suffix wildcard, then the longest prefix wildcard, then {@code *}), routes in order.
+ */
+final class CompiledListener {
+    final ListenerConfig config;
+    final RuntimeConfig runtime;
+    final boolean stripAnyHostPort;
+    final ProxyMetrics.RequestCounters localCounters;
+    private final Map<String, Vhost> exact;
+    private final Wildcard[] suffixes; // "*.example.com" stored as ".example.com", longest first
+    private final Wildcard[] prefixes; // "foo.*" stored as "foo.", longest first
+    private final Vhost star;
+
+    CompiledListener(ListenerConfig config, RuntimeConfig runtime, Map<String, Vhost> exact, List<Wildcard> suffixes,
+            List<Wildcard> prefixes, Vhost star, ProxyMetrics.RequestCounters localCounters) {
+        this.config = config;
+        this.runtime = runtime;
+        this.stripAnyHostPort = config.stripAnyHostPort();
+        this.exact = new HashMap<>(exact);
+        this.suffixes = suffixes.stream().sorted(Comparator.comparingInt((Wildcard w) -> w.part.length()).reversed())
+                .toArray(Wildcard[]::new);
+        this.prefixes = prefixes.stream().sorted(Comparator.comparingInt((Wildcard w) -> w.part.length()).reversed())
+                .toArray(Wildcard[]::new);
+        this.star = star;
+        this.localCounters = localCounters;
+    }
+
+    record Wildcard(String part, Vhost vhost) {}
+
+    /** A compiled virtual host. */
+    record Vhost(String name, CompiledRoute[] routes) {}
+
+    /** The virtual host for {@code host} (already lower-cased and port-stripped as configured), or null. */
+    Vhost selectVhost(String host) {
+        Vhost v = exact.get(host);
+        if (v != null) {
+            return v;
+        }
+        for (Wildcard w : suffixes) {
+            // "*.foo.com" needs at least one character before ".foo.com"; "*-bar.com" likewise
+            if (host.length() > w.part.length() && host.endsWith(w.part)) {
+                return w.vhost;
+            }
+        }
+        for (Wildcard w : prefixes) {
+            if (host.length() > w.part.length() && host.startsWith(w.part)) {
+                return w.vhost;
+            }
+        }
+        return star;
+    }
+
+    /** Normalises a Host header for vhost selection: lower-cased, its port removed when strip_any_host_port. */
+    String normaliseHost(String host) {
+        if (host == null) {
+            return "";
+        }
+        String h = toLowerAscii(host);
+        if (stripAnyHostPort) {
+            h = stripPort(h);
+        }
+        return h;
+    }
+
+    static String stripPort(String h) {
+        if (h.startsWith("[")) {
+            int close = h.indexOf(']');
+            return close > 0 && close + 1 < h.length() && h.charAt(close + 1) == ':' ? h.substring(0, close + 1) : h;
+        }
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0 && h.indexOf(':') == colon) {
+            return h.substring(0, colon);
+        }
+        return h;
+    }
+
+    static String toLowerAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                char[] chars = s.toCharArray();
+                for (int j = i; j < chars.length; j++) {
+                    char d = chars[j];
+                    if (d >= 'A' && d <= 'Z') {
+                        chars[j] = (char) (d + 32);
+                    }
+                }
+                return new String(chars);
+            }
+        }
+        return s;
+    }
+
+    /**
+     * The first route of {@code vhost} that matches, or null. {@code uri} is origin-form; the path ends at
+     * {@code pathEnd} (the '?' or the end).
+     */
+    static CompiledRoute match(Vhost vhost, String method, String uri, int pathEnd, String host, HttpHeaders headers) {
+        Map<String, String> query = null;
+        outer:
+        for (CompiledRoute r : vhost.routes()) {
+            if (!r.matchesPath(uri, pathEnd)) {
+                continue;
+            }
+            for (CompiledRoute.Matcher m : r.headers) {
+                CharSequence v = switch (m.name) {
+                    case ":method" -> method;
+                    case ":authority" -> host;
+                    case ":path" -> uri;
+                    case ":scheme" -> "http";
+                    default -> headerValue(headers, m.name);
+                };
+                if (!m.matches(v)) {
+                    continue outer;
+                }
+            }
+            if (r.queries.length > 0) {
+                if (query == null) {
+                    query = QueryParams.parse(uri, pathEnd);
+                }
+                for (CompiledRoute.Matcher m : r.queries) {
+                    if (!m.matches(query.get(m.name))) {
+                        continue outer;
+                    }
+                }
+            }
+            return r;
+        }
+        return null;
+    }
+
+    private static CharSequence headerValue(HttpHeaders headers, String name) {
+        List<String> all = headers.getAll(name);
+        if (all.isEmpty()) {
+            return null;
+        }
+        return all.size() == 1 ? all.get(0) : String.join(",", all);
+    }
+}

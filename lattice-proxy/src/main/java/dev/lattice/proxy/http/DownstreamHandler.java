@@ -1,0 +1,867 @@
+package dev.lattice.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection manager and router for one downstream HTTP/1.1 connection, or one h2 stream (then it sees
+ * exactly one exchange). It takes {@link io.netty.handler.codec.http.HttpObject}s, pins the listener's route
+ * table, routes, picks a cluster and an endpoint (this loop's balancer), gets a connection from this loop's
+ * pool and streams the request up and the response down.
+ *
+ * <p>Backpressure: when the side written to is not writable, reading from the other side stops
+ * (auto-read off) until {@code channelWritabilityChanged} says the write has drained. A pipelined request
+ * waits (reading paused) until the response before it is complete.
+ */
+final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final byte[] BODY_404 = "no route\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_400 = "bad request\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_504 = "upstream request timeout\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_NO_HEALTHY = "no healthy upstream\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_CONNECT = "upstream connect error or disconnect/reset before headers\n"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_CLUSTER_NOT_FOUND = "cluster not found\n".getBytes(StandardCharsets.UTF_8);
+    private static final int MAX_QUEUED = 64;
+
+    private final ListenerSlot slot;
+    private final boolean h2;
+    private final Runnable timeoutTask = this::onTimeout;
+    private ChannelHandlerContext ctx;
+    private String clientIp;
+
+    // the current exchange
+    private long seq;
+    private boolean active;
+    private boolean closing;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean discardBody;
+    private boolean closeAfter;
+    private boolean keepAlive;
+    private boolean http10;
+    private boolean headRequest;
+    private boolean expectContinue;
+    private boolean waitingUpstream;
+    private boolean skipInterim;
+    private boolean upstreamReusable;
+    private boolean reusedConnection;
+    private boolean retried;
+    private boolean bodySeen;
+    private HttpRequest upstreamRequest;
+    private List<HttpContent> pending;
+    private UpstreamHandler upstream;
+    private CompiledListener listener;
+    private CompiledRoute.Target target;
+    private dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters;
+    private LbState lb;
+    private EndpointPool pool;
+    private int endpointIndex;
+    private int attempts;
+    private long triedMask;
+    private long timeoutMillis;
+    private ScheduledFuture<?> timeout;
+    private ArrayDeque<Object> queued;
+    private boolean drainingQueue;
+
+    DownstreamHandler(ListenerSlot slot, boolean h2) {
+        this.slot = slot;
+        this.h2 = h2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    // ================================================================ downstream events
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (active) {
+            if (requestDone || (queued != null && !queued.isEmpty())) {
+                enqueue(msg);
+            } else if (msg instanceof HttpContent c) {
+                requestContent(c);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (msg instanceof HttpRequest req) {
+            startExchange(req);
+        } else {
+            // content of a request we already answered and closed on, or noise: drop it
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void enqueue(Object msg) {
+        if (h2) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (queued == null) {
+            queued = new ArrayDeque<>(4);
+        }
+        queued.add(msg);
+        if (queued.size() > MAX_QUEUED) {
+            closing = true;
+            ctx.close();
+            return;
+        }
+        updateDownstreamRead();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamHandler u = upstream;
+        if (u != null) {
+            u.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamHandler u = upstream;
+        if (u != null && ctx.channel().isWritable() && !u.channel.config().isAutoRead()) {
+            u.channel.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        abortUpstream();
+        active = false;
+        if (queued != null) {
+            Object m;
+            while ((m = queued.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        closing = true;
+        ctx.close();
+    }
+
+    // ================================================================ the exchange
+
+    private void startExchange(HttpRequest req) {
+        seq++;
+        active = true;
+        requestDone = responseStarted = responseDone = discardBody = closeAfter = false;
+        waitingUpstream = skipInterim = reusedConnection = retried = bodySeen = false;
+        upstreamReusable = false;
+        counters = null;
+        target = null;
+        attempts = 0;
+        triedMask = 0;
+        CompiledListener l = slot.current;
+        listener = l;
+
+        boolean full = req instanceof FullHttpRequest;
+        if (req.decoderResult().isFailure()) {
+            if (full) {
+                ((FullHttpRequest) req).release();
+            }
+            requestDone = true;
+            keepAlive = false;
+            http10 = false;
+            headRequest = false;
+            expectContinue = false;
+            localResponse(HttpResponseStatus.BAD_REQUEST, BODY_400, true);
+            return;
+        }
+        HttpHeaders headers = req.headers();
+        if (!h2) {
+            HttpVersion v = req.protocolVersion();
+            http10 = v.majorVersion() == 1 && v.minorVersion() == 0;
+            keepAlive = HttpUtil.isKeepAlive(req);
+        } else {
+            http10 = false;
+            keepAlive = true;
+            headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+            headers.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
+            headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text());
+            headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+        }
+        headRequest = req.method() == HttpMethod.HEAD;
+        expectContinue = !h2 && HttpUtil.is100ContinueExpected(req);
+
+        // a FullHttpRequest (h2 with END_STREAM on HEADERS) becomes a head and a last content
+        HttpContent fullBody = null;
+        if (full) {
+            FullHttpRequest f = (FullHttpRequest) req;
+            req = new DefaultHttpRequest(f.protocolVersion(), f.method(), f.uri(), f.headers());
+            if (f.content().isReadable()) {
+                fullBody = new io.netty.handler.codec.http.DefaultLastHttpContent(f.content(), f.trailingHeaders());
+            } else {
+                f.release();
+                fullBody = LastHttpContent.EMPTY_LAST_CONTENT;
+            }
+        }
+
+        String uri = req.uri();
+        if (uri.isEmpty() || uri.charAt(0) != '/') {
+            if (!absoluteToOrigin(req, uri)) {
+                ReferenceCountUtil.release(fullBody);
+                requestDone = fullBody != null;
+                localResponse(HttpResponseStatus.BAD_REQUEST, BODY_400, true);
+                return;
+            }
+            uri = req.uri();
+        }
+        if (fullBody != null) {
+            requestDone = true;
+            if (fullBody.content().isReadable()) {
+                bodySeen = true;
+            }
+            pending = new ArrayList<>(1);
+            pending.add(fullBody);
+        }
+        String host = headers.get(HttpHeaderNames.HOST);
+        CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
+        if (vhost == null) {
+            localResponse(HttpResponseStatus.NOT_FOUND, BODY_404, false);
+            return;
+        }
+        int q = uri.indexOf('?');
+        CompiledRoute route = CompiledListener.match(vhost, req.method().name(), uri, q < 0 ? uri.length() : q,
+                host, headers);
+        if (route == null) {
+            localResponse(HttpResponseStatus.NOT_FOUND, BODY_404, false);
+            return;
+        }
+        if (route.direct) {
+            localResponse(HttpResponseStatus.valueOf(route.directStatus), route.directBody, false);
+            return;
+        }
+        CompiledRoute.Target t = pickTarget(route);
+        target = t;
+        counters = t.counters();
+        ClusterRuntime cluster = t.cluster();
+        if (cluster == null) {
+            localResponse(HttpResponseStatus.valueOf(route.clusterNotFoundStatus), BODY_CLUSTER_NOT_FOUND, false);
+            return;
+        }
+        if (cluster.endpoints.length == 0) {
+            localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, BODY_NO_HEALTHY, false);
+            return;
+        }
+        timeoutMillis = route.timeoutMillis;
+        prepareUpstreamRequest(req, headers);
+        upstreamRequest = req;
+        if (expectContinue) {
+            headers.remove(HttpHeaderNames.EXPECT);
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+        lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
+        endpointIndex = lb.pick();
+        tryEndpoint(false);
+    }
+
+    private static CompiledRoute.Target pickTarget(CompiledRoute route) {
+        CompiledRoute.Target[] ts = route.targets;
+        if (ts.length == 1) {
+            return ts[0];
+        }
+        int r = ThreadLocalRandom.current().nextInt(route.totalWeight);
+        for (CompiledRoute.Target t : ts) {
+            if (r < t.weight()) {
+                return t;
+            }
+            r -= t.weight();
+        }
+        return ts[ts.length - 1];
+    }
+
+    /** {@code http://authority/path?q} to origin form with Host = authority; false when it is not a valid target. */
+    private static boolean absoluteToOrigin(HttpRequest req, String uri) {
+        if (uri.equals("*")) {
+            return true;
+        }
+        int scheme = uri.indexOf("://");
+        if (scheme <= 0) {
+            return false;
+        }
+        for (int i = 0; i < scheme; i++) {
+            char c = uri.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.')) {
+                return false;
+            }
+        }
+        int authStart = scheme + 3;
+        int pathStart = authStart;
+        while (pathStart < uri.length()) {
+            char c = uri.charAt(pathStart);
+            if (c == '/' || c == '?' || c == '#') {
+                break;
+            }
+            pathStart++;
+        }
+        String authority = uri.substring(authStart, pathStart);
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            authority = authority.substring(at + 1);
+        }
+        if (authority.isEmpty()) {
+            return false;
+        }
+        String path = pathStart == uri.length() ? "/" : uri.substring(pathStart);
+        if (path.charAt(0) == '?') {
+            path = "/" + path;
+        }
+        int hash = path.indexOf('#');
+        if (hash >= 0) {
+            path = path.substring(0, hash);
+        }
+        req.setUri(path);
+        req.headers().set(HttpHeaderNames.HOST, authority);
+        return true;
+    }
+
+    private void prepareUpstreamRequest(HttpRequest req, HttpHeaders headers) {
+        // hop-by-hop headers stay on this hop
+        String connection = headers.get(HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            if (connection.indexOf(',') >= 0 || !isKnownConnectionToken(connection)) {
+                for (String token : connection.split(",")) {
+                    String t = token.trim();
+                    if (!t.isEmpty()) {
+                        headers.remove(t);
+                    }
+                }
+            }
+            headers.remove(HttpHeaderNames.CONNECTION);
+        }
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove(PROXY_CONNECTION);
+        headers.remove(HttpHeaderNames.UPGRADE);
+        headers.remove(HttpHeaderNames.TE);
+        headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        // x-forwarded-*
+        String ip = clientIp();
+        String xff = headers.get(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, xff == null ? ip : xff + ", " + ip);
+        if (!headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, HTTP);
+        }
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (h2 && upstreamRequestNeedsChunked(headers)) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+    }
+
+    private boolean upstreamRequestNeedsChunked(HttpHeaders headers) {
+        // an h2 request with a body but no content-length is framed as chunked towards an HTTP/1.1 upstream
+        return (pending == null || bodySeen) && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+    }
+
+    private static boolean isKnownConnectionToken(String v) {
+        return v.equalsIgnoreCase("keep-alive") || v.equalsIgnoreCase("close");
+    }
+
+    private String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            SocketAddress a = h2 && ctx.channel().parent() != null ? ctx.channel().parent().remoteAddress()
+                    : ctx.channel().remoteAddress();
+            ip = a instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : "unknown";
+            clientIp = ip;
+        }
+        return ip;
+    }
+
+    private void tryEndpoint(boolean fresh) {
+        EndpointPool p = lb.pools[endpointIndex];
+        pool = p;
+        p.active++;
+        waitingUpstream = true;
+        p.acquire(this, seq, lb.cluster, fresh);
+        if (waitingUpstream) {
+            updateDownstreamRead();
+        }
+    }
+
+    /** The pool has a connection (or stream) for exchange {@code forSeq}. */
+    void upstreamReady(UpstreamHandler u, long forSeq, boolean reused) {
+        if (forSeq != seq || !waitingUpstream || !active || closing) {
+            u.pool.release(u);
+            return;
+        }
+        waitingUpstream = false;
+        upstream = u;
+        u.owner = this;
+        reusedConnection = reused;
+        u.write(upstreamRequest);
+        List<HttpContent> p = pending;
+        if (p != null) {
+            for (int i = 0; i < p.size(); i++) {
+                u.write(p.get(i));
+            }
+            pending = null;
+        }
+        u.flush();
+        if (requestDone) {
+            startTimeout();
+        }
+        updateDownstreamRead();
+    }
+
+    /** Connecting to the chosen endpoint failed: try the others before answering 503. */
+    void upstreamFailed(long forSeq, Throwable cause) {
+        if (forSeq != seq || !waitingUpstream || !active || closing) {
+            return;
+        }
+        waitingUpstream = false;
+        releasePoolSlot();
+        int n = lb.pools.length;
+        if (endpointIndex < 64) {
+            triedMask |= 1L << endpointIndex;
+        }
+        attempts++;
+        if (attempts < n) {
+            int next = endpointIndex;
+            for (int i = 0; i < n; i++) {
+                next = next + 1 == n ? 0 : next + 1;
+                if (next >= 64 || (triedMask & (1L << next)) == 0) {
+                    break;
+                }
+            }
+            endpointIndex = next;
+            tryEndpoint(false);
+            return;
+        }
+        localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, BODY_CONNECT, false);
+    }
+
+    private void requestContent(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (c.content().isReadable()) {
+            bodySeen = true;
+        }
+        if (discardBody) {
+            c.release();
+            if (last) {
+                requestDone = true;
+                if (responseDone) {
+                    finishExchange();
+                }
+            }
+            return;
+        }
+        UpstreamHandler u = upstream;
+        if (u != null) {
+            u.write(c);
+            if (last) {
+                requestDone = true;
+                startTimeout();
+            }
+            if (!u.channel.isWritable()) {
+                updateDownstreamRead();
+            }
+        } else {
+            if (pending == null) {
+                pending = new ArrayList<>(4);
+            }
+            pending.add(c);
+            if (last) {
+                requestDone = true;
+            }
+        }
+    }
+
+    // ================================================================ upstream events
+
+    void upstreamRead(UpstreamHandler u, Object msg) {
+        if (u != upstream) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse resp) {
+            int code = resp.status().code();
+            if (resp.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                upstreamProtocolError();
+                return;
+            }
+            if (code >= 100 && code < 200 && code != 101) {
+                // interim responses (100 Continue, 103) are not forwarded
+                skipInterim = !(msg instanceof LastHttpContent);
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            responseStarted = true;
+            prepareResponse(resp, code, u);
+            counters.count(code);
+            ctx.write(resp, ctx.voidPromise());
+            if (msg instanceof LastHttpContent) {
+                responseComplete();
+            } else if (!ctx.channel().isWritable()) {
+                u.channel.config().setAutoRead(false);
+            }
+        } else if (msg instanceof HttpContent c) {
+            if (skipInterim) {
+                c.release();
+                if (c instanceof LastHttpContent) {
+                    skipInterim = false;
+                }
+                return;
+            }
+            if (!responseStarted) {
+                c.release();
+                return;
+            }
+            if (c.decoderResult().isFailure()) {
+                c.release();
+                upstreamProtocolError();
+                return;
+            }
+            ctx.write(c, ctx.voidPromise());
+            if (c instanceof LastHttpContent) {
+                responseComplete();
+            } else if (!ctx.channel().isWritable()) {
+                u.channel.config().setAutoRead(false);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    void upstreamReadComplete() {
+        ctx.flush();
+    }
+
+    void upstreamWritabilityChanged(UpstreamHandler u) {
+        if (u == upstream) {
+            updateDownstreamRead();
+        }
+    }
+
+    /** The upstream connection or stream closed. */
+    void upstreamClosed(UpstreamHandler u) {
+        if (u != upstream) {
+            return;
+        }
+        upstream = null;
+        if (responseDone || !active) {
+            return;
+        }
+        releasePoolSlot();
+        if (!responseStarted) {
+            if (reusedConnection && !retried && requestDone && !bodySeen) {
+                // a pooled connection the upstream had closed before our request reached it: one retry on a new one
+                retried = true;
+                releasePending();
+                pending = new ArrayList<>(1);
+                pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                cancelTimeout();
+                tryEndpoint(true);
+                return;
+            }
+            localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, BODY_CONNECT, false);
+            return;
+        }
+        // the response was cut: the client must see it fail
+        abortDownstream();
+    }
+
+    private void upstreamProtocolError() {
+        UpstreamHandler u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.owner = null;
+            u.ctx.close();
+        }
+        releasePoolSlot();
+        if (!responseStarted) {
+            localResponse(HttpResponseStatus.BAD_GATEWAY, BODY_CONNECT, false);
+        } else {
+            abortDownstream();
+        }
+    }
+
+    private void prepareResponse(HttpResponse resp, int code, UpstreamHandler u) {
+        HttpHeaders h = resp.headers();
+        boolean full = resp instanceof FullHttpResponse;
+        boolean lengthSet = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+        boolean noBody = headRequest || code == 204 || code == 304;
+        if (!u.h2Stream) {
+            upstreamReusable = HttpUtil.isKeepAlive(resp) && (lengthSet || chunked || noBody);
+        } else {
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+        }
+        String connection = h.get(HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            if (!isKnownConnectionToken(connection)) {
+                for (String token : connection.split(",")) {
+                    String t = token.trim();
+                    if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+                        h.remove(t);
+                    }
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        if (h2) {
+            return;
+        }
+        if (full && !lengthSet && !chunked && !headRequest) {
+            HttpUtil.setContentLength(resp, ((FullHttpResponse) resp).content().readableBytes());
+            lengthSet = true;
+        }
+        if (http10) {
+            resp.setProtocolVersion(HttpVersion.HTTP_1_0);
+            if (chunked) {
+                h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+                closeAfter = true;
+            } else if (!lengthSet && !noBody) {
+                closeAfter = true;
+            }
+        } else {
+            resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (!lengthSet && !chunked && !noBody) {
+                HttpUtil.setTransferEncodingChunked(resp, true);
+            }
+        }
+        if (!keepAlive || closeAfter) {
+            closeAfter = true;
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private void responseComplete() {
+        responseDone = true;
+        ctx.flush();
+        cancelTimeout();
+        UpstreamHandler u = upstream;
+        upstream = null;
+        releasePoolSlot();
+        if (u != null) {
+            u.owner = null;
+            if (!u.h2Stream && requestDone && upstreamReusable) {
+                u.pool.release(u);
+            } else {
+                u.ctx.close();
+            }
+        }
+        if (requestDone) {
+            finishExchange();
+        } else {
+            // the upstream answered before the request body ended: drop the rest of it
+            discardBody = true;
+            if (pending != null) {
+                releasePending();
+            }
+            if (expectContinue) {
+                closeAfter = true;
+                finishExchange();
+            }
+        }
+    }
+
+    // ================================================================ local answers and endings
+
+    private void localResponse(HttpResponseStatus status, byte[] body, boolean forceClose) {
+        dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters c = counters != null ? counters : listener.localCounters;
+        c.count(status.code());
+        cancelTimeout();
+        abortUpstream();
+        releasePending();
+        responseStarted = true;
+        responseDone = true;
+        ByteBuf content = body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
+        FullHttpResponse r = new DefaultFullHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, status,
+                content);
+        HttpHeaders h = r.headers();
+        if (body.length > 0) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
+        }
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (!h2) {
+            if (forceClose || !keepAlive || (!requestDone && expectContinue)) {
+                closeAfter = true;
+            }
+            if (closeAfter) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (http10) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        ctx.writeAndFlush(r, ctx.voidPromise());
+        if (requestDone || closeAfter) {
+            finishExchange();
+        } else {
+            discardBody = true;
+        }
+    }
+
+    private void finishExchange() {
+        active = false;
+        cancelTimeout();
+        upstreamRequest = null;
+        listener = null;
+        target = null;
+        counters = null;
+        lb = null;
+        if (h2) {
+            ctx.flush();
+            return;
+        }
+        if (closeAfter) {
+            closing = true;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (queued != null && !queued.isEmpty() && !drainingQueue) {
+            drainingQueue = true;
+            try {
+                Object m;
+                while (!active && !closing && (m = queued.poll()) != null) {
+                    channelRead(ctx, m);
+                }
+            } finally {
+                drainingQueue = false;
+            }
+        }
+        updateDownstreamRead();
+    }
+
+    private void abortDownstream() {
+        closing = true;
+        cancelTimeout();
+        releasePending();
+        active = false;
+        ctx.close();
+    }
+
+    private void abortUpstream() {
+        waitingUpstream = false;
+        UpstreamHandler u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.owner = null;
+            u.ctx.close();
+        }
+        releasePoolSlot();
+        releasePending();
+        cancelTimeout();
+    }
+
+    private void releasePoolSlot() {
+        EndpointPool p = pool;
+        if (p != null) {
+            p.active--;
+            pool = null;
+        }
+    }
+
+    private void releasePending() {
+        List<HttpContent> p = pending;
+        if (p != null) {
+            pending = null;
+            for (HttpContent c : p) {
+                ReferenceCountUtil.release(c);
+            }
+        }
+    }
+
+    private void updateDownstreamRead() {
+        boolean read;
+        if (closing) {
+            return;
+        } else if (queued != null && !queued.isEmpty()) {
+            read = false;
+        } else if (active && waitingUpstream && !requestDone) {
+            read = false;
+        } else {
+            UpstreamHandler u = upstream;
+            read = u == null || requestDone || u.channel.isWritable();
+        }
+        ctx.channel().config().setAutoRead(read);
+    }
+
+    // ================================================================ timeout
+
+    private void startTimeout() {
+        if (timeoutMillis > 0 && timeout == null && !responseDone) {
+            timeout = ctx.executor().schedule(timeoutTask, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelTimeout() {
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            timeout = null;
+            t.cancel(false);
+        }
+    }
+
+    private void onTimeout() {
+        timeout = null;
+        if (!active || responseDone) {
+            return;
+        }
+        if (!responseStarted) {
+            abortUpstream();
+            localResponse(HttpResponseStatus.GATEWAY_TIMEOUT, BODY_504, false);
+        } else {
+            abortUpstream();
+            abortDownstream();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.lattice.proxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * What one event loop owns, as Envoy's workers do: its load balancer state per cluster and its connection
+ * pools per endpoint. Only ever touched from its own loop.
+ */
+final class LoopState {
+    private static final FastThreadLocal<LoopState> STATE = new FastThreadLocal<>();
+
+    final EventLoop loop;
+    final Bootstrap h1Bootstrap;
+    final Bootstrap h2Bootstrap;
+    private final Map<ClusterRuntime, LbState> balancers = new HashMap<>();
+    private final Map<PoolKey, EndpointPool> pools = new HashMap<>();
+    private long generation;
+
+    private LoopState(EventLoop loop, Class<? extends SocketChannel> channelClass) {
+        this.loop = loop;
+        this.h1Bootstrap = new Bootstrap().group(loop).channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(UpstreamInitializers.HTTP1);
+        this.h2Bootstrap = new Bootstrap().group(loop).channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(UpstreamInitializers.H2_CONNECTION);
+    }
+
+    static LoopState get(EventLoop loop, Class<? extends SocketChannel> channelClass) {
+        LoopState s = STATE.get();
+        if (s == null || s.loop != loop) {
+            s = new LoopState(loop, channelClass);
+            STATE.set(s);
+        }
+        return s;
+    }
+
+    LbState balancer(ClusterRuntime cluster, long configGeneration) {
+        LbState lb = balancers.get(cluster);
+        if (lb == null) {
+            if (configGeneration > generation) {
+                // a new config: forget the balancers of the old one (unchanged clusters keep their runtime,
+                // least-request counts live in the pools, so nothing of value is lost)
+                generation = configGeneration;
+                balancers.clear();
+            }
+            EndpointPool[] eps = new EndpointPool[cluster.endpoints.length];
+            for (int i = 0; i < eps.length; i++) {
+                eps[i] = pool(cluster.endpoints[i], cluster.h2);
+            }
+            lb = new LbState(cluster, eps);
+            balancers.put(cluster, lb);
+        }
+        return lb;
+    }
+
+    private EndpointPool pool(InetSocketAddress address, boolean h2) {
+        PoolKey key = new PoolKey(address, h2);
+        EndpointPool p = pools.get(key);
+        if (p == null) {
+            p = new EndpointPool(this, address, h2);
+            pools.put(key, p);
+        }
+        return p;
+    }
+
+    /** Closes idle connections of pools that are not in use; called rarely. */
+    void closeIdle() {
+        for (Iterator<EndpointPool> it = pools.values().iterator(); it.hasNext(); ) {
+            EndpointPool p = it.next();
+            if (p.active == 0) {
+                p.closeIdle();
+            }
+        }
+    }
+
+    private record PoolKey(InetSocketAddress address, boolean h2) {}
+}

@@ -1,0 +1,70 @@
+package dev.lattice.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The first handler of every downstream connection: h2c with prior knowledge when the bytes start with the
+ * HTTP/2 client preface, else HTTP/1.1. Replaces itself with the right pipeline.
+ */
+final class ProtocolDetectHandler extends ByteToMessageDecoder {
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final HttpDecoderConfig SERVER_DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(8192)
+            .setMaxHeaderSize(32768)
+            .setMaxChunkSize(65536);
+
+    private final ListenerSlot slot;
+
+    ProtocolDetectHandler(ListenerSlot slot) {
+        this.slot = slot;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int n = Math.min(in.readableBytes(), PREFACE.length);
+        int start = in.readerIndex();
+        for (int i = 0; i < n; i++) {
+            if (in.getByte(start + i) != PREFACE[i]) {
+                http1(ctx.pipeline());
+                ctx.pipeline().remove(this);
+                return;
+            }
+        }
+        if (n == PREFACE.length) {
+            h2(ctx.pipeline());
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    private void http1(ChannelPipeline p) {
+        p.addLast("http", new HttpServerCodec(SERVER_DECODER));
+        p.addLast("proxy", new DownstreamHandler(slot, false));
+    }
+
+    private void h2(ChannelPipeline p) {
+        ListenerSlot s = slot;
+        p.addLast("h2", Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1024).initialWindowSize(1 << 20))
+                .build());
+        p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, false));
+                ch.pipeline().addLast("proxy", new DownstreamHandler(s, true));
+            }
+        }));
+    }
+}

@@ -1,0 +1,124 @@
+package dev.lattice.proxy.http;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.ProxyConfig;
+import dev.lattice.proxy.config.RouteAction;
+import dev.lattice.proxy.config.RouteConfig;
+import dev.lattice.proxy.config.RouteMatch;
+import dev.lattice.proxy.config.VirtualHostConfig;
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link ProxyConfig} compiled for the data path. Built off the event loops; immutable once built.
+ * Clusters whose config did not change keep their runtime (and so their per-loop balancer state and pools).
+ */
+public final class RuntimeConfig {
+    final ProxyConfig config;
+    final long generation;
+    final Map<String, ClusterRuntime> clusters;
+    final Map<String, CompiledListener> listenersByBindKey;
+
+    private RuntimeConfig(ProxyConfig config, long generation, Map<String, ClusterRuntime> clusters,
+            Map<String, ListenerConfig> listeners, ProxyMetrics metrics) {
+        this.config = config;
+        this.generation = generation;
+        this.clusters = clusters;
+        Map<String, CompiledListener> byKey = new LinkedHashMap<>();
+        for (ListenerConfig l : listeners.values()) {
+            byKey.put(l.bindKey(), compileListener(l, metrics));
+        }
+        this.listenersByBindKey = byKey;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    /** Compiles {@code config}, reusing the cluster runtimes of {@code previous} whose config is unchanged. */
+    public static RuntimeConfig compile(ProxyConfig config, RuntimeConfig previous, ProxyMetrics metrics) {
+        requireNonNull(config, "config");
+        requireNonNull(metrics, "metrics");
+        Map<String, ClusterRuntime> clusters = new HashMap<>();
+        for (ClusterConfig c : config.clusters().values()) {
+            ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
+            clusters.put(c.name(), old != null && old.config.equals(c) ? old
+                    : new ClusterRuntime(c, metrics.upstreamConnectionsOpened(c.name()), metrics.upstreamConnectFailures(c.name())));
+        }
+        Map<String, ListenerConfig> listeners = new LinkedHashMap<>();
+        for (ListenerConfig l : config.listeners()) {
+            if (listeners.putIfAbsent(l.bindKey(), l) != null) {
+                throw new IllegalArgumentException("listener " + l.name() + ": address " + l.bindKey()
+                        + " is used by listener " + listeners.get(l.bindKey()).name() + " too");
+            }
+        }
+        return new RuntimeConfig(config, previous == null ? 1 : previous.generation + 1, clusters, listeners, metrics);
+    }
+
+    CompiledListener listener(String bindKey) {
+        return listenersByBindKey.get(bindKey);
+    }
+
+    private CompiledListener compileListener(ListenerConfig l, ProxyMetrics metrics) {
+        Map<String, CompiledListener.Vhost> exact = new HashMap<>();
+        List<CompiledListener.Wildcard> suffixes = new ArrayList<>();
+        List<CompiledListener.Wildcard> prefixes = new ArrayList<>();
+        CompiledListener.Vhost star = null;
+        for (VirtualHostConfig vh : l.virtualHosts()) {
+            CompiledListener.Vhost v = new CompiledListener.Vhost(vh.name(), compileRoutes(l, vh, metrics));
+            for (String d : vh.domains()) {
+                if (d.equals("*")) {
+                    if (star == null) {
+                        star = v;
+                    }
+                } else if (d.startsWith("*")) {
+                    suffixes.add(new CompiledListener.Wildcard(d.substring(1), v));
+                } else if (d.endsWith("*")) {
+                    prefixes.add(new CompiledListener.Wildcard(d.substring(0, d.length() - 1), v));
+                } else {
+                    exact.putIfAbsent(d, v);
+                }
+            }
+        }
+        return new CompiledListener(l, this, exact, suffixes, prefixes, star, metrics.requestCounters(l.name(), ""));
+    }
+
+    private CompiledRoute[] compileRoutes(ListenerConfig l, VirtualHostConfig vh, ProxyMetrics metrics) {
+        CompiledRoute[] out = new CompiledRoute[vh.routes().size()];
+        for (int i = 0; i < out.length; i++) {
+            RouteConfig r = vh.routes().get(i);
+            RouteMatch m = r.match();
+            CompiledRoute.Matcher[] headers = m.headers().stream()
+                    .map(h -> new CompiledRoute.Matcher(h.name(), h.match())).toArray(CompiledRoute.Matcher[]::new);
+            CompiledRoute.Matcher[] queries = m.queryParameters().stream()
+                    .map(q -> new CompiledRoute.Matcher(q.name(), q.match())).toArray(CompiledRoute.Matcher[]::new);
+            out[i] = switch (r.action()) {
+                case RouteAction.DirectResponse d -> new CompiledRoute(r, headers, queries, null, 0, 0, 0, d.status(), d.body());
+                case RouteAction.Forward f -> {
+                    CompiledRoute.Target[] targets = new CompiledRoute.Target[f.clusters().size()];
+                    int total = 0;
+                    for (int t = 0; t < targets.length; t++) {
+                        RouteAction.WeightedCluster wc = f.clusters().get(t);
+                        targets[t] = new CompiledRoute.Target(wc.name(), wc.weight(), clusters.get(wc.name()),
+                                metrics.requestCounters(l.name(), wc.name()));
+                        total += wc.weight();
+                    }
+                    yield new CompiledRoute(r, headers, queries, targets, total, f.clusterNotFoundStatus(),
+                            f.timeout().toMillis(), 0, null);
+                }
+            };
+        }
+        return out;
+    }
+}

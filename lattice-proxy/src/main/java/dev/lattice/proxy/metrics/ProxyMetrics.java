@@ -1,0 +1,104 @@
+package dev.lattice.proxy.metrics;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The proxy's metrics in their own registry. Data points are bound once (per listener, cluster and
+ * code class, when a config is compiled) so the request path never looks labels up.
+ */
+public final class ProxyMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests = Counter.builder()
+            .name("lattice_proxy_requests_total")
+            .help("Downstream requests answered, by listener, cluster (empty when answered locally) and response code class")
+            .labelNames("listener", "cluster", "code_class")
+            .withoutExemplars()
+            .register(registry);
+    private final Counter upstreamConnections = Counter.builder()
+            .name("lattice_proxy_upstream_connections_opened_total")
+            .help("Upstream connections opened, by cluster")
+            .labelNames("cluster")
+            .withoutExemplars()
+            .register(registry);
+    private final Counter upstreamConnectFailures = Counter.builder()
+            .name("lattice_proxy_upstream_connect_failures_total")
+            .help("Upstream connection attempts that failed, by cluster")
+            .labelNames("cluster")
+            .withoutExemplars()
+            .register(registry);
+    private final Gauge downstreamActive = Gauge.builder()
+            .name("lattice_proxy_downstream_connections_active")
+            .help("Open downstream connections, by listener")
+            .labelNames("listener")
+            .withoutExemplars()
+            .register(registry);
+    private final Counter xdsUpdates = Counter.builder()
+            .name("lattice_proxy_xds_updates_total")
+            .help("xDS responses handled, by type (cds, lds) and result (accepted, rejected)")
+            .labelNames("type", "result")
+            .withoutExemplars()
+            .register(registry);
+
+    /** Counters for one (listener, cluster) pair, indexed by status / 100 (0 for anything out of range). */
+    public RequestCounters requestCounters(String listener, String cluster) {
+        CounterDataPoint[] byClass = new CounterDataPoint[6];
+        for (int i = 1; i <= 5; i++) {
+            byClass[i] = requests.labelValues(listener, cluster, i + "xx");
+        }
+        byClass[0] = byClass[5];
+        return new RequestCounters(byClass);
+    }
+
+    public CounterDataPoint upstreamConnectionsOpened(String cluster) {
+        return upstreamConnections.labelValues(cluster);
+    }
+
+    public CounterDataPoint upstreamConnectFailures(String cluster) {
+        return upstreamConnectFailures.labelValues(cluster);
+    }
+
+    public GaugeDataPoint downstreamActive(String listener) {
+        return downstreamActive.labelValues(listener);
+    }
+
+    public void xdsUpdate(String type, boolean accepted) {
+        xdsUpdates.labelValues(type, accepted ? "accepted" : "rejected").inc();
+    }
+
+    /** The registry in Prometheus text format (version 0.0.4). */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException("metrics: cannot write the text format", e);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    /** Pre-bound request counters by response code class. */
+    public static final class RequestCounters {
+        private final CounterDataPoint[] byClass;
+
+        RequestCounters(CounterDataPoint[] byClass) {
+            this.byClass = byClass;
+        }
+
+        public void count(int status) {
+            int c = status / 100;
+            byClass[c >= 1 && c <= 5 ? c : 0].inc();
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.lattice.proxy.xds;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Status;
+import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.ProxyConfig;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The proxy's ADS client (state of the world): one stream, CDS first then LDS, both wildcard. Each response is
+ * parsed resource by resource, applied through the {@link ConfigSink}, and ACKed, or NACKed with a reason naming
+ * resource and field (the last good version of a rejected resource stays). Reconnects with backoff when the stream
+ * breaks, serving the last config meanwhile. All state lives on one thread.
+ */
+public final class XdsClient implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(XdsClient.class.getName());
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 10_000;
+
+    private final String target;
+    private final Node node;
+    private final ConfigSink sink;
+    private final Consumer<String> onEvent;
+    private final ScheduledExecutorService executor;
+    private final ManagedChannel channel;
+
+    // state, touched only on the executor
+    private Map<String, ClusterConfig> clusters = Map.of();
+    private Map<String, ListenerConfig> listeners = Map.of();
+    private boolean cdsReceived;
+    private boolean ldsReceived;
+    private StreamObserver<DiscoveryRequest> requests;
+    private int streamId;
+    private boolean ldsRequested;
+    private long backoffMs = MIN_BACKOFF_MS;
+    private boolean closed;
+    private volatile TypeStatus cds = TypeStatus.initial(XdsResources.CLUSTER_TYPE);
+    private volatile TypeStatus lds = TypeStatus.initial(XdsResources.LISTENER_TYPE);
+    private volatile boolean synced;
+    private volatile boolean connected;
+
+    /**
+     * @param target   {@code host:port} of the ADS server
+     * @param onEvent  called (on the client's thread) with "cds" or "lds" after each accepted or rejected response
+     */
+    public XdsClient(String target, String nodeId, Map<String, Value> metadata, ConfigSink sink, Consumer<String> onEvent) {
+        this.target = requireNonNull(target, "target");
+        requireNonNull(nodeId, "nodeId");
+        this.sink = requireNonNull(sink, "sink");
+        this.onEvent = requireNonNull(onEvent, "onEvent");
+        this.node = Node.newBuilder()
+                .setId(nodeId)
+                .setUserAgentName("lattice-proxy")
+                .setMetadata(Struct.newBuilder().putAllFields(requireNonNull(metadata, "metadata")))
+                .build();
+        ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "lattice-proxy-xds");
+            t.setDaemon(true);
+            return t;
+        });
+        ex.setRemoveOnCancelPolicy(true);
+        this.executor = ex;
+        this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .build();
+    }
+
+    public void start() {
+        executor.execute(this::openStream);
+    }
+
+    public TypeStatus cdsStatus() {
+        return cds;
+    }
+
+    public TypeStatus ldsStatus() {
+        return lds;
+    }
+
+    /** True once both CDS and LDS have been received and applied at least once. */
+    public boolean synced() {
+        return synced;
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    private void openStream() {
+        if (closed) {
+            return;
+        }
+        int id = ++streamId;
+        ldsRequested = false;
+        StreamObserver<DiscoveryResponse> responses = new StreamObserver<>() {
+            @Override
+            public void onNext(DiscoveryResponse r) {
+                executor.execute(() -> onResponse(id, r));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                executor.execute(() -> onStreamEnd(id, t));
+            }
+
+            @Override
+            public void onCompleted() {
+                executor.execute(() -> onStreamEnd(id, null));
+            }
+        };
+        try {
+            requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(responses);
+            send(XdsResources.CLUSTER_TYPE, cds.ackedVersion(), "", null);
+            if (cdsReceived) {
+                // on a reconnect the server may have nothing new for CDS: do not wait for it
+                requestLds();
+            }
+        } catch (RuntimeException e) {
+            onStreamEnd(id, e);
+        }
+    }
+
+    private void requestLds() {
+        if (!ldsRequested) {
+            ldsRequested = true;
+            send(XdsResources.LISTENER_TYPE, lds.ackedVersion(), "", null);
+        }
+    }
+
+    private void send(String typeUrl, String version, String nonce, String error) {
+        DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(typeUrl)
+                .setVersionInfo(version)
+                .setResponseNonce(nonce);
+        if (error != null) {
+            b.setErrorDetail(Status.newBuilder().setCode(3).setMessage(error));
+        }
+        try {
+            requests.onNext(b.build());
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "xds: cannot send on the stream", e);
+        }
+    }
+
+    private void onResponse(int id, DiscoveryResponse r) {
+        if (id != streamId || closed) {
+            return;
+        }
+        connected = true;
+        backoffMs = MIN_BACKOFF_MS;
+        switch (r.getTypeUrl()) {
+            case XdsResources.CLUSTER_TYPE -> {
+                ResourceUpdate<ClusterConfig> u = SotwMerger.clusters(r.getResourcesList(), clusters);
+                Applied a = apply(new ProxyConfig(List.copyOf(listeners.values()), u.resources()));
+                if (a.applied()) {
+                    clusters = u.resources();
+                    cdsReceived = true;
+                }
+                finish("cds", r, u, a);
+                requestLds();
+            }
+            case XdsResources.LISTENER_TYPE -> {
+                ResourceUpdate<ListenerConfig> u = SotwMerger.listeners(r.getResourcesList(), listeners);
+                Applied a = apply(new ProxyConfig(List.copyOf(u.resources().values()), clusters));
+                if (a.applied()) {
+                    listeners = u.resources();
+                    ldsReceived = true;
+                }
+                finish("lds", r, u, a);
+            }
+            default -> send(r.getTypeUrl(), "", r.getNonce(), "unsupported type " + r.getTypeUrl()
+                    + " (supported: " + XdsResources.CLUSTER_TYPE + ", " + XdsResources.LISTENER_TYPE + ")");
+        }
+        if (cdsReceived && ldsReceived) {
+            synced = true;
+        }
+    }
+
+    /** The outcome of applying one response: whether the config was swapped in, and what to NACK (or null). */
+    private record Applied(boolean applied, String error) {}
+
+    /** Applies; a config the sink refuses changes nothing, listeners that cannot be bound are reported. */
+    private Applied apply(ProxyConfig config) {
+        try {
+            Map<String, String> bindErrors = sink.apply(config);
+            if (bindErrors.isEmpty()) {
+                return new Applied(true, null);
+            }
+            StringBuilder sb = new StringBuilder();
+            for (var e : bindErrors.entrySet()) {
+                if (!sb.isEmpty()) {
+                    sb.append("; ");
+                }
+                sb.append("listener ").append(e.getKey()).append(": ").append(e.getValue());
+            }
+            return new Applied(true, sb.toString());
+        } catch (RuntimeException e) {
+            return new Applied(false, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    private void finish(String type, DiscoveryResponse r, ResourceUpdate<?> u, Applied applied) {
+        String error = u.accepted() ? applied.error()
+                : applied.error() == null ? u.errorDetail() : u.errorDetail() + "; " + applied.error();
+        TypeStatus st = type.equals("cds") ? cds : lds;
+        if (error == null) {
+            st = st.ack(r.getVersionInfo());
+            send(r.getTypeUrl(), r.getVersionInfo(), r.getNonce(), null);
+        } else {
+            LOG.warning("xds: NACK " + type + " version " + r.getVersionInfo() + ": " + error);
+            st = st.nack(r.getVersionInfo(), error);
+            send(r.getTypeUrl(), st.ackedVersion(), r.getNonce(), error);
+        }
+        if (type.equals("cds")) {
+            cds = st;
+        } else {
+            lds = st;
+        }
+        onEvent.accept(type + (error == null ? ":accepted" : ":rejected"));
+    }
+
+    private void onStreamEnd(int id, Throwable t) {
+        if (id != streamId || closed) {
+            return;
+        }
+        connected = false;
+        requests = null;
+        long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        LOG.log(Level.INFO, "xds: stream to " + target + " ended (" + (t == null ? "completed" : t.getMessage())
+                + "); reconnecting in " + delay + " ms, serving the last config meanwhile");
+        streamId++;
+        executor.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        try {
+            executor.submit(() -> {
+                closed = true;
+                StreamObserver<DiscoveryRequest> r = requests;
+                requests = null;
+                if (r != null) {
+                    try {
+                        r.onCompleted();
+                    } catch (RuntimeException ignored) {
+                        // the stream is gone already
+                    }
+                }
+            }).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "xds: close", e);
+        }
+        executor.shutdownNow();
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

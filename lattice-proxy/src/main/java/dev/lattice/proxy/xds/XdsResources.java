@@ -1,0 +1,534 @@
+package dev.lattice.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.PathMatch;
+import dev.lattice.proxy.config.RouteAction;
+import dev.lattice.proxy.config.RouteConfig;
+import dev.lattice.proxy.config.RouteMatch;
+import dev.lattice.proxy.config.StringMatch;
+import dev.lattice.proxy.config.VirtualHostConfig;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Parses Envoy v3 Listener and Cluster protos (exactly the subset of docs/xds.md) into the proxy's own
+ * immutable config. Anything outside the subset that changes behaviour is rejected with an
+ * {@link XdsRejection} naming the resource and field. Protobuf never leaves this package.
+ */
+public final class XdsResources {
+    public static final String LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    public static final String CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
+    static final String ROUTER_FILTER = "envoy.filters.http.router";
+    static final String HTTP_PROTOCOL_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    /** Envoy's default route timeout when the field is absent. */
+    static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+
+    /** The type registry for JSON (bootstrap) parsing: the Any payloads the subset carries. */
+    public static final JsonFormat.TypeRegistry TYPE_REGISTRY = JsonFormat.TypeRegistry.newBuilder()
+            .add(HttpConnectionManager.getDescriptor())
+            .add(Router.getDescriptor())
+            .add(HttpProtocolOptions.getDescriptor())
+            .build();
+
+    private XdsResources() {}
+
+    // ---------------------------------------------------------------- listeners
+
+    public static ListenerConfig parseListener(Listener l) throws XdsRejection {
+        String res = "listener " + (l.getName().isEmpty() ? "<unnamed>" : l.getName());
+        if (l.getName().isEmpty()) {
+            throw new XdsRejection(res, "name: must not be empty");
+        }
+        if (!l.hasAddress() || !l.getAddress().hasSocketAddress()) {
+            throw new XdsRejection(res, "address.socket_address: required");
+        }
+        SocketAddress sa = l.getAddress().getSocketAddress();
+        if (sa.getProtocol() != SocketAddress.Protocol.TCP) {
+            throw new XdsRejection(res, "address.socket_address.protocol: only TCP is supported, got " + sa.getProtocol());
+        }
+        if (sa.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.NAMED_PORT) {
+            throw new XdsRejection(res, "address.socket_address.named_port: unsupported, use port_value");
+        }
+        requireIpLiteral(res, "address.socket_address.address", sa.getAddress());
+        if (l.getListenerFiltersCount() > 0) {
+            throw new XdsRejection(res, "listener_filters[0]: unsupported listener filter " + l.getListenerFilters(0).getName());
+        }
+        if (l.hasDefaultFilterChain()) {
+            throw new XdsRejection(res, "default_filter_chain: unsupported");
+        }
+        if (l.getFilterChainsCount() != 1) {
+            throw new XdsRejection(res, "filter_chains: exactly one filter chain is supported, got " + l.getFilterChainsCount());
+        }
+        FilterChain fc = l.getFilterChains(0);
+        if (fc.hasFilterChainMatch()) {
+            throw new XdsRejection(res, "filter_chains[0].filter_chain_match: unsupported");
+        }
+        if (fc.hasTransportSocket()) {
+            throw new XdsRejection(res, "filter_chains[0].transport_socket: unsupported (no TLS yet)");
+        }
+        if (fc.getFiltersCount() != 1) {
+            throw new XdsRejection(res, "filter_chains[0].filters: exactly one filter (" + HCM_FILTER + ") is supported, got "
+                    + fc.getFiltersCount());
+        }
+        Filter f = fc.getFilters(0);
+        String fpath = "filter_chains[0].filters[0]";
+        if (!f.getName().equals(HCM_FILTER)) {
+            throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName());
+        }
+        if (!f.hasTypedConfig()) {
+            throw new XdsRejection(res, fpath + ".typed_config: required (HttpConnectionManager)");
+        }
+        HttpConnectionManager hcm = unpack(res, fpath + ".typed_config", f.getTypedConfig(), HttpConnectionManager.class);
+        String role = "";
+        Struct lattice = l.getMetadata().getFilterMetadataMap().get("lattice");
+        if (lattice != null) {
+            Value v = lattice.getFieldsMap().get("role");
+            if (v != null && v.hasStringValue()) {
+                role = v.getStringValue();
+            }
+        }
+        return parseHcm(res, fpath + ".typed_config", l.getName(), sa.getAddress(), sa.getPortValue(), role, hcm);
+    }
+
+    private static ListenerConfig parseHcm(String res, String path, String name, String address, int port, String role,
+            HttpConnectionManager hcm) throws XdsRejection {
+        if (hcm.getCodecType() != HttpConnectionManager.CodecType.AUTO) {
+            throw new XdsRejection(res, path + ".codec_type: only AUTO is supported, got " + hcm.getCodecType());
+        }
+        if (hcm.getRouteSpecifierCase() != HttpConnectionManager.RouteSpecifierCase.ROUTE_CONFIG) {
+            throw new XdsRejection(res, path + ".route_config: an inline route_config is required (no RDS), got "
+                    + hcm.getRouteSpecifierCase());
+        }
+        for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+            HttpFilter hf = hcm.getHttpFilters(i);
+            String hp = path + ".http_filters[" + i + "]";
+            if (!hf.getName().equals(ROUTER_FILTER)) {
+                throw new XdsRejection(res, hp + ": unsupported http filter " + hf.getName());
+            }
+            if (hf.hasTypedConfig()) {
+                unpack(res, hp + ".typed_config", hf.getTypedConfig(), Router.class);
+            }
+            if (i != hcm.getHttpFiltersCount() - 1) {
+                throw new XdsRejection(res, hp + ": " + ROUTER_FILTER + " must be the last http filter");
+            }
+        }
+        RouteConfiguration rc = hcm.getRouteConfig();
+        String rp = path + ".route_config";
+        List<VirtualHostConfig> vhosts = new ArrayList<>();
+        for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
+            vhosts.add(parseVirtualHost(res, rp + ".virtual_hosts[" + i + "]", rc.getVirtualHosts(i)));
+        }
+        if (rc.getRequestHeadersToAddCount() > 0 || rc.getResponseHeadersToAddCount() > 0
+                || rc.getRequestHeadersToRemoveCount() > 0 || rc.getResponseHeadersToRemoveCount() > 0) {
+            throw new XdsRejection(res, rp + ": header manipulation is unsupported");
+        }
+        String statPrefix = hcm.getStatPrefix().isEmpty() ? name : hcm.getStatPrefix();
+        return new ListenerConfig(name, address, port, role, statPrefix, hcm.getStripAnyHostPort(), rc.getName(), vhosts);
+    }
+
+    private static VirtualHostConfig parseVirtualHost(String res, String path, VirtualHost vh) throws XdsRejection {
+        if (vh.getDomainsCount() == 0) {
+            throw new XdsRejection(res, path + ".domains: at least one domain is required");
+        }
+        if (vh.getRequireTls() != VirtualHost.TlsRequirementType.NONE) {
+            throw new XdsRejection(res, path + ".require_tls: unsupported " + vh.getRequireTls());
+        }
+        if (vh.getRequestHeadersToAddCount() > 0 || vh.getResponseHeadersToAddCount() > 0
+                || vh.getRequestHeadersToRemoveCount() > 0 || vh.getResponseHeadersToRemoveCount() > 0) {
+            throw new XdsRejection(res, path + ": header manipulation is unsupported");
+        }
+        if (vh.hasRetryPolicy()) {
+            throw new XdsRejection(res, path + ".retry_policy: unsupported");
+        }
+        List<String> domains = new ArrayList<>();
+        for (int i = 0; i < vh.getDomainsCount(); i++) {
+            String d = vh.getDomains(i).toLowerCase(Locale.ROOT);
+            if (d.isEmpty()) {
+                throw new XdsRejection(res, path + ".domains[" + i + "]: must not be empty");
+            }
+            if (d.indexOf('*') >= 0 && !d.equals("*") && !(d.startsWith("*") && d.indexOf('*', 1) < 0)
+                    && !(d.endsWith("*") && d.indexOf('*') == d.length() - 1)) {
+                throw new XdsRejection(res, path + ".domains[" + i + "]: a wildcard must be the whole domain, its first or its last character: " + d);
+            }
+            if (domains.contains(d)) {
+                throw new XdsRejection(res, path + ".domains[" + i + "]: duplicate domain " + d);
+            }
+            domains.add(d);
+        }
+        List<RouteConfig> routes = new ArrayList<>();
+        for (int i = 0; i < vh.getRoutesCount(); i++) {
+            routes.add(parseRoute(res, path + ".routes[" + i + "]", vh.getRoutes(i)));
+        }
+        return new VirtualHostConfig(vh.getName(), domains, routes);
+    }
+
+    private static RouteConfig parseRoute(String res, String path, Route r) throws XdsRejection {
+        io.envoyproxy.envoy.config.route.v3.RouteMatch m = r.getMatch();
+        String mp = path + ".match";
+        PathMatch pm = switch (m.getPathSpecifierCase()) {
+            case PREFIX -> new PathMatch(PathMatch.Kind.PREFIX, m.getPrefix());
+            case PATH -> new PathMatch(PathMatch.Kind.EXACT, m.getPath());
+            case PATH_SEPARATED_PREFIX -> {
+                String p = m.getPathSeparatedPrefix();
+                if (!p.startsWith("/") || (p.length() > 1 && p.endsWith("/"))) {
+                    throw new XdsRejection(res, mp + ".path_separated_prefix: must start with '/' and not end with '/', got " + p);
+                }
+                yield new PathMatch(PathMatch.Kind.PATH_SEPARATED_PREFIX, p);
+            }
+            case SAFE_REGEX -> new PathMatch(PathMatch.Kind.REGEX, regex(res, mp + ".safe_regex", m.getSafeRegex()));
+            default -> throw new XdsRejection(res, mp + ": unsupported path specifier " + m.getPathSpecifierCase()
+                    + " (supported: prefix, path, path_separated_prefix, safe_regex)");
+        };
+        if (m.hasCaseSensitive() && !m.getCaseSensitive().getValue()) {
+            throw new XdsRejection(res, mp + ".case_sensitive: false is unsupported");
+        }
+        if (m.hasRuntimeFraction()) {
+            throw new XdsRejection(res, mp + ".runtime_fraction: unsupported");
+        }
+        if (m.hasGrpc()) {
+            throw new XdsRejection(res, mp + ".grpc: unsupported");
+        }
+        if (m.hasTlsContext()) {
+            throw new XdsRejection(res, mp + ".tls_context: unsupported");
+        }
+        if (m.getDynamicMetadataCount() > 0) {
+            throw new XdsRejection(res, mp + ".dynamic_metadata: unsupported");
+        }
+        if (m.getFilterStateCount() > 0) {
+            throw new XdsRejection(res, mp + ".filter_state: unsupported");
+        }
+        List<RouteMatch.HeaderMatch> headers = new ArrayList<>();
+        for (int i = 0; i < m.getHeadersCount(); i++) {
+            headers.add(parseHeaderMatcher(res, mp + ".headers[" + i + "]", m.getHeaders(i)));
+        }
+        List<RouteMatch.QueryMatch> queries = new ArrayList<>();
+        for (int i = 0; i < m.getQueryParametersCount(); i++) {
+            QueryParameterMatcher q = m.getQueryParameters(i);
+            String qp = mp + ".query_parameters[" + i + "]";
+            if (q.getName().isEmpty()) {
+                throw new XdsRejection(res, qp + ".name: must not be empty");
+            }
+            if (q.getQueryParameterMatchSpecifierCase() != QueryParameterMatcher.QueryParameterMatchSpecifierCase.STRING_MATCH) {
+                throw new XdsRejection(res, qp + ": unsupported match " + q.getQueryParameterMatchSpecifierCase()
+                        + " (supported: string_match)");
+            }
+            queries.add(new RouteMatch.QueryMatch(q.getName(), stringMatch(res, qp + ".string_match", q.getStringMatch())));
+        }
+        if (r.getRequestHeadersToAddCount() > 0 || r.getResponseHeadersToAddCount() > 0
+                || r.getRequestHeadersToRemoveCount() > 0 || r.getResponseHeadersToRemoveCount() > 0) {
+            throw new XdsRejection(res, path + ": header manipulation is unsupported");
+        }
+        RouteAction action = switch (r.getActionCase()) {
+            case ROUTE -> parseRouteAction(res, path + ".route", r.getRoute());
+            case DIRECT_RESPONSE -> {
+                var dr = r.getDirectResponse();
+                int status = dr.getStatus();
+                if (status < 200 || status > 599) {
+                    throw new XdsRejection(res, path + ".direct_response.status: must be 200..599, got " + status);
+                }
+                String body = "";
+                if (dr.hasBody()) {
+                    body = switch (dr.getBody().getSpecifierCase()) {
+                        case INLINE_STRING -> dr.getBody().getInlineString();
+                        case INLINE_BYTES -> dr.getBody().getInlineBytes().toStringUtf8();
+                        case SPECIFIER_NOT_SET -> "";
+                        default -> throw new XdsRejection(res, path + ".direct_response.body: only inline_string and inline_bytes are supported");
+                    };
+                }
+                yield new RouteAction.DirectResponse(status, body);
+            }
+            default -> throw new XdsRejection(res, path + ": unsupported action " + r.getActionCase()
+                    + " (supported: route, direct_response)");
+        };
+        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action);
+    }
+
+    private static RouteMatch.HeaderMatch parseHeaderMatcher(String res, String path, HeaderMatcher h) throws XdsRejection {
+        if (h.getName().isEmpty()) {
+            throw new XdsRejection(res, path + ".name: must not be empty");
+        }
+        if (h.getInvertMatch()) {
+            throw new XdsRejection(res, path + ".invert_match: unsupported");
+        }
+        if (h.getTreatMissingHeaderAsEmpty()) {
+            throw new XdsRejection(res, path + ".treat_missing_header_as_empty: unsupported");
+        }
+        String name = h.getName().toLowerCase(Locale.ROOT);
+        StringMatch sm = switch (h.getHeaderMatchSpecifierCase()) {
+            case STRING_MATCH -> stringMatch(res, path + ".string_match", h.getStringMatch());
+            case EXACT_MATCH -> StringMatch.exact(h.getExactMatch());
+            case SAFE_REGEX_MATCH -> StringMatch.regex(regex(res, path + ".safe_regex_match", h.getSafeRegexMatch()));
+            default -> throw new XdsRejection(res, path + ": unsupported header match " + h.getHeaderMatchSpecifierCase()
+                    + " (supported: string_match {exact | safe_regex})");
+        };
+        return new RouteMatch.HeaderMatch(name, sm);
+    }
+
+    private static StringMatch stringMatch(String res, String path, StringMatcher sm) throws XdsRejection {
+        return switch (sm.getMatchPatternCase()) {
+            case EXACT -> new StringMatch(StringMatch.Kind.EXACT, sm.getExact(), sm.getIgnoreCase());
+            case SAFE_REGEX -> {
+                if (sm.getIgnoreCase()) {
+                    throw new XdsRejection(res, path + ".ignore_case: unsupported with safe_regex");
+                }
+                yield StringMatch.regex(regex(res, path + ".safe_regex", sm.getSafeRegex()));
+            }
+            default -> throw new XdsRejection(res, path + ": unsupported string match " + sm.getMatchPatternCase()
+                    + " (supported: exact, safe_regex)");
+        };
+    }
+
+    private static String regex(String res, String path, RegexMatcher rm) throws XdsRejection {
+        try {
+            Pattern.compile(rm.getRegex());
+        } catch (PatternSyntaxException e) {
+            throw new XdsRejection(res, path + ".regex: invalid regular expression: " + e.getDescription());
+        }
+        return rm.getRegex();
+    }
+
+    private static RouteAction parseRouteAction(String res, String path, io.envoyproxy.envoy.config.route.v3.RouteAction ra)
+            throws XdsRejection {
+        List<RouteAction.WeightedCluster> clusters = new ArrayList<>();
+        switch (ra.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                if (ra.getCluster().isEmpty()) {
+                    throw new XdsRejection(res, path + ".cluster: must not be empty");
+                }
+                clusters.add(new RouteAction.WeightedCluster(ra.getCluster(), 1));
+            }
+            case WEIGHTED_CLUSTERS -> {
+                var wc = ra.getWeightedClusters();
+                long total = 0;
+                for (int i = 0; i < wc.getClustersCount(); i++) {
+                    WeightedCluster.ClusterWeight cw = wc.getClusters(i);
+                    String cp = path + ".weighted_clusters.clusters[" + i + "]";
+                    if (cw.getName().isEmpty()) {
+                        throw new XdsRejection(res, cp + ".name: must not be empty");
+                    }
+                    if (cw.getRequestHeadersToAddCount() > 0 || cw.getResponseHeadersToAddCount() > 0
+                            || cw.getRequestHeadersToRemoveCount() > 0 || cw.getResponseHeadersToRemoveCount() > 0) {
+                        throw new XdsRejection(res, cp + ": header manipulation is unsupported");
+                    }
+                    int w = cw.hasWeight() ? cw.getWeight().getValue() : 0;
+                    if (w < 0) {
+                        throw new XdsRejection(res, cp + ".weight: too large");
+                    }
+                    total += w;
+                    clusters.add(new RouteAction.WeightedCluster(cw.getName(), w));
+                }
+                if (clusters.isEmpty()) {
+                    throw new XdsRejection(res, path + ".weighted_clusters.clusters: at least one cluster is required");
+                }
+                if (total <= 0 || total > Integer.MAX_VALUE) {
+                    throw new XdsRejection(res, path + ".weighted_clusters: the sum of weights must be 1.." + Integer.MAX_VALUE
+                            + ", got " + total);
+                }
+            }
+            default -> throw new XdsRejection(res, path + ": unsupported cluster specifier " + ra.getClusterSpecifierCase()
+                    + " (supported: cluster, weighted_clusters)");
+        }
+        int notFound = switch (ra.getClusterNotFoundResponseCode()) {
+            case SERVICE_UNAVAILABLE -> 503;
+            case NOT_FOUND -> 404;
+            case INTERNAL_SERVER_ERROR -> 500;
+            default -> throw new XdsRejection(res, path + ".cluster_not_found_response_code: unsupported "
+                    + ra.getClusterNotFoundResponseCode());
+        };
+        Duration timeout = DEFAULT_ROUTE_TIMEOUT;
+        if (ra.hasTimeout()) {
+            timeout = Duration.ofSeconds(ra.getTimeout().getSeconds(), ra.getTimeout().getNanos());
+            if (timeout.isNegative()) {
+                throw new XdsRejection(res, path + ".timeout: must not be negative");
+            }
+        }
+        if (!ra.getPrefixRewrite().isEmpty()) {
+            throw new XdsRejection(res, path + ".prefix_rewrite: unsupported");
+        }
+        if (ra.hasRegexRewrite()) {
+            throw new XdsRejection(res, path + ".regex_rewrite: unsupported");
+        }
+        if (ra.getHostRewriteSpecifierCase() != io.envoyproxy.envoy.config.route.v3.RouteAction.HostRewriteSpecifierCase.HOSTREWRITESPECIFIER_NOT_SET) {
+            throw new XdsRejection(res, path + "." + ra.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT) + ": unsupported");
+        }
+        if (ra.hasRetryPolicy()) {
+            throw new XdsRejection(res, path + ".retry_policy: unsupported");
+        }
+        if (ra.getRequestMirrorPoliciesCount() > 0) {
+            throw new XdsRejection(res, path + ".request_mirror_policies: unsupported");
+        }
+        if (ra.getUpgradeConfigsCount() > 0) {
+            throw new XdsRejection(res, path + ".upgrade_configs: unsupported");
+        }
+        return new RouteAction.Forward(clusters, notFound, timeout);
+    }
+
+    // ---------------------------------------------------------------- clusters
+
+    public static ClusterConfig parseCluster(Cluster c) throws XdsRejection {
+        String res = "cluster " + (c.getName().isEmpty() ? "<unnamed>" : c.getName());
+        if (c.getName().isEmpty()) {
+            throw new XdsRejection(res, "name: must not be empty");
+        }
+        if (c.getClusterDiscoveryTypeCase() == Cluster.ClusterDiscoveryTypeCase.CLUSTER_TYPE) {
+            throw new XdsRejection(res, "cluster_type: unsupported (only type STATIC)");
+        }
+        if (c.getType() != Cluster.DiscoveryType.STATIC) {
+            throw new XdsRejection(res, "type: only STATIC is supported, got " + c.getType());
+        }
+        if (c.hasTransportSocket() || c.getTransportSocketMatchesCount() > 0) {
+            throw new XdsRejection(res, "transport_socket: unsupported (no TLS yet)");
+        }
+        if (c.getHealthChecksCount() > 0) {
+            throw new XdsRejection(res, "health_checks: unsupported");
+        }
+        ClusterConfig.LbPolicy lb = switch (c.getLbPolicy()) {
+            case ROUND_ROBIN -> ClusterConfig.LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> {
+                if (c.hasLeastRequestLbConfig() && c.getLeastRequestLbConfig().hasChoiceCount()
+                        && c.getLeastRequestLbConfig().getChoiceCount().getValue() != 2) {
+                    throw new XdsRejection(res, "least_request_lb_config.choice_count: only 2 is supported, got "
+                            + c.getLeastRequestLbConfig().getChoiceCount().getValue());
+                }
+                yield ClusterConfig.LbPolicy.LEAST_REQUEST;
+            }
+            default -> throw new XdsRejection(res, "lb_policy: unsupported " + c.getLbPolicy()
+                    + " (supported: ROUND_ROBIN, LEAST_REQUEST)");
+        };
+        ClusterConfig.UpstreamProtocol protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+        if (c.hasHttp2ProtocolOptions()) {
+            protocol = ClusterConfig.UpstreamProtocol.H2C;
+        }
+        for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
+            String op = "typed_extension_protocol_options[\"" + e.getKey() + "\"]";
+            if (!e.getKey().equals(HTTP_PROTOCOL_OPTIONS_KEY)) {
+                throw new XdsRejection(res, op + ": unsupported extension (supported: " + HTTP_PROTOCOL_OPTIONS_KEY + ")");
+            }
+            HttpProtocolOptions hpo = unpack(res, op, e.getValue(), HttpProtocolOptions.class);
+            switch (hpo.getUpstreamProtocolOptionsCase()) {
+                case EXPLICIT_HTTP_CONFIG -> {
+                    var ex = hpo.getExplicitHttpConfig();
+                    protocol = switch (ex.getProtocolConfigCase()) {
+                        case HTTP2_PROTOCOL_OPTIONS -> ClusterConfig.UpstreamProtocol.H2C;
+                        case HTTP_PROTOCOL_OPTIONS -> ClusterConfig.UpstreamProtocol.HTTP1;
+                        default -> throw new XdsRejection(res, op + ".explicit_http_config: unsupported "
+                                + ex.getProtocolConfigCase() + " (supported: http_protocol_options, http2_protocol_options)");
+                    };
+                }
+                case UPSTREAMPROTOCOLOPTIONS_NOT_SET -> { }
+                default -> throw new XdsRejection(res, op + ": unsupported " + hpo.getUpstreamProtocolOptionsCase()
+                        + " (supported: explicit_http_config)");
+            }
+        }
+        Duration connectTimeout = Duration.ofSeconds(5);
+        if (c.hasConnectTimeout()) {
+            connectTimeout = Duration.ofSeconds(c.getConnectTimeout().getSeconds(), c.getConnectTimeout().getNanos());
+            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+                throw new XdsRejection(res, "connect_timeout: must be positive");
+            }
+        }
+        List<ClusterConfig.Endpoint> endpoints = new ArrayList<>();
+        var la = c.getLoadAssignment();
+        for (int i = 0; i < la.getEndpointsCount(); i++) {
+            LocalityLbEndpoints lle = la.getEndpoints(i);
+            for (int j = 0; j < lle.getLbEndpointsCount(); j++) {
+                LbEndpoint le = lle.getLbEndpoints(j);
+                String ep = "load_assignment.endpoints[" + i + "].lb_endpoints[" + j + "].endpoint.address.socket_address";
+                if (!le.hasEndpoint() || !le.getEndpoint().getAddress().hasSocketAddress()) {
+                    throw new XdsRejection(res, ep + ": required");
+                }
+                SocketAddress sa = le.getEndpoint().getAddress().getSocketAddress();
+                requireIpLiteral(res, ep + ".address", sa.getAddress());
+                if (sa.getPortSpecifierCase() != SocketAddress.PortSpecifierCase.PORT_VALUE
+                        || sa.getPortValue() < 1 || sa.getPortValue() > 65535) {
+                    throw new XdsRejection(res, ep + ".port_value: must be 1..65535");
+                }
+                endpoints.add(new ClusterConfig.Endpoint(sa.getAddress(), sa.getPortValue()));
+            }
+        }
+        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void requireIpLiteral(String res, String path, String address) throws XdsRejection {
+        if (address.isEmpty()) {
+            throw new XdsRejection(res, path + ": required");
+        }
+        if (!isIpLiteral(address)) {
+            throw new XdsRejection(res, path + ": must be an IP address (STATIC), got " + address);
+        }
+    }
+
+    static boolean isIpLiteral(String a) {
+        boolean v4 = !a.isEmpty();
+        for (int i = 0; i < a.length(); i++) {
+            char ch = a.charAt(i);
+            if (!(ch == '.' || (ch >= '0' && ch <= '9'))) {
+                v4 = false;
+                break;
+            }
+        }
+        if (v4) {
+            return a.split("\\.", -1).length == 4;
+        }
+        if (a.indexOf(':') >= 0) {
+            for (int i = 0; i < a.length(); i++) {
+                char ch = a.charAt(i);
+                if (!(ch == ':' || ch == '.' || Character.digit(ch, 16) >= 0)) {
+                    return false;
+                }
+            }
+            try {
+                InetAddress.getByName(a);
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static <T extends Message> T unpack(String res, String path, Any any, Class<T> type) throws XdsRejection {
+        try {
+            return any.unpack(type);
+        } catch (InvalidProtocolBufferException e) {
+            throw new XdsRejection(res, path + ": expected " + type.getSimpleName() + ", got " + any.getTypeUrl()
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+        }
+    }
+}
