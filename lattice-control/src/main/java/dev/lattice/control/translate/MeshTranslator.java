@@ -1,60 +1,80 @@
 package dev.lattice.control.translate;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lattice.control.MeshSnapshot;
 import dev.lattice.control.ProxyId;
+import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.Gateway;
+import dev.lattice.model.GatewayClass;
+import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
+import dev.lattice.model.Workload;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
-/** Model → IR → xDS. Pure: no network, disk or clock. */
+/**
+ * Model → IR → xDS. Pure: no network, disk or clock.
+ *
+ * <p>{@link #translate} gives each proxy its listeners and clusters as docs/xds.md describes them, and a
+ * Kubernetes-style {@code status} object per GatewayClass (of Lattice's controller), Gateway (of such a class)
+ * and HTTPRoute (that has a parent Lattice handles). Translation has no clock, so every condition's
+ * {@code lastTransitionTime} is the placeholder {@code 1970-01-01T00:00:00Z}; the control plane runtime
+ * replaces it with the time the condition last changed. Resources in the snapshot that do not validate are
+ * ignored (a source only passes valid ones).
+ */
 public final class MeshTranslator {
     /** The controllerName of Lattice's GatewayClass. */
-    public static final String CONTROLLER_NAME = "lattice.dev/gateway-controller";
+    public static final String CONTROLLER_NAME = GatewayClass.LATTICE_CONTROLLER;
+    /** The lastTransitionTime every condition carries until the runtime stamps it. */
+    public static final String NO_TIME = Status.NO_TIME;
 
     private MeshTranslator() {}
 
-    /** The proxies these resources call for (one per Gateway of a Lattice GatewayClass, one per sidecar Workload). */
+    /**
+     * The proxies these resources call for (one per Gateway of a Lattice GatewayClass, one per sidecar Workload),
+     * gateways first, each group ordered by namespace and name.
+     */
     public static List<ProxyRequest> proxies(List<Resource> resources) {
-        Set<String> latticeClasses = new HashSet<>();
-        for (Resource r : resources) {
-            if (r.kind().equals("GatewayClass")
-                    && CONTROLLER_NAME.equals(r.object().path("spec").path("controllerName").asText())) {
-                latticeClasses.add(r.name());
-            }
-        }
+        MeshIndex index = new MeshIndex(resources);
         List<ProxyRequest> out = new ArrayList<>();
-        for (Resource r : resources) {
-            JsonNode spec = r.object().path("spec");
-            if (r.kind().equals("Gateway") && latticeClasses.contains(spec.path("gatewayClassName").asText())) {
-                out.add(new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, r.namespace(), r.name()),
-                        null, null, "0.0.0.0", List.of()));
-            } else if (r.kind().equals("Workload")) {
-                JsonNode sidecar = spec.path("sidecar");
-                if (sidecar.path("inject").isBoolean() && !sidecar.path("inject").asBoolean()) continue;
-                List<Integer> appPorts = new ArrayList<>();
-                for (JsonNode p : spec.path("ports")) {
-                    if (p.path("port").canConvertToInt()) appPorts.add(p.path("port").asInt());
-                }
-                out.add(new ProxyRequest(new ProxyId(ProxyId.Role.SIDECAR, r.namespace(), r.name()),
-                        intOrNull(sidecar.get("outboundPort")), intOrNull(sidecar.get("adminPort")),
-                        spec.path("address").asText("127.0.0.1"), appPorts));
-            }
+        for (Gateway g : index.gateways) {
+            if (!index.isLatticeGateway(g)) continue;
+            out.add(new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, g.meta().namespace(), g.meta().name()),
+                    null, null, "0.0.0.0", List.of()));
         }
-        out.sort(Comparator.comparing((ProxyRequest p) -> p.id().role()).thenComparing(p -> p.id().namespace())
-                .thenComparing(p -> p.id().name()));
+        for (Workload w : index.workloads) {
+            if (!w.sidecar().inject()) continue;
+            out.add(new ProxyRequest(new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name()),
+                    w.sidecar().outboundPort(), w.sidecar().adminPort(), w.address(),
+                    w.ports().stream().map(Workload.Port::port).toList()));
+        }
         return List.copyOf(out);
-    }
-
-    private static Integer intOrNull(JsonNode n) {
-        return n != null && n.canConvertToInt() && n.isNumber() ? n.asInt() : null;
     }
 
     /** Everything each proxy of the snapshot gets, and the status of every resource. */
     public static MeshTranslation translate(MeshSnapshot snapshot) {
-        throw new UnsupportedOperationException("not implemented yet"); // being written
+        MeshIrBuilder.Result r = ir(snapshot);
+        Map<ProxyId, ProxyXds> proxies = new LinkedHashMap<>();
+        r.proxies().forEach((id, p) -> proxies.put(id, new ProxyXds(id, XdsBuilder.listeners(p), XdsBuilder.clusters(p))));
+        return new MeshTranslation(proxies, r.statuses(), r.problems());
+    }
+
+    /** The IR of every proxy (ordered gateways, then sidecars), with statuses and problems, before xDS. */
+    public static IrTranslation translateIr(MeshSnapshot snapshot) {
+        MeshIrBuilder.Result r = ir(snapshot);
+        return new IrTranslation(r.proxies(), r.problems());
+    }
+
+    /** The IR of each proxy and the problems translation found. */
+    public record IrTranslation(Map<ProxyId, Ir.Proxy> proxies, List<Problem> problems) {
+        public IrTranslation {
+            proxies = Map.copyOf(proxies);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    private static MeshIrBuilder.Result ir(MeshSnapshot snapshot) {
+        return new MeshIrBuilder(java.util.Objects.requireNonNull(snapshot, "snapshot")).build();
     }
 }

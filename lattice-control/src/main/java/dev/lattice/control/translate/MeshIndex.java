@@ -1,0 +1,84 @@
+package dev.lattice.control.translate;
+
+import dev.lattice.model.Gateway;
+import dev.lattice.model.GatewayClass;
+import dev.lattice.model.HttpRoute;
+import dev.lattice.model.MeshObject;
+import dev.lattice.model.Models;
+import dev.lattice.model.Namespace;
+import dev.lattice.model.ReferenceGrant;
+import dev.lattice.model.Resource;
+import dev.lattice.model.ResourceKey;
+import dev.lattice.model.Service;
+import dev.lattice.model.Workload;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The typed, valid objects of a set of resources, with lookups. Resources that do not validate are left out. */
+final class MeshIndex {
+    /** Every namespace carries this label with its own name, as Kubernetes sets it. */
+    static final String NAME_LABEL = "kubernetes.io/metadata.name";
+
+    final Map<ResourceKey, Resource> resources = new HashMap<>();
+    final Map<String, GatewayClass> classes = new TreeMap<>();
+    final List<Gateway> gateways = new ArrayList<>();
+    final List<HttpRoute> routes = new ArrayList<>();
+    final Map<String, Service> services = new TreeMap<>();
+    final List<Workload> workloads = new ArrayList<>();
+    final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
+    final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
+
+    MeshIndex(List<Resource> input) {
+        for (Resource r : input) {
+            Models.Parsed p = Models.read(r);
+            if (!p.valid()) continue;
+            resources.put(r.key(), r);
+            MeshObject o = p.value();
+            switch (o) {
+                case GatewayClass c -> classes.put(c.meta().name(), c);
+                case Gateway g -> gateways.add(g);
+                case HttpRoute h -> routes.add(h);
+                case Service s -> services.put(s.meta().namespace() + "/" + s.meta().name(), s);
+                case Workload w -> workloads.add(w);
+                case Namespace n -> namespaceLabels.put(n.meta().name(), n.meta().labels());
+                case ReferenceGrant g -> grants.computeIfAbsent(g.meta().namespace(), k -> new ArrayList<>()).add(g);
+            }
+        }
+        Comparator<MeshObject> byKey = Comparator.comparing((MeshObject o) -> o.meta().namespace())
+                .thenComparing(o -> o.meta().name());
+        gateways.sort(byKey);
+        routes.sort(byKey);
+        workloads.sort(byKey);
+    }
+
+    Resource resource(MeshObject o) {
+        return resources.get(o.key());
+    }
+
+    Service service(String namespace, String name) {
+        return services.get(namespace + "/" + name);
+    }
+
+    boolean isLatticeGateway(Gateway g) {
+        GatewayClass c = classes.get(g.gatewayClassName());
+        return c != null && c.isLattice();
+    }
+
+    /** A namespace's labels: those a Namespace resource declares, plus kubernetes.io/metadata.name. */
+    Map<String, String> labelsOf(String namespace) {
+        Map<String, String> l = new HashMap<>(namespaceLabels.getOrDefault(namespace, Map.of()));
+        l.put(NAME_LABEL, namespace);
+        return l;
+    }
+
+    boolean granted(String fromNamespace, String toNamespace, String toName) {
+        for (ReferenceGrant g : grants.getOrDefault(toNamespace, List.of())) {
+            if (g.permits(HttpRoute.GROUP, HttpRoute.KIND, fromNamespace, "", Service.KIND, toName)) return true;
+        }
+        return false;
+    }
+}

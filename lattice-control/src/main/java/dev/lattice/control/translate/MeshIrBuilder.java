@@ -1,0 +1,622 @@
+package dev.lattice.control.translate;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lattice.control.MeshSnapshot;
+import dev.lattice.control.ProxyId;
+import dev.lattice.control.ProxyPorts;
+import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.Gateway;
+import dev.lattice.model.GatewayClass;
+import dev.lattice.model.Hostnames;
+import dev.lattice.model.HttpRoute;
+import dev.lattice.model.Lines;
+import dev.lattice.model.Problem;
+import dev.lattice.model.Resource;
+import dev.lattice.model.ResourceKey;
+import dev.lattice.model.Service;
+import dev.lattice.model.Workload;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Builds the IR of every proxy of a snapshot, the status of every Gateway API resource, and the problems found
+ * on the way. Pure; one instance per translation.
+ */
+final class MeshIrBuilder {
+    static final String LB_ANNOTATION = "lattice.dev/load-balancer";
+    private static final String CONTROLLER = GatewayClass.LATTICE_CONTROLLER;
+
+    record Result(Map<ProxyId, Ir.Proxy> proxies, Map<ResourceKey, ObjectNode> statuses, List<Problem> problems) {}
+
+    /** A route attached to one Gateway listener with the hostnames it serves there (null: any host). */
+    private record Attachment(RouteResolution.ResolvedRoute route, int listener, List<String> hostnames) {}
+
+    /** A GAMMA route attached to a Service, all its ports (port null) or one. */
+    private record MeshAttachment(RouteResolution.ResolvedRoute route, Service service, Integer port) {}
+
+    private final MeshSnapshot snapshot;
+    private final MeshIndex index;
+    private final List<Problem> problems = new ArrayList<>();
+    private final Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
+    private final Map<String, Ir.Cluster> clusters = new TreeMap<>();
+    private final Map<ResourceKey, List<Attachment>> gatewayAttachments = new HashMap<>();
+    private final Map<ResourceKey, int[]> attachedRoutes = new HashMap<>();
+    private final List<MeshAttachment> meshAttachments = new ArrayList<>();
+
+    MeshIrBuilder(MeshSnapshot snapshot) {
+        this.snapshot = snapshot;
+        this.index = new MeshIndex(snapshot.resources());
+    }
+
+    Result build() {
+        for (GatewayClass c : index.classes.values()) {
+            if (!c.isLattice()) continue;
+            ObjectNode st = Status.JSON.objectNode();
+            st.set("conditions", Status.array(Status.condition("Accepted", true, "Accepted",
+                    "Handled by " + CONTROLLER, c.meta().generation())));
+            statuses.put(c.key(), st);
+        }
+        buildServiceClusters();
+        for (Gateway g : index.gateways) {
+            if (!index.classes.containsKey(g.gatewayClassName())) {
+                problems.add(Lines.problem(index.resource(g), "spec.gatewayClassName",
+                        "GatewayClass \"" + g.gatewayClassName() + "\" not found"));
+            }
+            if (index.isLatticeGateway(g)) {
+                gatewayAttachments.put(g.key(), new ArrayList<>());
+                attachedRoutes.put(g.key(), new int[g.listeners().size()]);
+            }
+        }
+        Map<ResourceKey, List<ListenerInfo>> listenerInfos = new HashMap<>();
+        for (Gateway g : index.gateways) {
+            if (index.isLatticeGateway(g)) listenerInfos.put(g.key(), listenerInfos(g));
+        }
+        for (HttpRoute r : index.routes) attachRoute(r, listenerInfos);
+
+        Map<ProxyId, Ir.Proxy> proxies = new LinkedHashMap<>();
+        for (Gateway g : index.gateways) {
+            if (!index.isLatticeGateway(g)) continue;
+            List<ListenerInfo> infos = listenerInfos.get(g.key());
+            statuses.put(g.key(), gatewayStatus(g, infos));
+            ProxyId id = new ProxyId(ProxyId.Role.GATEWAY, g.meta().namespace(), g.meta().name());
+            proxies.put(id, gatewayProxy(id, g, infos));
+        }
+        for (Workload w : index.workloads) {
+            if (!w.sidecar().inject()) continue;
+            ProxyId id = new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name());
+            proxies.put(id, sidecarProxy(id, w));
+        }
+        return new Result(proxies, statuses, problems);
+    }
+
+    // ---------------------------------------------------------------- services
+
+    private void buildServiceClusters() {
+        for (Service s : index.services.values()) {
+            Ir.LbPolicy lb = lbPolicy(s);
+            for (Service.Port p : s.ports()) {
+                if (!p.protocol().equals("TCP")) continue;
+                String name = RouteResolution.clusterName(s.meta().namespace(), s.meta().name(), p.port());
+                clusters.put(name, new Ir.Cluster(name, lb, p.h2c(), endpoints(s, p)));
+            }
+        }
+    }
+
+    private Ir.LbPolicy lbPolicy(Service s) {
+        String v = s.meta().annotations().get(LB_ANNOTATION);
+        if (v == null || v.equals("least-request")) return Ir.LbPolicy.LEAST_REQUEST;
+        if (v.equals("round-robin")) return Ir.LbPolicy.ROUND_ROBIN;
+        problems.add(Lines.problem(index.resource(s), "metadata.annotations[" + LB_ANNOTATION + "]",
+                "must be round-robin or least-request, not \"" + v + "\"; using least-request"));
+        return Ir.LbPolicy.LEAST_REQUEST;
+    }
+
+    private List<Workload> selected(Service s) {
+        if (s.selector().isEmpty()) return List.of();
+        List<Workload> out = new ArrayList<>();
+        for (Workload w : index.workloads) {
+            if (!w.meta().namespace().equals(s.meta().namespace())) continue;
+            boolean all = s.selector().entrySet().stream().allMatch(e -> e.getValue().equals(w.meta().labels().get(e.getKey())));
+            if (all) out.add(w);
+        }
+        return out;
+    }
+
+    /** The Workload app port a Service port targets, or null when the Workload has no such port name. */
+    private static Integer targetAppPort(Service.Port p, Workload w) {
+        if (p.targetPortNumber() != null) return p.targetPortNumber();
+        Workload.Port wp = w.port(p.targetPortName());
+        return wp == null ? null : wp.port();
+    }
+
+    private List<Ir.Endpoint> endpoints(Service s, Service.Port p) {
+        List<Ir.Endpoint> out = new ArrayList<>();
+        for (Workload w : selected(s)) {
+            Integer app = targetAppPort(p, w);
+            if (app == null) continue;
+            if (!w.sidecar().inject()) {
+                out.add(new Ir.Endpoint(w.address(), app));
+                continue;
+            }
+            ProxyPorts pp = snapshot.ports().get(new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name()));
+            Integer inbound = pp == null ? null : pp.inbound().get(app);
+            if (inbound != null) out.add(new Ir.Endpoint(w.address(), inbound));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- gateways and attachment
+
+    /** A Gateway listener as translation sees it. */
+    private record ListenerInfo(int index, Gateway.Listener listener, boolean http, boolean conflicted,
+                                List<Gateway.RouteGroupKind> supportedKinds, List<String> invalidKinds) {
+        boolean programmed() {
+            return http && !conflicted;
+        }
+
+        boolean allowsHttpRoute() {
+            return supportedKinds.stream().anyMatch(k -> k.group().equals(HttpRoute.GROUP) && k.kind().equals(HttpRoute.KIND));
+        }
+    }
+
+    private List<ListenerInfo> listenerInfos(Gateway g) {
+        List<ListenerInfo> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < g.listeners().size(); i++) {
+            Gateway.Listener l = g.listeners().get(i);
+            boolean http = l.protocol().equals("HTTP");
+            if (!http) {
+                problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i + "].protocol",
+                        "protocol " + l.protocol() + " is not supported yet: Lattice serves HTTP listeners"));
+            }
+            boolean conflicted = false;
+            if (http && !seen.add(l.port() + "|" + l.hostname())) {
+                conflicted = true;
+                problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i + "].hostname",
+                        "another HTTP listener on port " + l.port() + " has the same hostname"));
+            }
+            List<Gateway.RouteGroupKind> supported = new ArrayList<>();
+            List<String> invalid = new ArrayList<>();
+            if (http) {
+                if (l.allowedRoutes().kinds().isEmpty()) {
+                    supported.add(new Gateway.RouteGroupKind(HttpRoute.GROUP, HttpRoute.KIND));
+                } else {
+                    for (Gateway.RouteGroupKind k : l.allowedRoutes().kinds()) {
+                        if (k.group().equals(HttpRoute.GROUP) && k.kind().equals(HttpRoute.KIND)) supported.add(k);
+                        else invalid.add(k.group() + "/" + k.kind());
+                    }
+                }
+            }
+            out.add(new ListenerInfo(i, l, http, conflicted, supported, invalid));
+        }
+        return out;
+    }
+
+    private boolean namespaceAllowed(Gateway g, Gateway.Listener l, String routeNs) {
+        Gateway.AllowedRoutes a = l.allowedRoutes();
+        return switch (a.from()) {
+            case "All" -> true;
+            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
+            default -> routeNs.equals(g.meta().namespace());
+        };
+    }
+
+    private void attachRoute(HttpRoute r, Map<ResourceKey, List<ListenerInfo>> listenerInfos) {
+        Resource res = index.resource(r);
+        RouteResolution.ResolvedRoute resolved = RouteResolution.resolve(r, res, index, clusters::containsKey, problems);
+        ArrayNode parents = Status.JSON.arrayNode();
+        long gen = r.meta().generation();
+        String routeNs = r.meta().namespace();
+        for (int k = 0; k < r.parentRefs().size(); k++) {
+            HttpRoute.ParentRef ref = r.parentRefs().get(k);
+            String field = "spec.parentRefs[" + k + "]";
+            String ns = ref.namespace() == null ? routeNs : ref.namespace();
+            String reason;
+            String message;
+            if (ref.isGateway()) {
+                Gateway g = index.gateways.stream()
+                        .filter(x -> x.meta().namespace().equals(ns) && x.meta().name().equals(ref.name()))
+                        .findFirst().orElse(null);
+                if (g != null && !index.isLatticeGateway(g)) continue; // another controller's Gateway
+                if (g == null) {
+                    reason = "NoMatchingParent";
+                    message = "Gateway " + ns + "/" + ref.name() + " not found";
+                } else {
+                    String[] outcome = attachToGateway(resolved, g, ref, listenerInfos.get(g.key()));
+                    reason = outcome[0];
+                    message = outcome[1];
+                }
+            } else if (ref.isService()) {
+                Service s = index.service(ns, ref.name());
+                if (s == null) {
+                    reason = "NoMatchingParent";
+                    message = "Service " + ns + "/" + ref.name() + " not found";
+                } else if (ref.port() != null && s.port(ref.port()) == null) {
+                    reason = "NoMatchingParent";
+                    message = "Service " + ns + "/" + ref.name() + " has no port " + ref.port();
+                } else if (ref.sectionName() != null && s.ports().stream().noneMatch(p -> p.name().equals(ref.sectionName()))) {
+                    reason = "NoMatchingParent";
+                    message = "Service " + ns + "/" + ref.name() + " has no port named " + ref.sectionName();
+                } else {
+                    Integer port = ref.port();
+                    if (port == null && ref.sectionName() != null) {
+                        port = s.ports().stream().filter(p -> p.name().equals(ref.sectionName())).findFirst().orElseThrow().port();
+                    }
+                    meshAttachments.add(new MeshAttachment(resolved, s, port));
+                    reason = "Accepted";
+                    message = ns.equals(routeNs)
+                            ? "Route applies to every client of Service " + ns + "/" + ref.name()
+                            : "Route applies to clients in namespace " + routeNs + " of Service " + ns + "/" + ref.name();
+                }
+            } else {
+                continue; // a parent kind that Lattice does not handle
+            }
+            boolean accepted = reason.equals("Accepted");
+            if (!accepted) problems.add(Lines.problem(res, field, message + " (" + reason + ")"));
+            ObjectNode parent = Status.JSON.objectNode();
+            parent.set("parentRef", parentRef(ref));
+            parent.put("controllerName", CONTROLLER);
+            ObjectNode resolvedRefs = resolved.refReason() == null
+                    ? Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen)
+                    : Status.condition("ResolvedRefs", false, resolved.refReason(), resolved.refMessage(), gen);
+            parent.set("conditions", Status.array(Status.condition("Accepted", accepted, reason, message, gen), resolvedRefs));
+            parents.add(parent);
+        }
+        if (!parents.isEmpty()) {
+            ObjectNode st = Status.JSON.objectNode();
+            st.set("parents", parents);
+            statuses.put(r.key(), st);
+        }
+    }
+
+    private static ObjectNode parentRef(HttpRoute.ParentRef ref) {
+        ObjectNode p = Status.JSON.objectNode();
+        p.put("group", ref.group());
+        p.put("kind", ref.kind());
+        if (ref.namespace() != null) p.put("namespace", ref.namespace());
+        p.put("name", ref.name());
+        if (ref.sectionName() != null) p.put("sectionName", ref.sectionName());
+        if (ref.port() != null) p.put("port", ref.port());
+        return p;
+    }
+
+    /** Attaches to the Gateway's matching listeners; returns {reason, message} of the Accepted condition. */
+    private String[] attachToGateway(RouteResolution.ResolvedRoute resolved, Gateway g, HttpRoute.ParentRef ref,
+                                     List<ListenerInfo> infos) {
+        HttpRoute r = resolved.route();
+        String gw = "Gateway " + g.meta().namespace() + "/" + g.meta().name();
+        List<ListenerInfo> candidates = infos.stream()
+                .filter(i -> ref.sectionName() == null || i.listener().name().equals(ref.sectionName()))
+                .filter(i -> ref.port() == null || i.listener().port() == ref.port())
+                .toList();
+        if (candidates.isEmpty()) {
+            String what = ref.sectionName() != null && ref.port() != null
+                    ? "named " + ref.sectionName() + " on port " + ref.port()
+                    : ref.sectionName() != null ? "named " + ref.sectionName() : "on port " + ref.port();
+            return new String[] {"NoMatchingParent", gw + " has no listener " + what};
+        }
+        List<ListenerInfo> programmed = candidates.stream().filter(ListenerInfo::programmed).toList();
+        if (programmed.isEmpty()) {
+            return new String[] {"NoMatchingParent", gw + " has no valid HTTP listener among those the parentRef selects"};
+        }
+        List<ListenerInfo> allowed = programmed.stream()
+                .filter(i -> i.allowsHttpRoute() && namespaceAllowed(g, i.listener(), r.meta().namespace()))
+                .toList();
+        if (allowed.isEmpty()) {
+            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows HTTPRoutes from namespace "
+                    + r.meta().namespace()};
+        }
+        boolean any = false;
+        int[] counts = attachedRoutes.get(g.key());
+        for (ListenerInfo i : allowed) {
+            counts[i.index()]++;
+            List<String> hosts = new ArrayList<>();
+            String lh = i.listener().hostname();
+            if (r.hostnames().isEmpty()) {
+                hosts.add(lh);
+            } else {
+                for (String h : r.hostnames()) {
+                    String x = Hostnames.intersect(lh, h);
+                    if (x != null && !hosts.contains(x)) hosts.add(x);
+                }
+            }
+            if (!hosts.isEmpty()) {
+                any = true;
+                gatewayAttachments.get(g.key()).add(new Attachment(resolved, i.index(), hosts));
+            }
+        }
+        if (!any) {
+            return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};
+        }
+        return new String[] {"Accepted", "Route is accepted by " + gw};
+    }
+
+    private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
+        long gen = g.meta().generation();
+        int valid = (int) infos.stream().filter(ListenerInfo::programmed).count();
+        ObjectNode st = Status.JSON.objectNode();
+        ObjectNode accepted = valid == infos.size()
+                ? Status.condition("Accepted", true, "Accepted", "Handled by " + CONTROLLER, gen)
+                : Status.condition("Accepted", valid > 0, "ListenersNotValid",
+                        (infos.size() - valid) + " of " + infos.size() + " listeners are not valid", gen);
+        ObjectNode programmed = valid > 0
+                ? Status.condition("Programmed", true, "Programmed", "Proxy configuration sent for " + valid + " listener(s)", gen)
+                : Status.condition("Programmed", false, "Invalid", "No valid listener", gen);
+        st.set("conditions", Status.array(accepted, programmed));
+        ArrayNode listeners = Status.JSON.arrayNode();
+        int[] counts = attachedRoutes.get(g.key());
+        for (ListenerInfo i : infos) {
+            ObjectNode l = Status.JSON.objectNode();
+            l.put("name", i.listener().name());
+            ArrayNode kinds = Status.JSON.arrayNode();
+            for (Gateway.RouteGroupKind k : i.supportedKinds()) {
+                kinds.addObject().put("group", k.group()).put("kind", k.kind());
+            }
+            l.set("supportedKinds", kinds);
+            l.put("attachedRoutes", counts[i.index()]);
+            ArrayNode conds = Status.JSON.arrayNode();
+            if (!i.http()) {
+                conds.add(Status.condition("Accepted", false, "UnsupportedProtocol",
+                        "Protocol " + i.listener().protocol() + " is not supported yet; Lattice serves HTTP", gen));
+            } else {
+                conds.add(Status.condition("Accepted", true, "Accepted", "Listener is accepted", gen));
+            }
+            if (!i.invalidKinds().isEmpty()) {
+                conds.add(Status.condition("ResolvedRefs", false, "InvalidRouteKinds",
+                        "Route kinds not supported: " + String.join(", ", i.invalidKinds()), gen));
+            } else {
+                conds.add(Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen));
+            }
+            if (i.conflicted()) {
+                conds.add(Status.condition("Conflicted", true, "HostnameConflict",
+                        "Another listener on port " + i.listener().port() + " has the same hostname", gen));
+            }
+            conds.add(i.programmed()
+                    ? Status.condition("Programmed", true, "Programmed", "Listener is programmed", gen)
+                    : Status.condition("Programmed", false, "Invalid", "Listener is not valid", gen));
+            l.set("conditions", conds);
+            listeners.add(l);
+        }
+        st.set("listeners", listeners);
+        return st;
+    }
+
+    /** Specificity of a listener hostname: any host < wildcard (longer is more specific) < exact. */
+    private static int specificity(String hostname) {
+        if (hostname == null) return 0;
+        if (Hostnames.isWildcard(hostname)) return 1 + hostname.length();
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * One listener per port. Its virtual hosts: one per hostname that a programmed listener on the port declares
+     * ("*" for none) or that an attached route serves there. A host belongs to the most specific listener that
+     * matches it (listener isolation), and its virtual host holds the rules of that listener's routes whose
+     * hostname covers it: routes with the more specific matching hostname first, then Gateway API match
+     * precedence.
+     */
+    private Ir.Proxy gatewayProxy(ProxyId id, Gateway g, List<ListenerInfo> infos) {
+        TreeMap<Integer, List<ListenerInfo>> byPort = new TreeMap<>();
+        for (ListenerInfo i : infos) {
+            if (i.programmed()) byPort.computeIfAbsent(i.listener().port(), p -> new ArrayList<>()).add(i);
+        }
+        List<Attachment> attachments = gatewayAttachments.get(g.key());
+        List<Ir.Listener> listeners = new ArrayList<>();
+        Set<String> usedClusters = new TreeSet<>();
+        for (var e : byPort.entrySet()) {
+            int port = e.getKey();
+            List<ListenerInfo> onPort = e.getValue();
+            Set<String> hosts = new TreeSet<>(Comparator.nullsLast(Comparator.naturalOrder()));
+            Set<String> withNull = new HashSet<>();
+            for (ListenerInfo i : onPort) {
+                if (i.listener().hostname() == null) withNull.add("any");
+                else hosts.add(i.listener().hostname());
+            }
+            for (Attachment a : attachments) {
+                if (onPort.stream().noneMatch(i -> i.index() == a.listener())) continue;
+                for (String h : a.hostnames()) {
+                    if (h == null) withNull.add("any");
+                    else hosts.add(h);
+                }
+            }
+            List<String> ordered = new ArrayList<>(hosts);
+            if (!withNull.isEmpty()) ordered.add(null);
+            List<Ir.VirtualHost> vhosts = new ArrayList<>();
+            for (String host : ordered) {
+                int owner = owner(host, onPort);
+                record HostEntry(int specificity, Precedence.Entry entry) {}
+                List<HostEntry> entries = new ArrayList<>();
+                for (Attachment a : attachments) {
+                    if (a.listener() != owner) continue;
+                    for (String h : a.hostnames()) {
+                        if (!covers(h, host)) continue;
+                        List<Precedence.Entry> es = new ArrayList<>();
+                        addEntries(es, a.route());
+                        for (Precedence.Entry x : es) entries.add(new HostEntry(specificity(h), x));
+                    }
+                }
+                entries.sort(Comparator.comparingInt((HostEntry x) -> -x.specificity())
+                        .thenComparing(HostEntry::entry, Precedence.ORDER));
+                Set<String> seen = new HashSet<>();
+                List<Precedence.Entry> unique = new ArrayList<>();
+                for (HostEntry x : entries) if (seen.add(x.entry().routeName())) unique.add(x.entry());
+                String domain = host == null ? "*" : host;
+                vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false)));
+            }
+            listeners.add(new Ir.Listener("gateway/" + port, "0.0.0.0", port, Ir.Role.GATEWAY, "gateway_" + port, true,
+                    "gateway/" + port, vhosts));
+        }
+        List<Ir.Cluster> cs = usedClusters.stream().map(clusters::get).filter(java.util.Objects::nonNull).toList();
+        return new Ir.Proxy(id, listeners, cs);
+    }
+
+    /** The index of the most specific listener on the port that matches {@code host} (null: any host), or -1. */
+    private static int owner(String host, List<ListenerInfo> onPort) {
+        int best = -1;
+        int bestSpecificity = -1;
+        for (ListenerInfo i : onPort) {
+            String lh = i.listener().hostname();
+            boolean matches = lh == null || (host != null && (lh.equals(host) || Hostnames.matches(lh, host)));
+            if (matches && specificity(lh) > bestSpecificity) {
+                best = i.index();
+                bestSpecificity = specificity(lh);
+            }
+        }
+        return best;
+    }
+
+    /** Whether a route hostname (null: any) covers the virtual host's hostname (null: any). */
+    private static boolean covers(String routeHost, String host) {
+        if (routeHost == null) return true;
+        if (host == null) return false;
+        return routeHost.equals(host) || Hostnames.matches(routeHost, host);
+    }
+
+    private static void addEntries(List<Precedence.Entry> entries, RouteResolution.ResolvedRoute r) {
+        List<HttpRoute.Rule> rules = r.route().rules();
+        for (int i = 0; i < rules.size(); i++) {
+            List<HttpRoute.Match> ms = rules.get(i).matches();
+            for (int j = 0; j < ms.size(); j++) entries.add(new Precedence.Entry(r, i, j, ms.get(j)));
+        }
+    }
+
+    private static List<Ir.Route> routes(List<Precedence.Entry> entries, Set<String> usedClusters, boolean sort) {
+        List<Precedence.Entry> sorted = new ArrayList<>(entries);
+        if (sort) sorted.sort(Precedence.ORDER);
+        List<Ir.Route> out = new ArrayList<>();
+        for (Precedence.Entry e : sorted) {
+            Ir.Action action = e.route().actions().get(e.rule());
+            if (action instanceof Ir.Forward f) {
+                for (Ir.WeightedCluster c : f.clusters()) {
+                    if (!c.name().startsWith(RouteResolution.INVALID_PREFIX)) usedClusters.add(c.name());
+                }
+            }
+            out.add(new Ir.Route(e.routeName(), match(e.m()), action));
+        }
+        return out;
+    }
+
+    static Ir.Match match(HttpRoute.Match m) {
+        Ir.PathKind kind;
+        String path = m.path().value();
+        switch (m.path().type()) {
+            case "Exact" -> kind = Ir.PathKind.EXACT;
+            case "RegularExpression" -> kind = Ir.PathKind.REGEX;
+            default -> {
+                if (path.equals("/")) {
+                    kind = Ir.PathKind.PREFIX;
+                } else {
+                    kind = Ir.PathKind.PATH_SEPARATED_PREFIX;
+                    while (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+                }
+            }
+        }
+        List<Ir.ValueMatch> headers = new ArrayList<>();
+        for (HttpRoute.ValueMatch h : m.headers()) {
+            headers.add(new Ir.ValueMatch(h.name().toLowerCase(Locale.ROOT), h.type().equals("RegularExpression"), h.value()));
+        }
+        if (m.method() != null) headers.add(new Ir.ValueMatch(":method", false, m.method()));
+        List<Ir.ValueMatch> query = new ArrayList<>();
+        for (HttpRoute.ValueMatch q : m.queryParams()) {
+            query.add(new Ir.ValueMatch(q.name(), q.type().equals("RegularExpression"), q.value()));
+        }
+        return new Ir.Match(kind, path, headers, query);
+    }
+
+    // ---------------------------------------------------------------- sidecars
+
+    private Ir.Proxy sidecarProxy(ProxyId id, Workload w) {
+        ProxyPorts pp = snapshot.ports().get(id);
+        List<Ir.Listener> listeners = new ArrayList<>();
+        Set<String> used = new TreeSet<>();
+        int outbound = pp != null && pp.outboundPort() > 0 ? pp.outboundPort()
+                : w.sidecar().outboundPort() != null ? w.sidecar().outboundPort() : 0;
+        if (outbound > 0) {
+            List<Ir.VirtualHost> vhosts = new ArrayList<>();
+            for (Service s : index.services.values()) {
+                boolean first = true;
+                for (Service.Port p : s.ports()) {
+                    if (!p.protocol().equals("TCP")) continue;
+                    vhosts.add(outboundHost(w, s, p, first, used));
+                    first = false;
+                }
+            }
+            listeners.add(new Ir.Listener("outbound", "127.0.0.1", outbound, Ir.Role.SIDECAR_OUTBOUND, "outbound", false,
+                    "outbound", vhosts));
+        }
+        List<Ir.Cluster> inboundClusters = new ArrayList<>();
+        for (Workload.Port p : w.ports()) {
+            Integer in = pp == null ? null : pp.inbound().get(p.port());
+            if (in == null) continue;
+            String name = "inbound/" + p.port();
+            Ir.Route route = new Ir.Route(name, new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
+                    new Ir.Forward(List.of(new Ir.WeightedCluster(name, 1)), false));
+            listeners.add(new Ir.Listener(name, w.address(), in, Ir.Role.SIDECAR_INBOUND, "inbound_" + p.port(), false, name,
+                    List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route)))));
+            inboundClusters.add(new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(w, p.port()),
+                    List.of(new Ir.Endpoint(w.address(), p.port()))));
+        }
+        List<Ir.Cluster> cs = new ArrayList<>(inboundClusters);
+        used.stream().map(clusters::get).filter(java.util.Objects::nonNull).forEach(cs::add);
+        return new Ir.Proxy(id, listeners, cs);
+    }
+
+    /** h2c to the app when a Service port that selects this Workload and targets this app port says kubernetes.io/h2c. */
+    private boolean inboundH2c(Workload w, int appPort) {
+        for (Service s : index.services.values()) {
+            if (!selected(s).contains(w)) continue;
+            for (Service.Port p : s.ports()) {
+                Integer t = targetAppPort(p, w);
+                if (p.h2c() && t != null && t == appPort) return true;
+            }
+        }
+        return false;
+    }
+
+    private Ir.VirtualHost outboundHost(Workload client, Service s, Service.Port p, boolean firstPort, Set<String> used) {
+        String ns = s.meta().namespace();
+        String name = s.meta().name();
+        List<String> names = new ArrayList<>();
+        if (ns.equals(client.meta().namespace())) names.add(name);
+        names.add(name + "." + ns);
+        names.add(name + "." + ns + ".svc");
+        names.add(name + "." + ns + ".svc.cluster.local");
+        List<String> domains = new ArrayList<>();
+        for (String n : names) {
+            if (firstPort) domains.add(n);
+            domains.add(n + ":" + p.port());
+        }
+        List<Precedence.Entry> entries = new ArrayList<>();
+        Set<ResourceKey> seen = new HashSet<>();
+        for (MeshAttachment a : meshAttachments) {
+            if (a.service() != s || (a.port() != null && a.port() != p.port())) continue;
+            String routeNs = a.route().route().meta().namespace();
+            boolean producer = routeNs.equals(ns);
+            if (!producer && !routeNs.equals(client.meta().namespace())) continue;
+            if (seen.add(a.route().route().key())) addEntries(entries, a.route());
+        }
+        // GEP-1426: consumer routes take precedence over producer routes; then Gateway API match precedence
+        entries.sort(Comparator.comparingInt((Precedence.Entry e) -> e.route().route().meta().namespace().equals(ns) ? 1 : 0)
+                .thenComparing(Precedence.ORDER));
+        String cluster = RouteResolution.clusterName(ns, name, p.port());
+        List<Ir.Route> routes;
+        if (entries.isEmpty()) {
+            used.add(cluster);
+            routes = List.of(new Ir.Route(cluster + "/default", new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
+                    new Ir.Forward(List.of(new Ir.WeightedCluster(cluster, 1)), false)));
+        } else {
+            routes = routes(entries, used, false);
+        }
+        return new Ir.VirtualHost(cluster, domains, routes);
+    }
+}

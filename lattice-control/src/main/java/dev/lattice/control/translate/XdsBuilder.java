@@ -1,0 +1,161 @@
+package dev.lattice.control.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import dev.lattice.control.translate.ir.Ir;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.List;
+
+/** IR → xDS v3 protos, exactly the subset docs/xds.md describes. Pure. */
+final class XdsBuilder {
+    static final String HCM = "envoy.filters.network.http_connection_manager";
+    static final String ROUTER = "envoy.filters.http.router";
+    static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    private static final Duration ZERO = Duration.getDefaultInstance();
+
+    private XdsBuilder() {}
+
+    static List<Listener> listeners(Ir.Proxy proxy) {
+        return proxy.listeners().stream().map(XdsBuilder::listener).toList();
+    }
+
+    static List<Cluster> clusters(Ir.Proxy proxy) {
+        return proxy.clusters().stream().map(XdsBuilder::cluster).toList();
+    }
+
+    static Listener listener(Ir.Listener l) {
+        HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix(l.statPrefix())
+                .setCodecType(HttpConnectionManager.CodecType.AUTO)
+                .setRouteConfig(routeConfiguration(l))
+                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
+        if (l.stripAnyHostPort()) hcm.setStripAnyHostPort(true);
+        return Listener.newBuilder()
+                .setName(l.name())
+                .setAddress(address(l.address(), l.port()))
+                .setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
+                        .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()))
+                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder().setName(HCM)
+                        .setTypedConfig(Any.pack(hcm.build()))))
+                .build();
+    }
+
+    private static RouteConfiguration routeConfiguration(Ir.Listener l) {
+        RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(l.routeConfigName());
+        for (Ir.VirtualHost vh : l.virtualHosts()) {
+            VirtualHost.Builder v = VirtualHost.newBuilder().setName(vh.name()).addAllDomains(vh.domains());
+            for (Ir.Route r : vh.routes()) v.addRoutes(route(r));
+            rc.addVirtualHosts(v);
+        }
+        return rc.build();
+    }
+
+    private static Route route(Ir.Route r) {
+        Route.Builder b = Route.newBuilder().setName(r.name()).setMatch(match(r.match()));
+        switch (r.action()) {
+            case Ir.Forward f -> {
+                RouteAction.Builder a = RouteAction.newBuilder().setTimeout(ZERO);
+                if (f.clusters().size() == 1 && !f.invalidBackends()) {
+                    a.setCluster(f.clusters().get(0).name());
+                } else {
+                    WeightedCluster.Builder w = WeightedCluster.newBuilder();
+                    for (Ir.WeightedCluster c : f.clusters()) {
+                        w.addClusters(WeightedCluster.ClusterWeight.newBuilder().setName(c.name())
+                                .setWeight(UInt32Value.of(c.weight())));
+                    }
+                    a.setWeightedClusters(w);
+                }
+                if (f.invalidBackends()) {
+                    a.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+                }
+                b.setRoute(a);
+            }
+            case Ir.DirectResponse d -> b.setDirectResponse(DirectResponseAction.newBuilder().setStatus(d.status())
+                    .setBody(DataSource.newBuilder().setInlineString(d.body())));
+        }
+        return b.build();
+    }
+
+    private static RouteMatch match(Ir.Match m) {
+        RouteMatch.Builder b = RouteMatch.newBuilder();
+        switch (m.pathKind()) {
+            case EXACT -> b.setPath(m.path());
+            case PREFIX -> b.setPrefix(m.path());
+            case PATH_SEPARATED_PREFIX -> b.setPathSeparatedPrefix(m.path());
+            case REGEX -> b.setSafeRegex(RegexMatcher.newBuilder().setRegex(m.path()));
+        }
+        for (Ir.ValueMatch h : m.headers()) {
+            b.addHeaders(HeaderMatcher.newBuilder().setName(h.name()).setStringMatch(stringMatch(h)));
+        }
+        for (Ir.ValueMatch q : m.queryParameters()) {
+            b.addQueryParameters(QueryParameterMatcher.newBuilder().setName(q.name()).setStringMatch(stringMatch(q)));
+        }
+        return b.build();
+    }
+
+    private static StringMatcher stringMatch(Ir.ValueMatch v) {
+        return v.regex()
+                ? StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(v.value())).build()
+                : StringMatcher.newBuilder().setExact(v.value()).build();
+    }
+
+    static Cluster cluster(Ir.Cluster c) {
+        ClusterLoadAssignment.Builder la = ClusterLoadAssignment.newBuilder().setClusterName(c.name());
+        LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder();
+        for (Ir.Endpoint e : c.endpoints()) {
+            group.addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(address(e.address(), e.port()))));
+        }
+        if (!c.endpoints().isEmpty()) la.addEndpoints(group);
+        Cluster.Builder b = Cluster.newBuilder()
+                .setName(c.name())
+                .setType(Cluster.DiscoveryType.STATIC)
+                .setConnectTimeout(Duration.newBuilder().setSeconds(5))
+                .setLoadAssignment(la);
+        switch (c.lbPolicy()) {
+            case ROUND_ROBIN -> b.setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+            case LEAST_REQUEST -> b.setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                    .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(2)));
+        }
+        if (c.h2c()) {
+            b.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
+                    .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                    .build()));
+        }
+        return b.build();
+    }
+
+    private static Address address(String ip, int port) {
+        return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port)).build();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.lattice.control.translate;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+
+/** Proto3 JSON (proto field names) of the xDS resources Lattice sends, with the Any types it packs. */
+public final class XdsJson {
+    /** The types Lattice packs into {@code Any}: HttpConnectionManager, Router, HttpProtocolOptions. */
+    public static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+            .add(HttpConnectionManager.getDescriptor())
+            .add(Router.getDescriptor())
+            .add(HttpProtocolOptions.getDescriptor())
+            .build();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).preservingProtoFieldNames();
+
+    private XdsJson() {}
+
+    public static String print(Message m) {
+        try {
+            return PRINTER.print(m);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
+        }
+    }
+}
