@@ -193,11 +193,18 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         return out;
     }
 
+    /** Constructs that Java accepts but RE2 (Envoy's safe_regex, and the proxy's) does not. */
+    private static final Pattern NOT_RE2 = Pattern.compile("\\(\\?[=!>]|\\(\\?<[=!]|\\\\[1-9]|(?<!\\\\)[*+?}][+]");
+
     private static void checkRegex(Field f, String value) {
         try {
             Pattern.compile(value);
         } catch (PatternSyntaxException e) {
             f.problem("invalid regular expression: " + e.getDescription());
+            return;
+        }
+        if (NOT_RE2.matcher(value).find()) {
+            f.problem("not RE2 syntax: lookaround, backreferences, atomic groups and possessive quantifiers are not supported");
         }
     }
 }

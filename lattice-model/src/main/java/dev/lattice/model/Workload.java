@@ -56,7 +56,11 @@ public record Workload(ObjectMeta meta, String address, List<Port> ports, String
         Field spec = root.get("spec");
         spec.object();
         String address = spec.get("address").string("127.0.0.1");
-        if (!isIpLiteral(address)) spec.get("address").problem("must be an IP address such as 127.0.0.1, not \"" + address + "\"");
+        if (!isIpLiteral(address)) {
+            spec.get("address").problem("must be an IP address such as 127.0.0.1, not \"" + address + "\"");
+        } else if (address.equals("0.0.0.0") || address.equals("::")) {
+            spec.get("address").problem("must be the address the app is reached at, such as 127.0.0.1, not the wildcard " + address);
+        }
         List<Port> ports = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<Integer> numbers = new HashSet<>();

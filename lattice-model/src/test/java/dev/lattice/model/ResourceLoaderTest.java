@@ -228,6 +228,31 @@ class ResourceLoaderTest {
     }
 
     @Test
+    void regexMustBeRe2AndAddressNotAWildcard() {
+        String yaml = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: r}
+                spec:
+                  rules:
+                  - matches:
+                    - path: {type: RegularExpression, value: "/a(?=b)"}
+                      queryParams: [{name: q, type: RegularExpression, value: "(x)\\\\1"}]
+                      headers: [{name: h, type: RegularExpression, value: "a++|[a-z]+/v[0-9]{1,3}"}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: w}
+                spec: {address: 0.0.0.0}
+                """;
+        assertThat(problems(yaml)).containsExactly(
+                "routes.yaml:7: HTTPRoute default/r: spec.rules[0].matches[0].path.value: not RE2 syntax: lookaround, backreferences, atomic groups and possessive quantifiers are not supported",
+                "routes.yaml:9: HTTPRoute default/r: spec.rules[0].matches[0].headers[0].value: not RE2 syntax: lookaround, backreferences, atomic groups and possessive quantifiers are not supported",
+                "routes.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].queryParams[0].value: not RE2 syntax: lookaround, backreferences, atomic groups and possessive quantifiers are not supported",
+                "routes.yaml:14: Workload default/w: spec.address: must be the address the app is reached at, such as 127.0.0.1, not the wildcard 0.0.0.0");
+    }
+
+    @Test
     void syntaxErrorNamesFileAndLine() {
         ResourceLoader.LoadedFile f = ResourceLoader.load("bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: [x\n");
         assertThat(f.syntaxError()).isTrue();

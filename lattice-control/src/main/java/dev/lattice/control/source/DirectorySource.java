@@ -98,17 +98,21 @@ public final class DirectorySource implements ConfigSource {
                 drain(key);
                 long quietNanos = debounce.toNanos();
                 while ((key = watcher.poll(quietNanos, TimeUnit.NANOSECONDS)) != null) drain(key);
-                registerAll();
-                SourceState next = reader.read();
-                if (!next.equals(last)) {
-                    last = next;
-                    listener.accept(next);
+                if (closed) break;
+                try {
+                    registerAll();
+                    SourceState next = reader.read();
+                    if (!next.equals(last)) {
+                        last = next;
+                        listener.accept(next);
+                    }
+                } catch (RuntimeException e) {
+                    // a failing listener (or a surprise while reading) must not stop the watching
+                    LOG.log(Level.SEVERE, "applying a change under " + dir + " failed; still watching", e);
                 }
             }
         } catch (ClosedWatchServiceException | InterruptedException e) {
             // closed
-        } catch (RuntimeException e) {
-            if (!closed) LOG.log(Level.SEVERE, "watching " + dir + " stopped", e);
         }
     }
 

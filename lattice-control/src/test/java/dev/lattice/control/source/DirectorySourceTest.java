@@ -154,6 +154,23 @@ class DirectorySourceTest {
     }
 
     @Test
+    void aFailingListenerDoesNotStopTheWatching() throws Exception {
+        Files.writeString(tmp.resolve("a.yaml"), service("a", 80));
+        BlockingQueue<SourceState> states = new LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (DirectorySource source = new DirectorySource(tmp, Duration.ofMillis(20))) {
+            source.start(s -> {
+                states.add(s);
+                if (calls.incrementAndGet() == 2) throw new IllegalStateException("listener failed (expected in this test)");
+            });
+            Files.writeString(tmp.resolve("b.yaml"), service("b", 81));
+            await(states, st -> keys(st).contains(svc("b")));
+            Files.writeString(tmp.resolve("c.yaml"), service("c", 82));
+            await(states, st -> keys(st).contains(svc("c")));
+        }
+    }
+
+    @Test
     void closeStopsTheWatchThread() throws Exception {
         Files.writeString(tmp.resolve("a.yaml"), service("a", 80));
         BlockingQueue<SourceState> states = new LinkedBlockingQueue<>();
