@@ -1,0 +1,160 @@
+package dev.lattice.proxy.http;
+
+import static dev.lattice.proxy.TestConfigs.bootstrap;
+import static dev.lattice.proxy.TestConfigs.cluster;
+import static dev.lattice.proxy.TestConfigs.direct;
+import static dev.lattice.proxy.TestConfigs.listener;
+import static dev.lattice.proxy.TestConfigs.route;
+import static dev.lattice.proxy.TestConfigs.toCluster;
+import static dev.lattice.proxy.TestConfigs.vhost;
+import static dev.lattice.proxy.TestConfigs.weighted;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.xds.BootstrapLoader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The connection manager on an EmbeddedChannel: everything that is answered without an upstream. */
+class DownstreamHandlerTest {
+    private final ProxyMetrics metrics = new ProxyMetrics();
+
+    private EmbeddedChannel channel() {
+        String json = bootstrap(List.of(listener("gw", 0, false,
+                vhost("reviews", List.of("reviews.default:9080"),
+                        route("x", "\"path\": \"/x\"", direct(200, "reviews-x"))),
+                vhost("books", List.of("books.example", "books.example:8080"),
+                        route("direct", "\"prefix\": \"/direct\"", direct(201, "hello")),
+                        route("invalid", "\"prefix\": \"/invalid\"", weighted("lattice.invalid/BackendNotFound", 1)),
+                        route("missing", "\"prefix\": \"/missing\"", toCluster("default/missing/80")),
+                        route("empty", "\"prefix\": \"/empty\"", toCluster("default/empty/80"))))),
+                List.of(cluster("default/empty/80")));
+        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(json, "test"), null, metrics);
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0", rc.listener("127.0.0.1:0"), NioSocketChannel.class,
+                metrics.downstreamActive("gw"));
+        return new EmbeddedChannel(new HttpServerCodec(ProtocolDetectHandler.SERVER_DECODER), new DownstreamHandler(slot, false));
+    }
+
+    private static String exchange(EmbeddedChannel ch, String request) {
+        ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
+        ch.runPendingTasks();
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sb.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void noVirtualHostIs404() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET / HTTP/1.1\r\nHost: nowhere.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 404 Not Found\r\n");
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void noRouteIs404() {
+        EmbeddedChannel ch = channel();
+        assertThat(exchange(ch, "GET /nothing HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void directResponseAnswersItsStatusAndBody() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example:8080\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 201 Created\r\n").contains("content-length: 5").endsWith("\r\n\r\nhello");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void invalidBackendIs500AndMissingClusterIs503AndNoEndpointsIs503() {
+        EmbeddedChannel ch = channel();
+        assertThat(exchange(ch, "GET /invalid HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 500 ");
+        assertThat(exchange(ch, "GET /missing HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 503 ");
+        assertThat(exchange(ch, "GET /empty HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 503 ");
+        assertThat(metrics.scrape())
+                .contains("lattice_proxy_requests_total{cluster=\"lattice.invalid/BackendNotFound\",code_class=\"5xx\",listener=\"gw\"} 1.0")
+                .contains("lattice_proxy_requests_total{cluster=\"default/missing/80\",code_class=\"5xx\",listener=\"gw\"} 1.0");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void absoluteFormBecomesOriginFormWithHostFromTheAuthority() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET http://reviews.default:9080/x HTTP/1.1\r\nHost: ignored\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 200 OK\r\n").endsWith("reviews-x");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void malformedRequestIs400AndCloses() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET / HTTP/1.1\r\nHost: books.example\r\nbad header line\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void garbageRequestLineIs400AndCloses() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "\u0001\u0002 what\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 400 ");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n"
+                + "GET /nothing HTTP/1.1\r\nHost: books.example\r\n\r\n"
+                + "GET /x HTTP/1.1\r\nHost: reviews.default:9080\r\n\r\n");
+        int a = out.indexOf("HTTP/1.1 201");
+        int b = out.indexOf("HTTP/1.1 404");
+        int c = out.indexOf("HTTP/1.1 200");
+        assertThat(a).isZero();
+        assertThat(b).isGreaterThan(a);
+        assertThat(c).isGreaterThan(b);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void bodyOfAnAnsweredRequestIsDiscardedAndTheConnectionKeptAlive() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "POST /nothing HTTP/1.1\r\nHost: books.example\r\nContent-Length: 10\r\n\r\n0123456789"
+                + "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 404 ").contains("HTTP/1.1 201 ");
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void http10WithoutKeepAliveIsClosedAfterTheResponse() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET /direct HTTP/1.0\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.0 201 ");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void connectionCloseIsHonoured() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nConnection: close\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 201 ").contains("connection: close");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+}
