@@ -152,4 +152,52 @@ class MeshTranslatorTest {
         assertThat(t.statuses().get(new dev.lattice.model.ResourceKey("HTTPRoute", "default", "reviews"))
                 .at("/parents/0/conditions/0/status").asText()).isEqualTo("True");
     }
+
+    @Test
+    void badLoadBalancerAnnotationConflictingListenersAndUdpBackendAreReported() {
+        String yaml = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: lattice}
+                spec: {controllerName: lattice.dev/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec:
+                  gatewayClassName: lattice
+                  listeners:
+                  - {name: a, protocol: HTTP, port: 80, hostname: x.example}
+                  - {name: b, protocol: HTTP, port: 80, hostname: x.example}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: dns
+                  annotations:
+                    lattice.dev/load-balancer: random
+                spec:
+                  ports: [{port: 53, protocol: UDP}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: r}
+                spec:
+                  parentRefs: [{name: gw}]
+                  rules:
+                  - backendRefs: [{name: dns, port: 53}]
+                """;
+        MeshTranslation t = MeshTranslator.translate(new MeshSnapshot(1, load(yaml), List.of(), Map.of()));
+        assertThat(t.problems()).extracting(Object::toString).containsExactly(
+                "in.yaml:20: Service default/dns: metadata.annotations[lattice.dev/load-balancer]: must be round-robin or least-request, not \"random\"; using least-request",
+                "in.yaml:13: Gateway default/gw: spec.listeners[1].hostname: another HTTP listener on port 80 has the same hostname",
+                "in.yaml:30: HTTPRoute default/r: spec.rules[0].backendRefs[0].port: Service default/dns port 53 is not TCP");
+        var gw = t.statuses().get(new dev.lattice.model.ResourceKey("Gateway", "default", "gw"));
+        assertThat(gw.at("/listeners/1/conditions").toString()).contains("\"type\":\"Conflicted\",\"status\":\"True\",\"reason\":\"HostnameConflict\"");
+        assertThat(gw.at("/listeners/0/attachedRoutes").asInt()).isEqualTo(1);
+        assertThat(gw.at("/listeners/1/attachedRoutes").asInt()).isEqualTo(0);
+        var route = t.statuses().get(new dev.lattice.model.ResourceKey("HTTPRoute", "default", "r"));
+        assertThat(route.at("/parents/0/conditions/1/reason").asText()).isEqualTo("BackendNotFound");
+        assertThat(route.at("/parents/0/conditions/1/lastTransitionTime").asText()).isEqualTo(MeshTranslator.NO_TIME);
+    }
 }

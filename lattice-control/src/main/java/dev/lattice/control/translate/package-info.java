@@ -1,0 +1,23 @@
+/**
+ * Translation, model → IR ({@link dev.lattice.control.translate.ir.Ir}) → xDS, pure and deterministic.
+ * Entry points: {@link dev.lattice.control.translate.MeshTranslator#proxies} and
+ * {@link dev.lattice.control.translate.MeshTranslator#translate}. docs/xds.md is the target.
+ *
+ * <p>Choices where the Gateway API leaves room, or where Lattice runs off Kubernetes:
+ * <ul>
+ *   <li>Route order: Exact path, then RegularExpression (longer first), then PathPrefix (longer first), then
+ *       method, header count, query count, oldest creationTimestamp (none = newest), "namespace/name", rule
+ *       and match order. On a Gateway, rules of routes with a more specific matching hostname come first.</li>
+ *   <li>A host belongs to the most specific Gateway listener on its port that matches it (listener isolation);
+ *       every listener hostname gets a virtual host even without routes, so its hosts never fall through to a
+ *       less specific listener's routes.</li>
+ *   <li>attachedRoutes counts routes selected by parentRef and allowedRoutes, whatever their hostnames.</li>
+ *   <li>A parentRef to a Gateway that does not exist gets Accepted=False NoMatchingParent; one to another
+ *       controller's Gateway gets no status entry from Lattice.</li>
+ *   <li>GAMMA: producer routes (route namespace = Service namespace) apply to every client, consumer routes to
+ *       clients in the route's namespace and before the producer's; route hostnames are ignored.</li>
+ *   <li>A namespace's labels are those of a core v1 Namespace resource, plus kubernetes.io/metadata.name.</li>
+ *   <li>A rule without backendRefs, or whose backendRefs all have weight 0, answers 500 (direct response).</li>
+ * </ul>
+ */
+package dev.lattice.control.translate;
