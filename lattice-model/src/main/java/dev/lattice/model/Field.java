@@ -157,6 +157,19 @@ final class Field {
         return Map.copyOf(out);
     }
 
+    /**
+     * Reports every field of this object that is not one of {@code known}, as Kubernetes' strict field
+     * validation does (a typo such as {@code backendRef} would otherwise be silently ignored).
+     */
+    void known(String... known) {
+        if (json == null || !json.isObject()) return;
+        List<String> k = List.of(known);
+        for (var it = json.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!k.contains(name)) get(name).problem("unknown field \"" + name + "\" (known here: " + String.join(", ", k) + ")");
+        }
+    }
+
     /** Checks that this is an object when present. */
     boolean object() {
         if (!present()) return false;

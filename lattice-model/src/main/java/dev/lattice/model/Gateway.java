@@ -55,6 +55,7 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
         Set<String> names = new HashSet<>();
         for (Field l : lf) {
             if (!l.object()) continue;
+            l.known("name", "hostname", "port", "protocol", "tls", "allowedRoutes");
             String name = l.get("name").requiredString();
             if (!name.isEmpty() && !names.add(name)) l.get("name").problem("duplicate listener name \"" + name + "\"");
             Integer port = l.get("port").port(true);
@@ -67,14 +68,17 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
             AllowedRoutes allowed = AllowedRoutes.DEFAULT;
             Field ar = l.get("allowedRoutes");
             if (ar.object()) {
+                ar.known("namespaces", "kinds");
                 Field ns = ar.get("namespaces");
                 ns.object();
+                ns.known("from", "selector");
                 String from = ns.get("from").oneOf("Same", List.of("All", "Same", "Selector"));
                 LabelSelector selector = null;
                 if (ns.get("selector").present()) selector = LabelSelector.read(ns.get("selector"));
                 if ("Selector".equals(from) && selector == null) ns.get("selector").problem("required when from is Selector");
                 List<RouteGroupKind> kinds = new ArrayList<>();
                 for (Field k : ar.get("kinds").list()) {
+                    k.known("group", "kind");
                     kinds.add(new RouteGroupKind(k.get("group").string(HttpRoute.GROUP), k.get("kind").requiredString()));
                 }
                 allowed = new AllowedRoutes(from, selector, kinds);

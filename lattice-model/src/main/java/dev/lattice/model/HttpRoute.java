@@ -91,11 +91,13 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         ObjectMeta meta = ObjectMeta.read(r, root, problems);
         Field spec = root.get("spec");
         if (spec.require()) spec.object();
+        spec.known("parentRefs", "hostnames", "rules");
         List<ParentRef> parents = new ArrayList<>();
         List<Field> pf = spec.get("parentRefs").list();
         if (pf.size() > 32) spec.get("parentRefs").problem("at most 32 parentRefs");
         for (Field p : pf) {
             if (!p.object()) continue;
+            p.known("group", "kind", "namespace", "name", "sectionName", "port");
             String group = p.get("group").string(GROUP);
             String kind = p.get("kind").string("Gateway");
             String ns = p.get("namespace").string(null);
@@ -118,6 +120,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         }
         for (Field rule : rfs) {
             if (!rule.object()) continue;
+            rule.known("name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence");
             List<Match> matches = new ArrayList<>();
             List<Field> mf = rule.get("matches").list();
             if (mf.size() > 64) rule.get("matches").problem("at most 64 matches");
@@ -126,6 +129,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
             List<BackendRef> backends = new ArrayList<>();
             for (Field b : rule.get("backendRefs").list()) {
                 if (!b.object()) continue;
+                b.known("group", "kind", "name", "namespace", "port", "weight", "filters");
                 String group = b.get("group").string("");
                 String kind = b.get("kind").string(Service.KIND);
                 String name = b.get("name").requiredString();
@@ -154,14 +158,18 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
 
     private static Match readMatch(Field m) {
         m.object();
+        m.known("path", "headers", "queryParams", "method");
         Field path = m.get("path");
         path.object();
+        path.known("type", "value");
         String type = path.get("type").oneOf("PathPrefix", List.of("Exact", "PathPrefix", "RegularExpression"));
         String value = path.get("value").string("/");
         if (type.equals("RegularExpression")) {
             checkRegex(path.get("value"), value);
         } else if (!value.startsWith("/")) {
             path.get("value").problem("must start with \"/\", not \"" + value + "\"");
+        } else if (value.contains("?")) {
+            path.get("value").problem("must not contain \"?\": match query parameters with queryParams");
         } else if (value.contains("//") || value.contains("/./") || value.contains("/../") || value.endsWith("/..")
                 || value.endsWith("/.") || value.contains("%2f") || value.contains("%2F") || value.contains("#")) {
             path.get("value").problem("must be a normalized path without \"//\", \"/./\", \"/../\", \"%2f\" or \"#\", not \"" + value + "\"");
@@ -180,6 +188,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         if (items.size() > 16) list.problem("at most 16 entries");
         for (Field h : items) {
             if (!h.object()) continue;
+            h.known("type", "name", "value");
             String type = h.get("type").oneOf("Exact", List.of("Exact", "RegularExpression"));
             String name = h.get("name").requiredString();
             String value = h.get("value").require() ? h.get("value").string("") : "";

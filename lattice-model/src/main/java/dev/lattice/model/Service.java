@@ -63,6 +63,7 @@ public record Service(ObjectMeta meta, Map<String, String> selector, List<Port> 
         Set<Integer> numbers = new HashSet<>();
         for (Field p : pf) {
             if (!p.object()) continue;
+            p.known("name", "protocol", "appProtocol", "port", "targetPort", "nodePort");
             String name = p.get("name").string("");
             if (pf.size() > 1 && name.isEmpty()) p.get("name").problem("required when a Service has more than one port");
             if (!name.isEmpty() && !PORT_NAME.matcher(name).matches()) {

@@ -55,6 +55,7 @@ public record Workload(ObjectMeta meta, String address, List<Port> ports, String
         ObjectMeta meta = ObjectMeta.read(r, root, problems);
         Field spec = root.get("spec");
         spec.object();
+        spec.known("address", "ports", "serviceAccount", "command", "env", "sidecar");
         String address = spec.get("address").string("127.0.0.1");
         if (!isIpLiteral(address)) {
             spec.get("address").problem("must be an IP address such as 127.0.0.1, not \"" + address + "\"");
@@ -66,6 +67,7 @@ public record Workload(ObjectMeta meta, String address, List<Port> ports, String
         Set<Integer> numbers = new HashSet<>();
         for (Field p : spec.get("ports").list()) {
             if (!p.object()) continue;
+            p.known("name", "port");
             String name = p.get("name").string("");
             if (!name.isEmpty() && (!Service.PORT_NAME.matcher(name).matches() || name.length() > 15)) {
                 p.get("name").problem("must be a lowercase name of at most 15 characters (a-z, 0-9, '-'), not \"" + name + "\"");
@@ -82,6 +84,7 @@ public record Workload(ObjectMeta meta, String address, List<Port> ports, String
         Map<String, String> env = spec.get("env").stringMap();
         Field sc = spec.get("sidecar");
         sc.object();
+        sc.known("inject", "outboundPort", "adminPort");
         boolean inject = sc.get("inject").bool(true);
         Integer outbound = sc.get("outboundPort").port(false);
         Integer admin = sc.get("adminPort").port(false);

@@ -253,6 +253,32 @@ class ResourceLoaderTest {
     }
 
     @Test
+    void unknownFieldsAreProblemsAsWithStrictValidation() {
+        String yaml = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: r}
+                spec:
+                  parentRef: [{name: gw}]
+                  rules:
+                  - backendRef: [{name: svc, port: 80}]
+                    matches: [{path: {type: Exact, value: "/a?b"}, header: []}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: w}
+                spec:
+                  sidecar: {injected: false}
+                """;
+        assertThat(problems(yaml)).containsExactly(
+                "routes.yaml:5: HTTPRoute default/r: spec.parentRef: unknown field \"parentRef\" (known here: parentRefs, hostnames, rules)",
+                "routes.yaml:7: HTTPRoute default/r: spec.rules[0].backendRef: unknown field \"backendRef\" (known here: name, matches, filters, backendRefs, timeouts, retry, sessionPersistence)",
+                "routes.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].header: unknown field \"header\" (known here: path, headers, queryParams, method)",
+                "routes.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].path.value: must not contain \"?\": match query parameters with queryParams",
+                "routes.yaml:14: Workload default/w: spec.sidecar.injected: unknown field \"injected\" (known here: inject, outboundPort, adminPort)");
+    }
+
+    @Test
     void syntaxErrorNamesFileAndLine() {
         ResourceLoader.LoadedFile f = ResourceLoader.load("bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: [x\n");
         assertThat(f.syntaxError()).isTrue();
