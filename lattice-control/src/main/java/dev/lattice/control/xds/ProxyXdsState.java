@@ -15,9 +15,9 @@ public record ProxyXdsState(String nodeId, boolean connected, Long pid, Integer 
                             Map<String, Nack> nacks, Instant lastSeen) {
     public ProxyXdsState {
         requireNonNull(nodeId, "nodeId");
-        sentVersions = Map.copyOf(sentVersions);
-        ackedVersions = Map.copyOf(ackedVersions);
-        nacks = Map.copyOf(nacks);
+        sentVersions = sorted(sentVersions);
+        ackedVersions = sorted(ackedVersions);
+        nacks = sorted(nacks);
     }
 
     /** A rejected response: the version the proxy refused and its error_detail.message. */
@@ -28,6 +28,10 @@ public record ProxyXdsState(String nodeId, boolean connected, Long pid, Integer 
             requireNonNull(reason, "reason");
             requireNonNull(at, "at");
         }
+    }
+
+    private static <V> Map<String, V> sorted(Map<String, V> m) {
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(m));
     }
 
     /** The most recent NACK over all types, or null. */

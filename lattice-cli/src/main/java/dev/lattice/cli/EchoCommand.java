@@ -1,0 +1,37 @@
+package dev.lattice.cli;
+
+import dev.lattice.testkit.EchoServer;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lattice echo}: the echo backend (HTTP/1.1 and h2c). */
+@Command(name = "echo", description = "Run the echo backend: answers every request with JSON describing it "
+        + "(?delay=500ms, /status/NNN, /bytes/N, X-Echo-Set-Header, GET /.echo/requests).")
+public final class EchoCommand implements Callable<Integer> {
+    @Option(names = "--port", required = true, description = "port to listen on (0 = a free one)")
+    int port;
+
+    @Option(names = "--name", required = true, description = "name reported in every answer")
+    String name;
+
+    @Option(names = {"--namespace", "-n"}, defaultValue = "default", description = "namespace reported (default: ${DEFAULT-VALUE})")
+    String namespace;
+
+    @Option(names = "--address", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String address;
+
+    @Option(names = "--threads", defaultValue = "1", description = "event loops (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EchoServer echo = EchoServer.start(address, port, name, namespace, threads);
+        Runtime.getRuntime().addShutdownHook(new Thread(echo::close, "echo-shutdown"));
+        System.out.println("lattice echo " + namespace + "/" + name + " listening on " + address + ":" + echo.port()
+                + " (HTTP/1.1 and h2c) pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        echo.awaitClose();
+        return 0;
+    }
+}

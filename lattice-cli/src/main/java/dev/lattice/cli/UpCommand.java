@@ -1,0 +1,95 @@
+package dev.lattice.cli;
+
+import dev.lattice.control.admin.AdminServer;
+import dev.lattice.control.local.LocalMesh;
+import dev.lattice.control.source.DirectorySource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lattice up DIR}: the whole mesh on this machine, following edits of DIR, until Ctrl-C or SIGTERM. */
+@Command(name = "up", description = "Run the mesh described by the YAML under DIR: the control plane, one proxy "
+        + "per Gateway and per sidecar Workload, and each Workload's command. Ctrl-C stops everything.")
+public final class UpCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "directory of *.yaml / *.yml files (watched)")
+    Path dir;
+
+    @Option(names = "--proxy-threads", defaultValue = "0",
+            description = "event loops per proxy (--threads); default: the proxy's own default (the number of cores)")
+    int proxyThreads;
+
+    @Option(names = "--admin-port", defaultValue = "" + AdminServer.DEFAULT_PORT,
+            description = "admin API port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
+    int adminPort;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!Files.isDirectory(dir)) {
+            System.err.println("lattice up: " + dir + ": not a directory");
+            return 2;
+        }
+        Path abs = dir.toAbsolutePath().normalize();
+        LocalMesh mesh;
+        try {
+            mesh = LocalMesh.start(new LocalMesh.Options(abs, new DirectorySource(abs), adminPort, proxyThreads,
+                    proxyCommand(), latticeCommand(),
+                    // children run this very build: the launcher must not rebuild under a running mesh
+                    Map.of("CLASSPATH", System.getProperty("java.class.path"), "LATTICE_NO_BUILD", "1"),
+                    System.out));
+        } catch (RuntimeException e) {
+            System.err.println("lattice up: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("lattice: stopping");
+            mesh.close();
+            System.out.println("lattice: stopped");
+            System.out.flush();
+        }, "lattice-up-shutdown"));
+        mesh.awaitClosed();
+        return 0;
+    }
+
+    /** This JVM's java binary (the proxies and the fallback CLI run on the same one). */
+    static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Flags that keep libraries' JDK warnings (Unsafe, native access) out of the children's logs. */
+    static final List<String> QUIET_JVM_FLAGS =
+            List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+
+    /**
+     * The proxy: a child JVM with the proxy's recommended flags running `lattice proxy` (the class path comes
+     * in the CLASSPATH environment variable, see {@link LocalMesh.Options#commandEnv()}).
+     */
+    static List<String> proxyCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.addAll(ProxyCommand.recommendedJvmFlags());
+        cmd.addAll(QUIET_JVM_FLAGS);
+        cmd.add(Main.class.getName());
+        cmd.add("proxy");
+        return cmd;
+    }
+
+    /** How a Workload command's `lattice` runs: the launcher script when known, else this CLI in a child JVM. */
+    static List<String> latticeCommand() {
+        String launcher = System.getProperty("lattice.launcher");
+        if (launcher == null || launcher.isBlank()) launcher = System.getenv("LATTICE_LAUNCHER");
+        if (launcher != null && !launcher.isBlank() && Files.isExecutable(Path.of(launcher))) {
+            return List.of(launcher);
+        }
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xss512k"));
+        cmd.addAll(QUIET_JVM_FLAGS);
+        cmd.add(Main.class.getName());
+        return cmd;
+    }
+}
