@@ -82,6 +82,7 @@ final class MeshIrBuilder {
             if (index.isLatticeGateway(g)) listenerInfos.put(g.key(), listenerInfos(g));
         }
         for (HttpRoute r : index.routes) attachRoute(r, listenerInfos);
+        reportSharedPorts(listenerInfos);
 
         Map<ProxyId, Ir.Proxy> proxies = new LinkedHashMap<>();
         for (Gateway g : index.gateways) {
@@ -200,6 +201,25 @@ final class MeshIrBuilder {
             out.add(new ListenerInfo(i, l, http, conflicted, supported, invalid));
         }
         return out;
+    }
+
+    /** Off Kubernetes every gateway binds on one machine: two Gateways on one port cannot both listen. */
+    private void reportSharedPorts(Map<ResourceKey, List<ListenerInfo>> listenerInfos) {
+        Map<Integer, Gateway> first = new HashMap<>();
+        for (Gateway g : index.gateways) {
+            List<ListenerInfo> infos = listenerInfos.get(g.key());
+            if (infos == null) continue;
+            Set<Integer> reported = new HashSet<>();
+            for (ListenerInfo i : infos) {
+                if (!i.programmed()) continue;
+                Gateway owner = first.putIfAbsent(i.listener().port(), g);
+                if (owner != null && owner != g && reported.add(i.listener().port())) {
+                    problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i.index() + "].port",
+                            "port " + i.listener().port() + " is also a listener port of Gateway " + owner.meta().namespace()
+                                    + "/" + owner.meta().name() + "; on one machine only one of them can listen on it"));
+                }
+            }
+        }
     }
 
     private boolean namespaceAllowed(Gateway g, Gateway.Listener l, String routeNs) {

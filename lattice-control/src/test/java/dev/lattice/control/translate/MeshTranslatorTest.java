@@ -200,4 +200,34 @@ class MeshTranslatorTest {
         assertThat(route.at("/parents/0/conditions/1/reason").asText()).isEqualTo("BackendNotFound");
         assertThat(route.at("/parents/0/conditions/1/lastTransitionTime").asText()).isEqualTo(MeshTranslator.NO_TIME);
     }
+
+    @Test
+    void twoGatewaysOnOnePortAreReported() {
+        String yaml = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: lattice}
+                spec: {controllerName: lattice.dev/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: a}
+                spec:
+                  gatewayClassName: lattice
+                  listeners: [{name: http, protocol: HTTP, port: 8080}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: b}
+                spec:
+                  gatewayClassName: lattice
+                  listeners:
+                  - {name: other, protocol: HTTP, port: 9090}
+                  - {name: http, protocol: HTTP, port: 8080, hostname: b.example}
+                """;
+        MeshTranslation t = MeshTranslator.translate(new MeshSnapshot(1, load(yaml), List.of(), Map.of()));
+        assertThat(t.problems()).extracting(Object::toString).containsExactly(
+                "in.yaml:20: Gateway default/b: spec.listeners[1].port: port 8080 is also a listener port of Gateway default/a; "
+                        + "on one machine only one of them can listen on it");
+    }
 }
