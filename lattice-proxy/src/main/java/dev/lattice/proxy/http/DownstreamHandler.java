@@ -117,8 +117,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (queued != null && !queued.isEmpty() && !drainingQueue) {
+            // keep the order: what arrives behind queued (pipelined) messages waits behind them
+            enqueue(msg);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
         if (active) {
-            if (requestDone || (queued != null && !queued.isEmpty())) {
+            if (requestDone) {
                 enqueue(msg);
             } else if (msg instanceof HttpContent c) {
                 requestContent(c);
@@ -771,11 +780,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             drainingQueue = true;
             try {
                 Object m;
-                while (!active && !closing && (m = queued.poll()) != null) {
-                    channelRead(ctx, m);
+                while (!closing && (m = queued.peek()) != null && !(active && requestDone)) {
+                    queued.poll();
+                    dispatch(m);
                 }
             } finally {
                 drainingQueue = false;
+            }
+            UpstreamHandler u = upstream;
+            if (u != null) {
+                u.flush();
             }
         }
         updateDownstreamRead();
