@@ -1,0 +1,46 @@
+package dev.lattice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class GetCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void httpRouteTableAsKubectlShowsIt() throws Exception {
+        JsonNode items = JSON.readTree("""
+                [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                  "metadata": {"name": "bookstore", "namespace": "default"},
+                  "spec": {"parentRefs": [{"name": "gw", "sectionName": "http"}], "hostnames": ["a.example", "b.example"]},
+                  "status": {"parents": [{"parentRef": {"name": "gw"}, "conditions": [
+                      {"type": "Accepted", "status": "True"}, {"type": "ResolvedRefs", "status": "False"}]}]}}]""");
+        String plain = Table.render(GetCommand.table("HTTPRoute", items, false, false));
+        assertThat(plain).isEqualTo("""
+                NAME        HOSTNAMES
+                bookstore   ["a.example","b.example"]
+                """);
+        String wide = Table.render(GetCommand.table("HTTPRoute", items, true, true));
+        assertThat(wide.lines().findFirst().orElseThrow())
+                .isEqualTo("NAMESPACE   NAME        HOSTNAMES                   PARENTS           ACCEPTED   RESOLVEDREFS");
+        assertThat(wide).contains("default     bookstore   [\"a.example\",\"b.example\"]   Gateway/gw.http   True       False");
+    }
+
+    @Test
+    void serviceAndGatewayColumns() throws Exception {
+        JsonNode svc = JSON.readTree("""
+                [{"kind": "Service", "metadata": {"name": "books", "namespace": "default"},
+                  "spec": {"selector": {"app": "books"}, "ports": [{"port": 9080}, {"port": 9443, "protocol": "TCP"}]}}]""");
+        assertThat(Table.render(GetCommand.table("Service", svc, false, true)))
+                .contains("NAME    TYPE        PORT(S)             SELECTOR")
+                .contains("books   ClusterIP   9080/TCP,9443/TCP   app=books");
+        JsonNode gw = JSON.readTree("""
+                [{"kind": "Gateway", "metadata": {"name": "gw", "namespace": "default"},
+                  "spec": {"gatewayClassName": "lattice"},
+                  "status": {"conditions": [{"type": "Programmed", "status": "True"}]}}]""");
+        assertThat(Table.render(GetCommand.table("Gateway", gw, false, false)))
+                .isEqualTo("NAME   CLASS     ADDRESS   PROGRAMMED\ngw     lattice             True\n");
+    }
+}
