@@ -36,6 +36,7 @@ public final class XdsClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(XdsClient.class.getName());
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 10_000;
+    private static final long MAX_REPEAT_NACK_DELAY_MS = 4_000;
 
     private final String target;
     private final Node node;
@@ -53,6 +54,7 @@ public final class XdsClient implements AutoCloseable {
     private int streamId;
     private boolean ldsRequested;
     private long backoffMs = MIN_BACKOFF_MS;
+    private long repeatNackDelayMs;
     private boolean closed;
     private volatile TypeStatus cds = TypeStatus.initial(XdsResources.CLUSTER_TYPE);
     private volatile TypeStatus lds = TypeStatus.initial(XdsResources.LISTENER_TYPE);
@@ -119,17 +121,17 @@ public final class XdsClient implements AutoCloseable {
         StreamObserver<DiscoveryResponse> responses = new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse r) {
-                executor.execute(() -> onResponse(id, r));
+                submit(() -> onResponse(id, r));
             }
 
             @Override
             public void onError(Throwable t) {
-                executor.execute(() -> onStreamEnd(id, t));
+                submit(() -> onStreamEnd(id, t));
             }
 
             @Override
             public void onCompleted() {
-                executor.execute(() -> onStreamEnd(id, null));
+                submit(() -> onStreamEnd(id, null));
             }
         };
         try {
@@ -141,6 +143,14 @@ public final class XdsClient implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             onStreamEnd(id, e);
+        }
+    }
+
+    private void submit(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing more to do
         }
     }
 
@@ -229,8 +239,23 @@ public final class XdsClient implements AutoCloseable {
                 : applied.error() == null ? u.errorDetail() : u.errorDetail() + "; " + applied.error();
         TypeStatus st = type.equals("cds") ? cds : lds;
         if (error == null) {
+            repeatNackDelayMs = 0;
             st = st.ack(r.getVersionInfo());
             send(r.getTypeUrl(), r.getVersionInfo(), r.getNonce(), null);
+        } else if (r.getVersionInfo().equals(st.nackedVersion()) && error.equals(st.nackReason())) {
+            // the server sent the rejected version again (some servers answer every NACK that way): NACK it again,
+            // but not at once, so that the two sides do not spin
+            repeatNackDelayMs = repeatNackDelayMs == 0 ? 250 : Math.min(MAX_REPEAT_NACK_DELAY_MS, repeatNackDelayMs * 2);
+            int id = streamId;
+            String nonce = r.getNonce();
+            String acked = st.ackedVersion();
+            String typeUrl = r.getTypeUrl();
+            executor.schedule(() -> {
+                if (id == streamId && !closed && requests != null) {
+                    send(typeUrl, acked, nonce, error);
+                }
+            }, repeatNackDelayMs, TimeUnit.MILLISECONDS);
+            return;
         } else {
             LOG.warning("xds: NACK " + type + " version " + r.getVersionInfo() + ": " + error);
             st = st.nack(r.getVersionInfo(), error);
