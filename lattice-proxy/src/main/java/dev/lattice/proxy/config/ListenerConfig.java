@@ -28,8 +28,11 @@ public record ListenerConfig(
         }
     }
 
-    /** The bind key: a listener whose key is unchanged is never rebound. */
+    /**
+     * The bind key: a listener whose key is unchanged is never rebound. Port 0 (a free port, for tests) is keyed by
+     * name too, so that several such listeners can coexist.
+     */
     public String bindKey() {
-        return address + ":" + port;
+        return port == 0 ? address + ":0#" + name : address + ":" + port;
     }
 }

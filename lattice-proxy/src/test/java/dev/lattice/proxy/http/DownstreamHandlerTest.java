@@ -36,7 +36,7 @@ class DownstreamHandlerTest {
                         route("empty", "\"prefix\": \"/empty\"", toCluster("default/empty/80"))))),
                 List.of(cluster("default/empty/80")));
         RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(json, "test"), null, metrics);
-        ListenerSlot slot = new ListenerSlot("127.0.0.1:0", rc.listener("127.0.0.1:0"), NioSocketChannel.class,
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
                 metrics.downstreamActive("gw"));
         return new EmbeddedChannel(new HttpServerCodec(ProtocolDetectHandler.SERVER_DECODER), new DownstreamHandler(slot, false));
     }

@@ -18,7 +18,7 @@ class RouterTest {
 
     private static CompiledListener compile(boolean strip, String... vhosts) {
         var config = BootstrapLoader.parse(bootstrap(List.of(listener("l", 0, strip, vhosts)), List.of()), "test");
-        return RuntimeConfig.compile(config, null, new ProxyMetrics()).listener("127.0.0.1:0");
+        return RuntimeConfig.compile(config, null, new ProxyMetrics()).listener("127.0.0.1:0#l");
     }
 
     private static String vhostFor(CompiledListener l, String host) {

@@ -142,4 +142,37 @@ class XdsIT {
         assertThat(load.answeredBy).containsKeys("a", "b");
         assertThat(load.ok.get()).isGreaterThan(300);
     }
+
+    @Test
+    void listenersAreBoundAndUnboundAsLdsChangesAndInFlightRequestsKeepTheirConfig() throws Exception {
+        cp.set("v1", List.of(gw("svc-a")), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
+        proxy = ProxyServer.start(new ProxyOptions(cp.address(), "sidecar~default~lds-it", 0, 1, null, Map.of()));
+        await(proxy::ready, "ready");
+        int port = proxy.listenerPort("gw");
+        HttpClient client = ProxyFixture.http1();
+        // a slow request pinned to v1 (svc-a) while v2 moves the route to svc-b and adds a listener
+        var slow = client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/slow?delay=800ms")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(200);
+        String second = listener("second", 0, false, vhost("all", List.of("*"), route("r", "\"prefix\": \"/\"", toCluster("svc-a"))));
+        cp.set("v2", List.of(gw("svc-b"), second), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
+        await(() -> "v2".equals(proxy.ldsStatus().ackedVersion()), "the ACK of v2");
+        var r = slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(json(r.body()).get("name").asText()).isEqualTo("a");
+        assertThat(json(get(client, port, "/now", null).body()).get("name").asText()).isEqualTo("b");
+        int secondPort = proxy.listenerPort("second");
+        assertThat(json(get(client, secondPort, "/x", null).body()).get("name").asText()).isEqualTo("a");
+        // v3 removes the second listener: its port is closed
+        cp.set("v3", List.of(gw("svc-b")), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
+        await(() -> "v3".equals(proxy.ldsStatus().ackedVersion()), "the ACK of v3");
+        assertThat(proxy.listenerPorts()).containsOnlyKeys("gw");
+        try (java.net.Socket s = new java.net.Socket()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> s.connect(new java.net.InetSocketAddress("127.0.0.1", secondPort), 2000))
+                    .isInstanceOf(java.net.ConnectException.class);
+        }
+        assertThat(proxy.listenerPort("gw")).isEqualTo(port);
+    }
 }
