@@ -8,6 +8,8 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.lattice.control.ProxyId;
 import dev.lattice.control.translate.ProxyXds;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -33,6 +35,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -56,12 +59,18 @@ public final class XdsServer implements AutoCloseable {
     private final SimpleCache<String> cache;
     private final Server server;
     private final Tracker tracker;
-    private final Map<String, Snapshot> published = new HashMap<>();
+    /** How long clusters that a proxy's new listeners no longer use stay when it does not ACK them. */
+    static final java.time.Duration LINGER_MAX = java.time.Duration.ofSeconds(30);
+    private final Map<String, Published> published = new HashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService pruner =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("xds-pruner").factory());
 
     private XdsServer(SimpleCache<String> cache, Server server, Tracker tracker) {
         this.cache = cache;
         this.server = server;
         this.tracker = tracker;
+        tracker.onListenersAcked = (node, version) -> pruner.execute(() -> prune(node, version));
     }
 
     /** Starts serving ADS on {@code host:port} (port 0 picks a free one). */
@@ -99,17 +108,31 @@ public final class XdsServer implements AutoCloseable {
      */
     public synchronized void publish(Map<ProxyId, ProxyXds> proxies) {
         requireNonNull(proxies, "proxies");
-        Map<String, Snapshot> next = new HashMap<>();
+        Map<String, Published> next = new HashMap<>();
         for (Map.Entry<ProxyId, ProxyXds> e : proxies.entrySet()) {
             ProxyXds x = e.getValue();
-            String cv = version(x.clusters());
-            String lv = version(x.listeners());
-            Snapshot s = Snapshot.create(x.clusters(), cv, List.of(), "", x.listeners(), lv, List.of(), "", List.of(), "");
             String node = e.getKey().nodeId();
-            next.put(node, s);
-            Snapshot old = published.get(node);
-            if (old == null || !old.version(XdsTypes.CLUSTER).equals(cv) || !old.version(XdsTypes.LISTENER).equals(lv)) {
-                cache.setSnapshot(node, s);
+            Published old = published.get(node);
+            // make before break: clusters that the proxy had stay until it ACKs the listeners that stop using them
+            Set<String> wanted = new java.util.HashSet<>();
+            x.clusters().forEach(c -> wanted.add(c.getName()));
+            List<Cluster> lingering = new ArrayList<>();
+            if (old != null) {
+                for (Cluster c : old.effectiveClusters()) {
+                    if (!wanted.contains(c.getName())) lingering.add(c);
+                }
+            }
+            Published p = Published.of(x.clusters(), lingering, x.listeners());
+            next.put(node, p);
+            if (old == null || !old.sameVersions(p)) {
+                cache.setSnapshot(node, p.snapshot());
+            }
+            if (!lingering.isEmpty()) {
+                ProxyXdsState st = tracker.states().get(node);
+                if (st != null && p.ldsVersion().equals(st.ackedVersions().get("LDS"))) {
+                    pruner.schedule(() -> prune(node, p.ldsVersion()), 0, TimeUnit.MILLISECONDS);
+                }
+                pruner.schedule(() -> pruneIfStill(node, p), LINGER_MAX.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         for (String node : Set.copyOf(published.keySet())) {
@@ -121,10 +144,47 @@ public final class XdsServer implements AutoCloseable {
         published.putAll(next);
     }
 
+    /** The proxy ACKed listeners {@code ldsVersion}: clusters kept only for the listeners before go now. */
+    private synchronized void prune(String node, String ldsVersion) {
+        Published p = published.get(node);
+        if (p == null || p.lingering().isEmpty() || !p.ldsVersion().equals(ldsVersion)) return;
+        Published pruned = Published.of(p.wanted(), List.of(), p.listeners());
+        published.put(node, pruned);
+        cache.setSnapshot(node, pruned.snapshot());
+    }
+
+    /** The proxy never ACKed (gone, or NACKing): after {@link #LINGER_MAX} the old clusters go anyway. */
+    private synchronized void pruneIfStill(String node, Published p) {
+        if (published.get(node) == p) prune(node, p.ldsVersion());
+    }
+
+    /** What one node is sent: the clusters it should have, those kept for a while, and its listeners. */
+    private record Published(List<Cluster> wanted, List<Cluster> lingering, List<Listener> listeners,
+                             String cdsVersion, String ldsVersion, Snapshot snapshot) {
+        static Published of(List<Cluster> wanted, List<Cluster> lingering, List<Listener> listeners) {
+            List<Cluster> effective = new ArrayList<>(wanted);
+            effective.addAll(lingering);
+            String cv = version(effective);
+            String lv = version(listeners);
+            Snapshot s = Snapshot.create(effective, cv, List.of(), "", listeners, lv, List.of(), "", List.of(), "");
+            return new Published(List.copyOf(wanted), List.copyOf(lingering), List.copyOf(listeners), cv, lv, s);
+        }
+
+        List<Cluster> effectiveClusters() {
+            List<Cluster> all = new ArrayList<>(wanted);
+            all.addAll(lingering);
+            return all;
+        }
+
+        boolean sameVersions(Published o) {
+            return cdsVersion.equals(o.cdsVersion) && ldsVersion.equals(o.ldsVersion);
+        }
+    }
+
     /** The version currently published to {@code id} for a type URL, or null. */
     public synchronized String publishedVersion(ProxyId id, String typeUrl) {
-        Snapshot s = published.get(id.nodeId());
-        return s == null ? null : s.version(typeUrl);
+        Published p = published.get(id.nodeId());
+        return p == null ? null : p.snapshot().version(typeUrl);
     }
 
     /** What is known about every node that ever connected, by node id. */
@@ -139,6 +199,7 @@ public final class XdsServer implements AutoCloseable {
 
     @Override
     public void close() {
+        pruner.shutdownNow();
         server.shutdownNow();
         try {
             server.awaitTermination(5, TimeUnit.SECONDS);
@@ -231,6 +292,7 @@ public final class XdsServer implements AutoCloseable {
         /** stream → nonce → (type, version) of the responses sent on it. */
         private final Map<Long, Map<String, String[]>> sent = new ConcurrentHashMap<>();
         private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
+        volatile java.util.function.BiConsumer<String, String> onListenersAcked = (node, version) -> { };
 
         Tracker(Clock clock) {
             this.clock = clock;
@@ -313,6 +375,7 @@ public final class XdsServer implements AutoCloseable {
             } else {
                 n.acked.put(type, request.getVersionInfo());
                 n.nacks.remove(type);
+                if (type.equals("LDS")) onListenersAcked.accept(nodeId, request.getVersionInfo());
             }
             Map<String, String[]> s = sent.get(streamId);
             if (s != null) {

@@ -175,6 +175,35 @@ class XdsServerTest {
     }
 
     @Test
+    void removedClustersStayUntilTheListenersThatStopUsingThemAreAcked() throws Exception {
+        xds.publish(Map.of(GW, new ProxyXds(GW, List.of(listener(8080)), List.of(cluster("a"), cluster("b")))));
+        try (AdsClient ads = new AdsClient()) {
+            ads.send(DiscoveryRequest.newBuilder().setNode(node(GW)).setTypeUrl(XdsTypes.CLUSTER).build());
+            DiscoveryResponse cds = ads.next();
+            ads.send(DiscoveryRequest.newBuilder().setTypeUrl(XdsTypes.CLUSTER)
+                    .setVersionInfo(cds.getVersionInfo()).setResponseNonce(cds.getNonce()).build());
+            ads.send(DiscoveryRequest.newBuilder().setTypeUrl(XdsTypes.LISTENER).build());
+            DiscoveryResponse lds = ads.next();
+            ads.send(DiscoveryRequest.newBuilder().setTypeUrl(XdsTypes.LISTENER)
+                    .setVersionInfo(lds.getVersionInfo()).setResponseNonce(lds.getNonce()).build());
+            await("the first LDS ACK", () -> lds.getVersionInfo().equals(xds.state(GW).ackedVersions().get("LDS")));
+
+            // b is no longer used: the new listeners come first, b stays in CDS meanwhile
+            xds.publish(Map.of(GW, new ProxyXds(GW, List.of(listener(8081)), List.of(cluster("a")))));
+            DiscoveryResponse lds2 = ads.next();
+            assertThat(lds2.getTypeUrl()).as("listeners before clusters are removed").isEqualTo(XdsTypes.LISTENER);
+            assertThat(ads.responses.poll(300, TimeUnit.MILLISECONDS)).as("no CDS before the LDS ACK").isNull();
+            ads.send(DiscoveryRequest.newBuilder().setTypeUrl(XdsTypes.LISTENER)
+                    .setVersionInfo(lds2.getVersionInfo()).setResponseNonce(lds2.getNonce()).build());
+            DiscoveryResponse cds2 = ads.next();
+            assertThat(cds2.getTypeUrl()).isEqualTo(XdsTypes.CLUSTER);
+            assertThat(cds2.getResourcesList()).hasSize(1);
+            assertThat(cds2.getResources(0).unpack(Cluster.class).getName()).isEqualTo("a");
+            assertThat(cds2.getVersionInfo()).isEqualTo(xds.publishedVersion(GW, XdsTypes.CLUSTER));
+        }
+    }
+
+    @Test
     void versionsAreContentHashes() {
         assertThat(XdsServer.version(List.of(listener(1)))).isEqualTo(XdsServer.version(List.of(listener(1))));
         assertThat(XdsServer.version(List.of(listener(1)))).isNotEqualTo(XdsServer.version(List.of(listener(2))));
