@@ -41,7 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
             return 2;
         }
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("PROXY", "PID", "PROCESS", "CONNECTED", "LISTEN", "ADMIN", "ACKED", "NACK"));
+        rows.add(List.of("PROXY", "PID", "PROCESS", "CONNECTED", "SYNCED", "LISTEN", "ADMIN", "ACKED", "NACK"));
         for (JsonNode p : proxies) {
             List<String> listen = new ArrayList<>();
             p.path("listenPorts").forEach(n -> listen.add(n.asText()));
@@ -50,6 +50,7 @@ public final class StatusCommand implements Callable<Integer> {
             JsonNode nack = p.path("nack");
             rows.add(List.of(p.path("id").asText(), p.path("pid").isNull() ? "-" : p.path("pid").asText(),
                     p.path("process").asText("-"), p.path("connected").asBoolean() ? "yes" : "no",
+                    p.path("synced").asBoolean() ? "yes" : "no",
                     listen.isEmpty() ? "-" : String.join(",", listen),
                     p.path("adminPort").isNull() ? "-" : p.path("adminPort").asText(),
                     acked.isEmpty() ? "-" : String.join(" ", acked),

@@ -162,7 +162,8 @@ class LocalMeshIT {
                 if (ps.size() != 2) return false;
                 for (JsonNode p : ps) {
                     if (!p.path("connected").asBoolean() || !p.path("ackedVersion").has("CDS")
-                            || !p.path("ackedVersion").has("LDS") || !p.path("nack").isNull()) return false;
+                            || !p.path("ackedVersion").has("LDS") || !p.path("nack").isNull()
+                            || !p.path("synced").asBoolean()) return false;
                 }
                 return true;
             });
@@ -176,7 +177,7 @@ class LocalMeshIT {
             assertThat(proxies.findValues("listenPorts").toString()).contains(String.valueOf(gw));
             Result table = run(dir, "status", "--admin", admin0);
             assertThat(table.exit()).isZero();
-            assertThat(table.output()).contains("PROXY", "gateway~default~gw", "sidecar~default~echo-1", "CDS=", "LDS=");
+            assertThat(table.output()).contains("PROXY", "SYNCED", "gateway~default~gw", "sidecar~default~echo-1", "CDS=", "LDS=");
 
             Result yaml = run(dir, "get", "httproute", "-o", "yaml", "--admin", admin0);
             assertThat(yaml.exit()).as(yaml.output()).isZero();

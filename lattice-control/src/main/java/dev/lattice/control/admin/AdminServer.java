@@ -49,7 +49,8 @@ import java.util.concurrent.Executors;
  *       (apiVersion, kind, metadata, spec, status); {@code kind} takes kubectl's names ({@link Kinds});
  *       every parameter optional</li>
  *   <li>{@code GET /api/v1/proxies} → array of {@code {id, role, namespace, name, pid, adminPort, listenPorts,
- *       outboundPort, inboundPorts, publishedVersion, ackedVersion, nack, connected, process}}</li>
+ *       outboundPort, inboundPorts (sidecars), publishedVersion, ackedVersion, synced, proxyVersion, nack, connected,
+ *       process}}</li>
  *   <li>{@code GET /api/v1/problems} → array of {@code {file, line, kind, namespace, name, field, message, text}}</li>
  *   <li>{@code GET /api/v1/xds?node=ID} → {@code {listeners, clusters}} as proto JSON</li>
  * </ul>
@@ -260,6 +261,14 @@ public final class AdminServer implements AutoCloseable {
     private static void addXdsState(ObjectNode o, ProxyXdsState s) {
         ObjectNode acked = o.putObject("ackedVersion");
         if (s != null) s.ackedVersions().forEach(acked::put);
+        // in sync: the proxy has ACKed exactly what is published to it
+        JsonNode published = o.path("publishedVersion");
+        boolean synced = published.size() > 0;
+        for (var e : published.properties()) {
+            synced &= e.getValue().asText().equals(acked.path(e.getKey()).asText(null));
+        }
+        o.put("synced", synced);
+        if (s == null || s.proxyVersion() == null) o.putNull("proxyVersion"); else o.put("proxyVersion", s.proxyVersion());
         ProxyXdsState.Nack nack = s == null ? null : s.lastNack();
         if (nack == null) {
             o.putNull("nack");

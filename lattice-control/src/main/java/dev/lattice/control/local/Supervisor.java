@@ -152,6 +152,8 @@ final class Supervisor {
                     continue;
                 }
                 if (stopping) break;
+                // Ctrl-C reaches the whole process group: give our own shutdown a moment to say so
+                if (!sleep(150)) break;
                 if (System.nanoTime() - started > TimeUnit.SECONDS.toNanos(10)) backoff = FIRST_BACKOFF_MS;
                 state = "restarting (exited " + code + ")";
                 out.println("lattice: " + launch.label() + " exited with status " + code + "; restarting in "

@@ -126,6 +126,8 @@ class AdminServerTest {
         assertThat(p.path("inboundPorts").has("19080")).isTrue();
         assertThat(p.path("adminPort").asInt()).isPositive();
         assertThat(p.path("connected").asBoolean()).isFalse();
+        assertThat(p.path("synced").asBoolean()).as("nothing ACKed yet").isFalse();
+        assertThat(p.path("publishedVersion").has("CDS")).isTrue();
         assertThat(p.path("nack").isNull()).isTrue();
         assertThat(p.path("pid").isNull()).isTrue();
         assertThat(p.path("process").asText()).isEqualTo("external");
