@@ -213,6 +213,48 @@ class LocalMeshIT {
     }
 
     @Test
+    void childrenExitWhenUpIsKilledHard(@TempDir Path dir) throws Exception {
+        int app = freePort();
+        int admin = freePort();
+        Files.writeString(dir.resolve("mesh.yaml"), """
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: echo-1, namespace: default}
+                spec:
+                  ports: [{name: http, port: %d}]
+                  command: [lattice, echo, --port, "%d", --name, echo-1]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: sleeper, namespace: default}
+                spec:
+                  ports: [{name: http, port: %d}]
+                  sidecar: {inject: false}
+                  command: [sleep, "300"]
+                """.formatted(app, app, freePort()));
+        Path log = Files.createTempFile("lattice-up-", ".log");
+        Process up = lattice(dir, "up", dir.toString(), "--admin-port", String.valueOf(admin))
+                .redirectOutput(log.toFile()).start();
+        List<ProcessHandle> seen = new ArrayList<>();
+        try {
+            await("the echo", up, log, Duration.ofSeconds(60), () -> get(app, null, "/").statusCode() == 200);
+            await("the sidecar and the sleeper", up, log, Duration.ofSeconds(30), () ->
+                    up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 300"))
+                            && up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains(" proxy ")));
+            seen.addAll(up.descendants().toList());
+            up.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            assertThat(up.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (seen.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(seen.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
+                    .as("children left after SIGKILL of lattice up").isEmpty();
+        } finally {
+            up.destroyForcibly();
+            seen.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
     void validateReportsEveryProblemWithItsPlace(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("mesh.yaml"), mesh(18080, 19999));
         Result ok = run(dir, "validate", dir.toString());

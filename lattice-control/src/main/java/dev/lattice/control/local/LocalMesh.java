@@ -67,6 +67,23 @@ public final class LocalMesh implements AutoCloseable {
         }
     }
 
+    private static final Path SH = Path.of("/bin/sh");
+    /**
+     * Runs "$@" and waits for it; if the process named by LATTICE_PARENT_PID disappears (lattice up killed with
+     * SIGKILL), terminates it. SIGTERM/SIGINT are passed on.
+     */
+    static final String PARENT_WATCH = """
+            "$@" &
+            child=$!
+            trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+            while kill -0 "$LATTICE_PARENT_PID" 2>/dev/null; do
+              if ! kill -0 "$child" 2>/dev/null; then wait "$child"; exit $?; fi
+              sleep 1
+            done
+            kill -TERM "$child" 2>/dev/null
+            wait "$child"
+            """;
+
     private final Options options;
     private final Path logs;
     private final XdsServer xds;
@@ -194,6 +211,9 @@ public final class LocalMesh implements AutoCloseable {
                 command.removeFirst();
                 command.addAll(0, options.latticeCommand());
                 options.commandEnv().forEach(env::putIfAbsent);
+            } else if (Files.isExecutable(SH)) {
+                // any other program: a small shell stays beside it and stops it if this process dies hard
+                command.addAll(0, List.of(SH.toString(), "-c", PARENT_WATCH, "lattice-workload"));
             }
             ProxyPorts sidecar = s.snapshot().ports().get(new ProxyId(ProxyId.Role.SIDECAR, w.namespace(), w.name()));
             if (sidecar != null && sidecar.outboundPort() > 0) {
