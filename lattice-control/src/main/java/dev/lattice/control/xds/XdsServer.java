@@ -52,6 +52,11 @@ import java.util.logging.Logger;
  * {@link SimpleCache} keyed by {@code node.id}, served by grpc-java on loopback. {@link #publish} sets one
  * snapshot per proxy; versions are content hashes per type, so the same content never causes a push.
  * Every stream is tracked: connection, node metadata, and per type the version sent, ACKed and NACKed.
+ *
+ * <p>Make before break: a cluster that a proxy's new listeners no longer use stays in its CDS until the
+ * proxy ACKs those listeners (at most {@link #LINGER_MAX}), because ADS sends CDS before LDS and the old
+ * routes would otherwise point at a cluster that is gone. A NACK does not make the cache resend the rejected
+ * version (see {@link NodeOnEveryRequest}); the proxy gets the next version when the config changes.
  */
 public final class XdsServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(XdsServer.class.getName());
@@ -70,7 +75,13 @@ public final class XdsServer implements AutoCloseable {
         this.cache = cache;
         this.server = server;
         this.tracker = tracker;
-        tracker.onListenersAcked = (node, version) -> pruner.execute(() -> prune(node, version));
+        tracker.onListenersAcked = (node, version) -> {
+            try {
+                pruner.execute(() -> prune(node, version));
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closed: nothing left to prune
+            }
+        };
     }
 
     /** Starts serving ADS on {@code host:port} (port 0 picks a free one). */
