@@ -210,6 +210,7 @@ class LocalMeshIT {
             assertThat(left).as("children left after SIGTERM").isEmpty();
         }
         assertThat(Files.readString(log)).contains("lattice: stopped");
+        Files.delete(log);
     }
 
     @Test
@@ -248,6 +249,7 @@ class LocalMeshIT {
             while (seen.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
             assertThat(seen.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
                     .as("children left after SIGKILL of lattice up").isEmpty();
+            Files.delete(log);
         } finally {
             up.destroyForcibly();
             seen.forEach(ProcessHandle::destroyForcibly);
