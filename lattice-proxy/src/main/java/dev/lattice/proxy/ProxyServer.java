@@ -31,9 +31,12 @@ public final class ProxyServer implements AutoCloseable {
     private final Object applyLock = new Object();
     private volatile boolean bootstrapApplied;
     private volatile String source = "none";
+    private final boolean compactWhenReady;
+    private final java.util.concurrent.atomic.AtomicBoolean compacted = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProxyServer(ProxyOptions options) throws IOException {
+    private ProxyServer(ProxyOptions options, boolean compactWhenReady) throws IOException {
         this.options = requireNonNull(options, "options");
+        this.compactWhenReady = compactWhenReady;
         ProxyConfig boot = options.bootstrap() == null ? null : BootstrapLoader.load(options.bootstrap());
         DataPlane dp = new DataPlane(options.threads(), metrics);
         AdminServer ad = null;
@@ -49,6 +52,7 @@ public final class ProxyServer implements AutoCloseable {
                 }
                 bootstrapApplied = true;
                 source = "bootstrap";
+                compactOnce();
             }
             if (options.xdsAddress() != null) {
                 Map<String, Value> md = new LinkedHashMap<>();
@@ -75,7 +79,18 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Starts a proxy; throws when the bootstrap is invalid or a port cannot be bound. */
     public static ProxyServer start(ProxyOptions options) throws IOException {
-        return new ProxyServer(options);
+        return new ProxyServer(options, false);
+    }
+
+    /** For the proxy process: once the first config is in, collect the start-up garbage so the heap can shrink. */
+    static ProxyServer startProcess(ProxyOptions options) throws IOException {
+        return new ProxyServer(options, true);
+    }
+
+    private void compactOnce() {
+        if (compactWhenReady && compacted.compareAndSet(false, true)) {
+            System.gc();
+        }
     }
 
     private Map<String, String> applyFromXds(ProxyConfig config) {
@@ -87,6 +102,10 @@ public final class ProxyServer implements AutoCloseable {
     private void xdsEvent(String event) {
         int colon = event.indexOf(':');
         metrics.xdsUpdate(event.substring(0, colon), event.endsWith(":accepted"));
+        if (xds != null && xds.synced()) {
+            // runs on the xDS thread, never on an event loop
+            compactOnce();
+        }
     }
 
     /** Compiles and swaps in {@code config}; returns listeners that could not be bound, by name. */

@@ -1,10 +1,10 @@
 package dev.lattice.proxy.admin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.ListenerConfig;
 import dev.lattice.proxy.config.ProxyConfig;
@@ -28,132 +28,156 @@ import java.util.Map;
  * where TypeStatus is {"typeUrl", "ackedVersion", "lastNack": null | {"version", "reason"}, "accepted", "rejected"}.
  */
 public final class ConfigDump {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
 
     private ConfigDump() {}
 
     public static String render(String nodeId, String version, boolean ready, String source, String xdsTarget,
             boolean xdsConnected, TypeStatus cds, TypeStatus lds, ProxyConfig config, Map<String, Integer> boundPorts) {
-        ObjectNode root = JSON.createObjectNode();
-        root.putObject("node").put("id", nodeId).put("version", version);
-        root.put("ready", ready);
-        root.put("source", source);
-        ObjectNode xds = root.putObject("xds");
-        xds.put("target", xdsTarget);
-        xds.put("connected", xdsConnected);
-        xds.set("cds", status(cds));
-        xds.set("lds", status(lds));
-        ArrayNode ls = root.putArray("listeners");
+        JsonObject root = new JsonObject();
+        JsonObject node = obj(root, "node");
+        node.addProperty("id", nodeId);
+        node.addProperty("version", version);
+        root.addProperty("ready", ready);
+        root.addProperty("source", source);
+        JsonObject xds = obj(root, "xds");
+        xds.addProperty("target", xdsTarget);
+        xds.addProperty("connected", xdsConnected);
+        xds.add("cds", status(cds));
+        xds.add("lds", status(lds));
+        JsonArray ls = arr(root, "listeners");
         for (ListenerConfig l : config.listeners()) {
-            ObjectNode n = ls.addObject();
-            n.put("name", l.name());
-            n.put("address", l.address());
-            n.put("port", l.port());
+            JsonObject n = add(ls);
+            n.addProperty("name", l.name());
+            n.addProperty("address", l.address());
+            n.addProperty("port", l.port());
             Integer bound = boundPorts.get(l.name());
             if (bound != null) {
-                n.put("boundPort", bound);
+                n.addProperty("boundPort", bound);
             } else {
-                n.putNull("boundPort");
+                n.add("boundPort", JsonNull.INSTANCE);
             }
-            n.put("role", l.role());
-            n.put("statPrefix", l.statPrefix());
-            n.put("stripAnyHostPort", l.stripAnyHostPort());
-            n.put("routeConfig", l.routeConfigName());
-            ArrayNode vhs = n.putArray("virtualHosts");
+            n.addProperty("role", l.role());
+            n.addProperty("statPrefix", l.statPrefix());
+            n.addProperty("stripAnyHostPort", l.stripAnyHostPort());
+            n.addProperty("routeConfig", l.routeConfigName());
+            JsonArray vhs = arr(n, "virtualHosts");
             for (VirtualHostConfig vh : l.virtualHosts()) {
-                ObjectNode v = vhs.addObject();
-                v.put("name", vh.name());
-                strings(v.putArray("domains"), vh.domains());
-                ArrayNode rs = v.putArray("routes");
+                JsonObject v = add(vhs);
+                v.addProperty("name", vh.name());
+                strings(arr(v, "domains"), vh.domains());
+                JsonArray rs = arr(v, "routes");
                 for (RouteConfig r : vh.routes()) {
                     rs.add(route(r));
                 }
             }
         }
-        ArrayNode cs = root.putArray("clusters");
+        JsonArray cs = arr(root, "clusters");
         for (ClusterConfig c : config.clusters().values()) {
-            ObjectNode n = cs.addObject();
-            n.put("name", c.name());
-            n.put("lbPolicy", c.lbPolicy().name());
-            n.put("protocol", c.protocol() == ClusterConfig.UpstreamProtocol.H2C ? "h2c" : "http/1.1");
-            n.put("connectTimeoutMs", c.connectTimeout().toMillis());
-            ArrayNode eps = n.putArray("endpoints");
+            JsonObject n = add(cs);
+            n.addProperty("name", c.name());
+            n.addProperty("lbPolicy", c.lbPolicy().name());
+            n.addProperty("protocol", c.protocol() == ClusterConfig.UpstreamProtocol.H2C ? "h2c" : "http/1.1");
+            n.addProperty("connectTimeoutMs", c.connectTimeout().toMillis());
+            JsonArray eps = arr(n, "endpoints");
             for (ClusterConfig.Endpoint e : c.endpoints()) {
                 eps.add(e.toString());
             }
         }
-        try {
-            return JSON.writeValueAsString(root) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("config_dump: cannot render JSON", e);
-        }
+        return GSON.toJson(root) + "\n";
     }
 
-    private static ObjectNode status(TypeStatus s) {
-        ObjectNode n = JSON.createObjectNode();
+    private static JsonObject status(TypeStatus s) {
+        JsonObject n = new JsonObject();
         if (s == null) {
             return n;
         }
-        n.put("typeUrl", s.typeUrl());
-        n.put("ackedVersion", s.ackedVersion());
+        n.addProperty("typeUrl", s.typeUrl());
+        n.addProperty("ackedVersion", s.ackedVersion());
         if (s.nackReason() == null) {
-            n.putNull("lastNack");
+            n.add("lastNack", JsonNull.INSTANCE);
         } else {
-            n.putObject("lastNack").put("version", s.nackedVersion()).put("reason", s.nackReason());
+            JsonObject nack = obj(n, "lastNack");
+            nack.addProperty("version", s.nackedVersion());
+            nack.addProperty("reason", s.nackReason());
         }
-        n.put("accepted", s.accepted());
-        n.put("rejected", s.rejected());
+        n.addProperty("accepted", s.accepted());
+        n.addProperty("rejected", s.rejected());
         return n;
     }
 
-    private static ObjectNode route(RouteConfig r) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("name", r.name());
-        ObjectNode m = n.putObject("match");
-        m.put(switch (r.match().path().kind()) {
+    private static JsonObject route(RouteConfig r) {
+        JsonObject n = new JsonObject();
+        n.addProperty("name", r.name());
+        JsonObject m = obj(n, "match");
+        m.addProperty(switch (r.match().path().kind()) {
             case PREFIX -> "prefix";
             case EXACT -> "path";
             case PATH_SEPARATED_PREFIX -> "pathSeparatedPrefix";
             case REGEX -> "safeRegex";
         }, r.match().path().value());
         if (!r.match().headers().isEmpty()) {
-            ArrayNode hs = m.putArray("headers");
+            JsonArray hs = arr(m, "headers");
             for (RouteMatch.HeaderMatch h : r.match().headers()) {
                 hs.add(stringMatch(h.name(), h.match()));
             }
         }
         if (!r.match().queryParameters().isEmpty()) {
-            ArrayNode qs = m.putArray("queryParameters");
+            JsonArray qs = arr(m, "queryParameters");
             for (RouteMatch.QueryMatch q : r.match().queryParameters()) {
                 qs.add(stringMatch(q.name(), q.match()));
             }
         }
         switch (r.action()) {
             case RouteAction.Forward f -> {
-                ObjectNode a = n.putObject("route");
-                ArrayNode wc = a.putArray("clusters");
+                JsonObject a = obj(n, "route");
+                JsonArray wc = arr(a, "clusters");
                 for (RouteAction.WeightedCluster c : f.clusters()) {
-                    wc.addObject().put("name", c.name()).put("weight", c.weight());
+                    JsonObject w = add(wc);
+                    w.addProperty("name", c.name());
+                    w.addProperty("weight", c.weight());
                 }
-                a.put("clusterNotFoundStatus", f.clusterNotFoundStatus());
-                a.put("timeoutMs", f.timeout().toMillis());
+                a.addProperty("clusterNotFoundStatus", f.clusterNotFoundStatus());
+                a.addProperty("timeoutMs", f.timeout().toMillis());
             }
-            case RouteAction.DirectResponse d -> n.putObject("directResponse").put("status", d.status()).put("body", d.body());
+            case RouteAction.DirectResponse d -> {
+                JsonObject dr = obj(n, "directResponse");
+                dr.addProperty("status", d.status());
+                dr.addProperty("body", d.body());
+            }
         }
         return n;
     }
 
-    private static ObjectNode stringMatch(String name, StringMatch sm) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("name", name);
-        n.put(sm.kind() == StringMatch.Kind.EXACT ? "exact" : "safeRegex", sm.value());
+    private static JsonObject stringMatch(String name, StringMatch sm) {
+        JsonObject n = new JsonObject();
+        n.addProperty("name", name);
+        n.addProperty(sm.kind() == StringMatch.Kind.EXACT ? "exact" : "safeRegex", sm.value());
         if (sm.ignoreCase()) {
-            n.put("ignoreCase", true);
+            n.addProperty("ignoreCase", true);
         }
         return n;
     }
 
-    private static void strings(ArrayNode a, List<String> values) {
+    private static void strings(JsonArray a, List<String> values) {
         values.forEach(a::add);
+    }
+
+    private static JsonObject obj(JsonObject parent, String name) {
+        JsonObject o = new JsonObject();
+        parent.add(name, o);
+        return o;
+    }
+
+    private static JsonArray arr(JsonObject parent, String name) {
+        JsonArray a = new JsonArray();
+        parent.add(name, a);
+        return a;
+    }
+
+    private static JsonObject add(JsonArray parent) {
+        JsonObject o = new JsonObject();
+        parent.add(o);
+        return o;
     }
 }

@@ -98,7 +98,18 @@ public final class DataPlane implements AutoCloseable {
             }
         }
         current = next;
+        pruneUpstreamPools(next);
         return errors;
+    }
+
+    private void pruneUpstreamPools(RuntimeConfig next) {
+        java.util.Set<InetSocketAddress> keep = new java.util.HashSet<>();
+        for (ClusterRuntime c : next.clusters.values()) {
+            keep.addAll(java.util.Arrays.asList(c.endpoints));
+        }
+        for (var executor : group) {
+            executor.execute(() -> LoopState.prune(keep));
+        }
     }
 
     private Channel bind(ListenerSlot slot, ListenerConfig lc) {

@@ -74,12 +74,20 @@ final class LoopState {
         return p;
     }
 
-    /** Closes idle connections of pools that are not in use; called rarely. */
-    void closeIdle() {
-        for (Iterator<EndpointPool> it = pools.values().iterator(); it.hasNext(); ) {
-            EndpointPool p = it.next();
-            if (p.active == 0) {
+    /**
+     * After a config change (run on this loop): closes and forgets the pools of endpoints that no cluster of the new
+     * config has and that carry no request.
+     */
+    static void prune(java.util.Set<InetSocketAddress> keep) {
+        LoopState s = STATE.get();
+        if (s == null) {
+            return;
+        }
+        for (Iterator<Map.Entry<PoolKey, EndpointPool>> it = s.pools.entrySet().iterator(); it.hasNext(); ) {
+            EndpointPool p = it.next().getValue();
+            if (p.active == 0 && !keep.contains(p.address)) {
                 p.closeIdle();
+                it.remove();
             }
         }
     }

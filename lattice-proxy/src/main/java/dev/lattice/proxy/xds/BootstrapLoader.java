@@ -1,7 +1,10 @@
 package dev.lattice.proxy.xds;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.lattice.proxy.config.ClusterConfig;
@@ -22,8 +25,7 @@ import java.util.Set;
  * Cluster resources in proto3 JSON, through the same parser as xDS.
  */
 public final class BootstrapLoader {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonFormat.Parser PARSER = JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY);
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry());
 
     private BootstrapLoader() {}
 
@@ -33,27 +35,25 @@ public final class BootstrapLoader {
 
     /** Parses bootstrap JSON; every problem is reported in one exception, each naming file, entry and field. */
     public static ProxyConfig parse(String json, String source) {
-        JsonNode root;
+        JsonElement parsed;
         try {
-            root = JSON.readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-                    + ": not JSON: " + e.getOriginalMessage());
+            parsed = JsonParser.parseString(json);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(source + ": not JSON: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) {
+        if (parsed == null || !parsed.isJsonObject()) {
             throw new IllegalArgumentException(source + ": expected an object {\"listeners\": [...], \"clusters\": [...]}");
         }
+        JsonObject root = parsed.getAsJsonObject();
         List<String> errors = new ArrayList<>();
-        var it = root.fieldNames();
-        while (it.hasNext()) {
-            String f = it.next();
+        for (String f : root.keySet()) {
             if (!f.equals("listeners") && !f.equals("clusters")) {
                 errors.add(source + ": " + f + ": unknown field (expected listeners, clusters)");
             }
         }
         List<ClusterConfig> clusters = new ArrayList<>();
         Set<String> clusterNames = new HashSet<>();
-        JsonNode cs = root.path("clusters");
+        JsonArray cs = array(root, "clusters", source, errors);
         for (int i = 0; i < cs.size(); i++) {
             String at = source + ": clusters[" + i + "]";
             try {
@@ -72,7 +72,7 @@ public final class BootstrapLoader {
         }
         List<ListenerConfig> listeners = new ArrayList<>();
         Set<String> listenerNames = new HashSet<>();
-        JsonNode ls = root.path("listeners");
+        JsonArray ls = array(root, "listeners", source, errors);
         for (int i = 0; i < ls.size(); i++) {
             String at = source + ": listeners[" + i + "]";
             try {
@@ -93,5 +93,17 @@ public final class BootstrapLoader {
             throw new IllegalArgumentException(String.join("\n", errors));
         }
         return ProxyConfig.of(listeners, clusters);
+    }
+
+    private static JsonArray array(JsonObject root, String field, String source, List<String> errors) {
+        JsonElement e = root.get(field);
+        if (e == null || e.isJsonNull()) {
+            return new JsonArray();
+        }
+        if (!e.isJsonArray()) {
+            errors.add(source + ": " + field + ": expected an array");
+            return new JsonArray();
+        }
+        return e.getAsJsonArray();
     }
 }

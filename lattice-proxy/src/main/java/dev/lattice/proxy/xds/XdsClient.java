@@ -12,9 +12,10 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ public final class XdsClient implements AutoCloseable {
     private final Consumer<String> onEvent;
     private final ScheduledExecutorService executor;
     private final ManagedChannel channel;
+    private final NioEventLoopGroup grpcLoop;
 
     // state, touched only on the executor
     private Map<String, ClusterConfig> clusters = Map.of();
@@ -82,7 +84,17 @@ public final class XdsClient implements AutoCloseable {
         });
         ex.setRemoveOnCancelPolicy(true);
         this.executor = ex;
-        this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        // one I/O thread and our own executor: the xDS stream is tiny, the proxy's memory is not
+        this.grpcLoop = new NioEventLoopGroup(1, r -> {
+            Thread t = new Thread(r, "lattice-proxy-xds-io");
+            t.setDaemon(true);
+            return t;
+        });
+        this.channel = NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .eventLoopGroup(grpcLoop)
+                .channelType(NioSocketChannel.class)
+                .executor(executor)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
     }
@@ -301,12 +313,13 @@ public final class XdsClient implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.FINE, "xds: close", e);
         }
-        executor.shutdownNow();
         channel.shutdownNow();
         try {
             channel.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        executor.shutdownNow();
+        grpcLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

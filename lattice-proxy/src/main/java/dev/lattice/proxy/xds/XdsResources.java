@@ -58,11 +58,18 @@ public final class XdsResources {
     static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
 
     /** The type registry for JSON (bootstrap) parsing: the Any payloads the subset carries. */
-    public static final JsonFormat.TypeRegistry TYPE_REGISTRY = JsonFormat.TypeRegistry.newBuilder()
-            .add(HttpConnectionManager.getDescriptor())
-            .add(Router.getDescriptor())
-            .add(HttpProtocolOptions.getDescriptor())
-            .build();
+    public static JsonFormat.TypeRegistry typeRegistry() {
+        return JsonRegistry.TYPE_REGISTRY;
+    }
+
+    /** Holder: built on first use only, so that an xDS-only proxy never loads the JSON machinery. */
+    private static final class JsonRegistry {
+        static final JsonFormat.TypeRegistry TYPE_REGISTRY = JsonFormat.TypeRegistry.newBuilder()
+                .add(HttpConnectionManager.getDescriptor())
+                .add(Router.getDescriptor())
+                .add(HttpProtocolOptions.getDescriptor())
+                .build();
+    }
 
     private XdsResources() {}
 

@@ -35,7 +35,7 @@ final class TestControlPlane implements AutoCloseable {
 
     /** Sets the snapshot from proto3 JSON resources. */
     void set(String version, List<String> listeners, List<String> clusters) throws IOException {
-        var parser = JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY);
+        var parser = JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry());
         List<Listener> ls = new ArrayList<>();
         for (String l : listeners) {
             Listener.Builder b = Listener.newBuilder();

@@ -102,7 +102,7 @@ class XdsResourcesTest {
     @Test
     void http1ClusterByDefault() throws Exception {
         Cluster.Builder b = Cluster.newBuilder();
-        JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY).merge(cluster("c", 8080), b);
+        JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry()).merge(cluster("c", 8080), b);
         ClusterConfig c = XdsResources.parseCluster(b.build());
         assertThat(c.protocol()).isEqualTo(ClusterConfig.UpstreamProtocol.HTTP1);
         assertThat(c.lbPolicy()).isEqualTo(ClusterConfig.LbPolicy.ROUND_ROBIN);
@@ -111,7 +111,7 @@ class XdsResourcesTest {
 
     private static String listenerRejection(String json) throws Exception {
         Listener.Builder b = Listener.newBuilder();
-        JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY).merge(json, b);
+        JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry()).merge(json, b);
         try {
             XdsResources.parseListener(b.build());
         } catch (XdsRejection e) {
@@ -122,7 +122,7 @@ class XdsResourcesTest {
 
     private static String clusterRejection(String json) throws Exception {
         Cluster.Builder b = Cluster.newBuilder();
-        JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY).merge(json, b);
+        JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry()).merge(json, b);
         try {
             XdsResources.parseCluster(b.build());
         } catch (XdsRejection e) {
@@ -179,7 +179,7 @@ class XdsResourcesTest {
 
     @Test
     void aRejectedResourceKeepsItsPreviousVersionAndTheOthersApply() throws Exception {
-        var parser = JsonFormat.parser().usingTypeRegistry(XdsResources.TYPE_REGISTRY);
+        var parser = JsonFormat.parser().usingTypeRegistry(XdsResources.typeRegistry());
         Cluster.Builder good = Cluster.newBuilder();
         parser.merge(cluster("a", 81), good);
         Cluster.Builder bad = Cluster.newBuilder();
