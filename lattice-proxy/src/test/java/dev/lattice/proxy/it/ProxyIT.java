@@ -300,6 +300,15 @@ class ProxyIT {
     }
 
     @Test
+    void headAndNoContentResponses() throws Exception {
+        String head = curl("-I", "http://127.0.0.1:" + port + "/head");
+        assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length:");
+        assertThat(get(client, port, "/status/204", null).statusCode()).isEqualTo(204);
+        // the connection is still good after both
+        assertThat(get(client, port, "/after", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void http10ClientGetsAnHttp10Response() throws Exception {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);

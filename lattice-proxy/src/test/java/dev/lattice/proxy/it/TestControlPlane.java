@@ -22,8 +22,12 @@ final class TestControlPlane implements AutoCloseable {
     final Server server;
 
     TestControlPlane() throws IOException {
+        this(0);
+    }
+
+    TestControlPlane(int port) throws IOException {
         V3DiscoveryServer discovery = new V3DiscoveryServer(cache);
-        server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .build()
                 .start();

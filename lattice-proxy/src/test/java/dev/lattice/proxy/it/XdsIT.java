@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,14 +50,18 @@ class XdsIT {
         return listener("gw", 0, true, vhost("all", List.of("*"), route("r", "\"prefix\": \"/\"", toCluster(cluster))));
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
+    private static void await(Check condition, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.ok()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(20);
         }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
     }
 
     private JsonNode dump() throws Exception {
@@ -174,5 +177,35 @@ class XdsIT {
                     .isInstanceOf(java.net.ConnectException.class);
         }
         assertThat(proxy.listenerPort("gw")).isEqualTo(port);
+    }
+
+    @Test
+    void keepsServingWhileTheControlPlaneIsGoneAndResyncsWhenItReturns() throws Exception {
+        cp.set("v1", List.of(gw("svc-a")), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
+        int cpPort = cp.server.getPort();
+        proxy = ProxyServer.start(new ProxyOptions(cp.address(), "gateway~default~reconnect-it", 0, 1, null, Map.of()));
+        await(proxy::ready, "ready");
+        int port = proxy.listenerPort("gw");
+        HttpClient client = ProxyFixture.http1();
+        cp.close();
+        await(() -> !json(curlUnchecked("http://127.0.0.1:" + proxy.adminPort() + "/config_dump")).at("/xds/connected").asBoolean(),
+                "the stream to end");
+        for (int i = 0; i < 10; i++) {
+            assertThat(json(get(client, port, "/offline", null).body()).get("name").asText()).isEqualTo("a");
+        }
+        // the control plane comes back on the same port with a new version
+        cp = new TestControlPlane(cpPort);
+        cp.set("v2", List.of(gw("svc-b")), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
+        await(() -> "v2".equals(proxy.ldsStatus().ackedVersion()), "the ACK of v2 after reconnecting");
+        assertThat(json(get(client, port, "/back", null).body()).get("name").asText()).isEqualTo("b");
+        assertThat(proxy.listenerPort("gw")).isEqualTo(port);
+    }
+
+    private static String curlUnchecked(String url) {
+        try {
+            return curl(url);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
