@@ -493,6 +493,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestContent(HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+            // a malformed body (bad chunk framing, too long): answer 400 if we still can, and close either way
+            c.release();
+            requestDone = true;
+            if (responseStarted) {
+                abortUpstream();
+                abortDownstream();
+            } else {
+                localResponse(HttpResponseStatus.BAD_REQUEST, BODY_400, true);
+            }
+            return;
+        }
         boolean last = c instanceof LastHttpContent;
         if (c.content().isReadable()) {
             bodySeen = true;

@@ -157,4 +157,15 @@ class DownstreamHandlerTest {
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
+
+    @Test
+    void badChunkFramingClosesTheConnection() {
+        EmbeddedChannel ch = channel();
+        // the route answers 404 at the head; the broken body that follows ends the connection
+        String out = exchange(ch, "POST /nothing HTTP/1.1\r\nHost: books.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "zz\r\nhello\r\n0\r\n\r\nGET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 404 ").doesNotContain("HTTP/1.1 201");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
 }

@@ -191,6 +191,20 @@ class ProxyIT {
     }
 
     @Test
+    void malformedBodyOnAForwardedRouteGets400() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(resp).startsWith("HTTP/1.1 400 ");
+        }
+    }
+
+    @Test
     void absoluteFormProxyRequests() throws Exception {
         HttpClient viaProxy = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", port))).build();
