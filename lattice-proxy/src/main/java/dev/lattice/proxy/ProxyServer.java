@@ -63,7 +63,7 @@ public final class ProxyServer implements AutoCloseable {
                 x = new XdsClient(options.xdsAddress(), options.nodeId(), md, this::applyFromXds, this::xdsEvent);
                 x.start();
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             if (x != null) {
                 x.close();
             }

@@ -67,7 +67,8 @@ public final class AdminServer implements AutoCloseable {
                     .bind("127.0.0.1", port)
                     .syncUninterruptibly()
                     .channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // syncUninterruptibly rethrows a BindException as it is
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("admin: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }

@@ -93,7 +93,8 @@ public final class DataPlane implements AutoCloseable {
             try {
                 s.serverChannel = bind(s, lc);
                 slots.put(e.getKey(), s);
-            } catch (RuntimeException ex) {
+            } catch (Exception ex) {
+                // syncUninterruptibly rethrows the bind failure as it is (a checked BindException included)
                 errors.put(lc.name(), "address " + lc.address() + ":" + lc.port() + ": cannot bind: " + ex.getMessage());
             }
         }

@@ -193,6 +193,17 @@ public final class XdsClient implements AutoCloseable {
         if (id != streamId || closed) {
             return;
         }
+        try {
+            handle(r);
+        } catch (Exception e) {
+            // never leave a response unanswered: NACK what we could not handle
+            LOG.log(Level.WARNING, "xds: cannot handle " + r.getTypeUrl() + " version " + r.getVersionInfo(), e);
+            send(r.getTypeUrl(), r.getTypeUrl().equals(XdsResources.CLUSTER_TYPE) ? cds.ackedVersion() : lds.ackedVersion(),
+                    r.getNonce(), "proxy error handling version " + r.getVersionInfo() + ": " + e);
+        }
+    }
+
+    private void handle(DiscoveryResponse r) {
         connected = true;
         backoffMs = MIN_BACKOFF_MS;
         switch (r.getTypeUrl()) {
@@ -241,7 +252,7 @@ public final class XdsClient implements AutoCloseable {
                 sb.append("listener ").append(e.getKey()).append(": ").append(e.getValue());
             }
             return new Applied(true, sb.toString());
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             return new Applied(false, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }

@@ -208,4 +208,19 @@ class XdsIT {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void aListenerThatCannotBindIsNackedAndTheOthersServe() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String busy = listener("busy", taken.getLocalPort(), false,
+                    vhost("all", List.of("*"), route("r", "\"prefix\": \"/\"", toCluster("svc-a"))));
+            cp.set("v1", List.of(gw("svc-a"), busy), List.of(cluster("svc-a", a.port())));
+            proxy = ProxyServer.start(new ProxyOptions(cp.address(), "gateway~default~bind-it", 0, 1, null, Map.of()));
+            await(() -> "v1".equals(proxy.ldsStatus().nackedVersion()), "the NACK of v1");
+            assertThat(proxy.ldsStatus().nackReason()).startsWith("listener busy: address 127.0.0.1:" + taken.getLocalPort()
+                    + ": cannot bind");
+            assertThat(proxy.listenerPorts()).containsOnlyKeys("gw");
+            assertThat(get(ProxyFixture.http1(), proxy.listenerPort("gw"), "/x", null).statusCode()).isEqualTo(200);
+        }
+    }
 }
