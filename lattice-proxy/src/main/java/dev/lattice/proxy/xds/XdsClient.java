@@ -95,7 +95,6 @@ public final class XdsClient implements AutoCloseable {
                 .eventLoopGroup(grpcLoop)
                 .channelType(NioSocketChannel.class)
                 .executor(executor)
-                .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
     }
 
