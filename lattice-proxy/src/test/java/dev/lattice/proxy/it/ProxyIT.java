@@ -119,6 +119,23 @@ class ProxyIT {
     }
 
     @Test
+    void manyConcurrentStreamsOnOneH2cConnectionToHttp1AndH2cUpstreams() throws Exception {
+        try (H2cClient h2 = new H2cClient(port)) {
+            List<java.util.concurrent.CompletableFuture<H2cClient.Response>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(h2.get("/m" + i, i % 2 == 0 ? "127.0.0.1" : "h2up.example"));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                H2cClient.Response r = all.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                JsonNode j = json(r.body());
+                assertThat(j.get("path").asText()).isEqualTo("/m" + i);
+                assertThat(j.get("proto").asText()).isEqualTo(i % 2 == 0 ? "HTTP/1.1" : "HTTP/2.0");
+            }
+        }
+    }
+
+    @Test
     void h2cUpstreamWhenTheClusterSaysHttp2() throws Exception {
         for (int i = 0; i < 5; i++) {
             HttpResponse<String> r = get(client, port, "/up?i=" + i, "h2up.example");
