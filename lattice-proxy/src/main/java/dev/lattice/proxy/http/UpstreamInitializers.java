@@ -19,10 +19,13 @@ import io.netty.util.ReferenceCountUtil;
 final class UpstreamInitializers {
     private UpstreamInitializers() {}
 
+    /** Upstream responses: the framing is still checked, but header values are not validated a second time. */
     static final HttpDecoderConfig CLIENT_DECODER = new HttpDecoderConfig()
             .setMaxInitialLineLength(8192)
             .setMaxHeaderSize(32768)
-            .setMaxChunkSize(65536);
+            .setMaxChunkSize(65536)
+            .setHeadersFactory(io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false))
+            .setTrailersFactory(io.netty.handler.codec.http.DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
 
     /** A pooled HTTP/1.1 upstream connection. */
     static final ChannelHandler HTTP1 = new ChannelInitializer<Channel>() {
