@@ -56,7 +56,47 @@ public final class ProxyMain {
             "-Dio.grpc.netty.useCustomAllocator=false",
             "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
 
+    /** Where the build records the proxy's runtime dependencies (jar file names, {@code lib/a.jar:lib/b.jar...}). */
+    static final String RUNTIME_CLASSPATH_RESOURCE = "/META-INF/lattice-proxy/runtime-classpath.txt";
+
     private ProxyMain() {}
+
+    /**
+     * A lean class path for a proxy process: this module's jar and exactly its runtime dependencies, found in
+     * {@code libDir} (a directory of dependency jars named as Maven names them, e.g. {@code lattice-cli/target/lib}).
+     * Empty when {@code libDir} lacks any of them; then use the full class path. Every jar on the class path costs
+     * the proxy heap (the JDK keeps the central directory of each jar it opened), and the full CLI class path costs
+     * about 10 MiB of RSS.
+     */
+    public static java.util.Optional<List<Path>> leanClasspath(Path libDir) {
+        java.util.Objects.requireNonNull(libDir, "libDir");
+        String recorded;
+        try (var in = ProxyMain.class.getResourceAsStream(RUNTIME_CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                return java.util.Optional.empty();
+            }
+            recorded = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        } catch (java.io.IOException e) {
+            return java.util.Optional.empty();
+        }
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        Path self = libDir.resolve("lattice-proxy-" + VERSION + ".jar");
+        if (!java.nio.file.Files.isRegularFile(self)) {
+            return java.util.Optional.empty();
+        }
+        out.add(self);
+        for (String entry : recorded.split(":")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            Path jar = libDir.resolve(entry.substring(entry.lastIndexOf('/') + 1));
+            if (!java.nio.file.Files.isRegularFile(jar)) {
+                return java.util.Optional.empty();
+            }
+            out.add(jar);
+        }
+        return java.util.Optional.of(List.copyOf(out));
+    }
 
     public static void main(String[] args) {
         ProxyOptions o;

@@ -51,4 +51,28 @@ class ProxyMainTest {
     void recommendedFlagsAreThere() {
         assertThat(ProxyMain.RECOMMENDED_JVM_FLAGS).contains("-XX:+UseSerialGC", "-Xmx48m");
     }
+
+    @Test
+    void leanClasspathListsTheProxyJarAndItsRuntimeDependencies() throws Exception {
+        Path lib = dir.resolve("lib");
+        Files.createDirectories(lib);
+        assertThat(ProxyMain.leanClasspath(lib)).isEmpty();
+        Files.writeString(lib.resolve("lattice-proxy-" + ProxyMain.VERSION + ".jar"), "");
+        String recorded;
+        try (var in = ProxyMain.class.getResourceAsStream(ProxyMain.RUNTIME_CLASSPATH_RESOURCE)) {
+            recorded = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        }
+        List<String> names = java.util.Arrays.stream(recorded.split(":")).map(e -> e.substring(e.lastIndexOf('/') + 1)).toList();
+        assertThat(names).anyMatch(n -> n.startsWith("netty-codec-http2-")).anyMatch(n -> n.startsWith("grpc-netty-shaded-"))
+                .anyMatch(n -> n.startsWith("api-")).noneMatch(n -> n.startsWith("junit") || n.startsWith("jackson"));
+        for (String n : names.subList(0, names.size() - 1)) {
+            Files.writeString(lib.resolve(n), "");
+        }
+        assertThat(ProxyMain.leanClasspath(lib)).isEmpty();
+        Files.writeString(lib.resolve(names.get(names.size() - 1)), "");
+        Files.writeString(lib.resolve("snakeyaml-2.4.jar"), "");
+        var cp = ProxyMain.leanClasspath(lib).orElseThrow();
+        assertThat(cp).hasSize(names.size() + 1).doesNotContain(lib.resolve("snakeyaml-2.4.jar"));
+        assertThat(cp.get(0).getFileName().toString()).isEqualTo("lattice-proxy-" + ProxyMain.VERSION + ".jar");
+    }
 }
