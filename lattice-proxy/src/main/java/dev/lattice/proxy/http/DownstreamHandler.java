@@ -60,6 +60,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final ListenerSlot slot;
     private final boolean h2;
+    private final TelemetryHandler telemetry;
     private final Runnable timeoutTask = this::onTimeout;
     private ChannelHandlerContext ctx;
     private String clientIp;
@@ -99,9 +100,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> queued;
     private boolean drainingQueue;
 
-    DownstreamHandler(ListenerSlot slot, boolean h2) {
+    DownstreamHandler(ListenerSlot slot, boolean h2, TelemetryHandler telemetry) {
         this.slot = slot;
         this.h2 = h2;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -562,7 +564,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
             responseStarted = true;
             prepareResponse(resp, code, u);
-            counters.count(code);
+            telemetry.exchange(counters);
             ctx.write(resp, ctx.voidPromise());
             if (msg instanceof LastHttpContent) {
                 responseComplete();
@@ -738,8 +740,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ================================================================ local answers and endings
 
     private void localResponse(HttpResponseStatus status, byte[] body, boolean forceClose) {
-        dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters c = counters != null ? counters : listener.localCounters;
-        c.count(status.code());
+        telemetry.exchange(counters != null ? counters : listener.localCounters);
         cancelTimeout();
         abortUpstream();
         releasePending();

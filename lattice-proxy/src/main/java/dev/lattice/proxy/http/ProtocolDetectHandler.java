@@ -50,8 +50,10 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     private void http1(ChannelPipeline p) {
+        TelemetryHandler telemetry = new TelemetryHandler();
         p.addLast("http", new HttpServerCodec(SERVER_DECODER));
-        p.addLast("proxy", new DownstreamHandler(slot, false));
+        p.addLast("telemetry", telemetry);
+        p.addLast("proxy", new DownstreamHandler(slot, false, telemetry));
     }
 
     private void h2(ChannelPipeline p) {
@@ -62,8 +64,10 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
         p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
+                TelemetryHandler telemetry = new TelemetryHandler();
                 ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, false));
-                ch.pipeline().addLast("proxy", new DownstreamHandler(s, true));
+                ch.pipeline().addLast("telemetry", telemetry);
+                ch.pipeline().addLast("proxy", new DownstreamHandler(s, true, telemetry));
             }
         }));
     }

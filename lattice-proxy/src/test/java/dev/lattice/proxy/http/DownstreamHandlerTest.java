@@ -38,7 +38,9 @@ class DownstreamHandlerTest {
         RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(json, "test"), null, metrics);
         ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
                 metrics.downstreamActive("gw"));
-        return new EmbeddedChannel(new HttpServerCodec(ProtocolDetectHandler.SERVER_DECODER), new DownstreamHandler(slot, false));
+        TelemetryHandler telemetry = new TelemetryHandler();
+        return new EmbeddedChannel(new HttpServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+                new DownstreamHandler(slot, false, telemetry));
     }
 
     private static String exchange(EmbeddedChannel ch, String request) {
