@@ -1,5 +1,6 @@
 package dev.lattice.cli;
 
+import dev.lattice.proxy.ProxyMain;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -11,16 +12,13 @@ import picocli.CommandLine.Command;
         subcommands = {UpCommand.class, ValidateCommand.class, GetCommand.class, StatusCommand.class,
                 EchoCommand.class, ProxyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    /** Set by {@code lattice up} for its children: they exit when that process is gone. */
-    static final String PARENT_PID_ENV = "LATTICE_PARENT_PID";
-
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     /** Runs the CLI and returns the exit code. */
     public static int run(String... args) {
-        watchParent();
+        ProxyMain.exitWithParent();
         if (args.length > 0 && args[0].equals("proxy")) {
             // passed through as it is, so that the proxy's own flags and --help reach it
             return ProxyCommand.runProxy(Arrays.copyOfRange(args, 1, args.length));
@@ -31,28 +29,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
-    }
-
-    /** If started by {@code lattice up} (LATTICE_PARENT_PID), exit as soon as that process is gone. */
-    private static void watchParent() {
-        String env = System.getenv(PARENT_PID_ENV);
-        if (env == null || env.isBlank()) return;
-        long pid;
-        try {
-            pid = Long.parseLong(env.trim());
-        } catch (NumberFormatException e) {
-            return;
-        }
-        if (pid == ProcessHandle.current().pid()) return;
-        ProcessHandle.of(pid).ifPresentOrElse(
-                parent -> parent.onExit().thenRun(() -> {
-                    System.err.println("lattice: parent process " + pid + " is gone; exiting");
-                    Runtime.getRuntime().halt(143);
-                }),
-                () -> {
-                    System.err.println("lattice: parent process " + pid + " is gone; exiting");
-                    Runtime.getRuntime().halt(143);
-                });
     }
 
     /** Runs a class's {@code main(String[])} by name (for modules this one need not compile against). */

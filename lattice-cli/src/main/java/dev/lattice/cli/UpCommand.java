@@ -3,6 +3,7 @@ package dev.lattice.cli;
 import dev.lattice.control.admin.AdminServer;
 import dev.lattice.control.local.LocalMesh;
 import dev.lattice.control.source.DirectorySource;
+import dev.lattice.proxy.ProxyMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class UpCommand implements Callable<Integer> {
         Path abs = dir.toAbsolutePath().normalize();
         LocalMesh mesh;
         try {
-            mesh = LocalMesh.start(new LocalMesh.Options(abs, new DirectorySource(abs), adminPort, proxyThreads,
+            mesh = LocalMesh.start(new LocalMesh.Options(abs, new DirectorySource(dir.normalize()), adminPort, proxyThreads,
                     proxyCommand(), latticeCommand(),
                     // children run this very build: the launcher must not rebuild under a running mesh
                     Map.of("CLASSPATH", System.getProperty("java.class.path"), "LATTICE_NO_BUILD", "1"),
@@ -75,9 +76,29 @@ public final class UpCommand implements Callable<Integer> {
         cmd.add(javaBinary());
         cmd.addAll(ProxyCommand.recommendedJvmFlags());
         cmd.addAll(QUIET_JVM_FLAGS);
-        cmd.add(Main.class.getName());
-        cmd.add("proxy");
+        var lean = leanProxyClasspath();
+        if (lean.isPresent()) {
+            // only the proxy's own jars: every jar a JVM opens costs resident memory (about 10 MiB for the CLI's)
+            cmd.add("-cp");
+            cmd.add(lean.get());
+            cmd.add(ProxyMain.class.getName());
+        } else {
+            cmd.add(Main.class.getName());
+            cmd.add("proxy");
+        }
         return cmd;
+    }
+
+    /** The proxy's lean class path, when this CLI runs from a lib directory that holds it (the launcher's). */
+    static java.util.Optional<String> leanProxyClasspath() {
+        try {
+            var proxyJar = Path.of(ProxyMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(proxyJar)) return java.util.Optional.empty();
+            return ProxyMain.leanClasspath(proxyJar.getParent())
+                    .map(jars -> String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
+        } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** How a Workload command's `lattice` runs: the launcher script when known, else this CLI in a child JVM. */

@@ -241,7 +241,7 @@ class LocalMeshIT {
             await("the echo", up, log, Duration.ofSeconds(60), () -> get(app, null, "/").statusCode() == 200);
             await("the sidecar and the sleeper", up, log, Duration.ofSeconds(30), () ->
                     up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 300"))
-                            && up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains(" proxy ")));
+                            && up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("--node-id sidecar~")));
             seen.addAll(up.descendants().toList());
             up.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertThat(up.waitFor(10, TimeUnit.SECONDS)).isTrue();

@@ -98,7 +98,36 @@ public final class ProxyMain {
         return java.util.Optional.of(List.copyOf(out));
     }
 
+    /** Set by {@code lattice up} for its children: a child exits as soon as that process is gone. */
+    public static final String PARENT_PID_ENV = "LATTICE_PARENT_PID";
+
+    /**
+     * If this process was started by {@code lattice up} ({@value #PARENT_PID_ENV} in the environment), halts it as
+     * soon as that parent is gone, so that a hard kill of {@code lattice up} leaves no proxy behind.
+     */
+    public static void exitWithParent() {
+        String env = System.getenv(PARENT_PID_ENV);
+        if (env == null || env.isBlank()) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(env.trim());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        if (pid == ProcessHandle.current().pid()) {
+            return;
+        }
+        Runnable halt = () -> {
+            System.err.println("lattice: parent process " + pid + " is gone; exiting");
+            Runtime.getRuntime().halt(143);
+        };
+        ProcessHandle.of(pid).ifPresentOrElse(parent -> parent.onExit().thenRun(halt), halt);
+    }
+
     public static void main(String[] args) {
+        exitWithParent();
         ProxyOptions o;
         try {
             o = parse(args);
