@@ -191,6 +191,25 @@ class BookstoreIT {
         assertThat(get.output()).contains("kind: HTTPRoute", "Accepted", "ResolvedRefs");
     }
 
+    @Test
+    void everyProxyServesReadyConfigDumpAndPrometheusStats() throws Exception {
+        JsonNode proxies = mesh.adminJson("/api/v1/proxies");
+        assertThat(proxies.size()).isEqualTo(5);
+        Mesh.viaGateway(gw, HOST, "/books");
+        for (JsonNode p : proxies) {
+            int admin = p.path("adminPort").asInt();
+            String base = "http://127.0.0.1:" + admin;
+            assertThat(Mesh.get(URI.create(base + "/ready"), Map.of()).statusCode()).as(p.path("id").asText()).isEqualTo(200);
+            JsonNode dump = Mesh.JSON.readTree(Mesh.get(URI.create(base + "/config_dump"), Map.of()).body());
+            assertThat(dump.path("listeners").size()).as("listeners of " + p.path("id").asText()).isPositive();
+            assertThat(dump.path("clusters").size()).as("clusters of " + p.path("id").asText()).isPositive();
+        }
+        JsonNode gateway = java.util.stream.StreamSupport.stream(proxies.spliterator(), false)
+                .filter(p -> p.path("id").asText().equals("gateway~default~bookstore")).findFirst().orElseThrow();
+        String stats = Mesh.get(URI.create("http://127.0.0.1:" + gateway.path("adminPort").asInt() + "/stats/prometheus"), Map.of()).body();
+        assertThat(stats).containsPattern("lattice_proxy_requests_total\\{[^}]*cluster=\"default/books/9080\"[^}]*\\} [1-9]");
+    }
+
     /** Sends raw bytes on a fresh connection and returns everything the server answers until it closes. */
     static String raw(int port, String request) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
