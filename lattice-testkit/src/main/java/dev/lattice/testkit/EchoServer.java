@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lattice.testkit.internal.EchoCore;
 import dev.lattice.testkit.internal.EchoInitializer;
+import dev.lattice.testkit.internal.GrpcEchoService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -12,12 +15,17 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The echo backend: HTTP/1.1 and h2c (prior knowledge, or the HTTP/1.1 Upgrade) on one port.
+ *
+ * <p>An HTTP/1.1 {@code Upgrade: websocket} request to any path is accepted: the first message is a JSON
+ * hello describing the upgrade request, then every text and binary message is echoed back. With a
+ * {@code grpcPort} the gRPC echo {@link EchoGrpc} listens beside it.
  *
  * <p>Answers every request with 200 and a JSON object
  * {@code {name, namespace, method, path, host, proto, headers, bodyLength, remote}}; see the
@@ -29,12 +37,14 @@ public final class EchoServer implements AutoCloseable {
     private final Channel channel;
     private final EchoCore core;
     private final InetSocketAddress address;
+    private final Server grpc;
 
-    private EchoServer(EventLoopGroup group, Channel channel, EchoCore core) {
+    private EchoServer(EventLoopGroup group, Channel channel, EchoCore core, Server grpc) {
         this.group = group;
         this.channel = channel;
         this.core = core;
         this.address = (InetSocketAddress) channel.localAddress();
+        this.grpc = grpc;
     }
 
     /** Starts an echo server on 127.0.0.1:{@code port} (0 picks a free port) with up to 2 event loops. */
@@ -44,11 +54,22 @@ public final class EchoServer implements AutoCloseable {
 
     /** Starts an echo server on {@code host:port} (0 picks a free port) with {@code threads} event loops. */
     public static EchoServer start(String host, int port, String name, String namespace, int threads) {
+        return start(host, port, -1, name, namespace, threads);
+    }
+
+    /**
+     * Starts an echo server on {@code host:port} and, unless {@code grpcPort} is negative, the gRPC echo
+     * ({@link EchoGrpc}, h2c) on {@code host:grpcPort} beside it (0 picks a free port; see {@link #grpcPort()}).
+     */
+    public static EchoServer start(String host, int port, int grpcPort, String name, String namespace, int threads) {
         requireNonNull(host, "host");
         requireNonNull(name, "name");
         requireNonNull(namespace, "namespace");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("echo: port must be 0..65535, got " + port);
+        }
+        if (grpcPort < -1 || grpcPort > 65535) {
+            throw new IllegalArgumentException("echo: grpcPort must be -1 (none) or 0..65535, got " + grpcPort);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("echo: threads must be >= 1, got " + threads);
@@ -66,12 +87,30 @@ public final class EchoServer implements AutoCloseable {
                     .bind(host, port)
                     .syncUninterruptibly()
                     .channel();
-            return new EchoServer(group, ch, core);
+            Server grpc = null;
+            if (grpcPort >= 0) {
+                try {
+                    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
+                            .addService(GrpcEchoService.definition(name, namespace))
+                            .directExecutor()
+                            .build()
+                            .start();
+                } catch (IOException | RuntimeException e) {
+                    ch.close().syncUninterruptibly();
+                    throw new IllegalStateException("gRPC on " + host + ":" + grpcPort + ": " + e.getMessage(), e);
+                }
+            }
+            return new EchoServer(group, ch, core, grpc);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("echo " + namespace + "/" + name + ": cannot listen on "
                     + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The port of the gRPC echo, or -1 when it was not started. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.getPort();
     }
 
     /** The port it listens on. */
@@ -104,6 +143,14 @@ public final class EchoServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (grpc != null) {
+            grpc.shutdownNow();
+            try {
+                grpc.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

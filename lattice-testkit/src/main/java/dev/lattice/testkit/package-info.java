@@ -9,6 +9,12 @@
  *   <li>{@code /bytes/N} streams N bytes of {@code application/octet-stream};</li>
  *   <li>request header {@code X-Echo-Set-Header: k:v,k2:v2} adds those response headers;</li>
  *   <li>{@code GET /.echo/requests} returns the last 1000 requests seen (newest last).</li>
+ *   <li>an HTTP/1.1 {@code Upgrade: websocket} request to any path is accepted; the first message is a JSON hello
+ *       (the description above plus {@code websocket: true}), then every text and binary message is echoed;</li>
  * </ul>
+ * <p>With a {@code grpcPort} ({@code lattice echo --grpc-port P}) a grpc-java server beside it serves
+ * {@link dev.lattice.testkit.EchoGrpc} ({@code lattice.echo.v1.Echo/Echo} and {@code /EchoTwo}, unary,
+ * {@code google.protobuf.Struct} in and out, no protoc), answering with name, namespace, method, authority,
+ * metadata and the request.
  */
 package dev.lattice.testkit;

@@ -141,6 +141,22 @@ public final class EchoCore {
         return new Response(status, "application/json", extra, body, -1);
     }
 
+    /**
+     * The first message on an accepted WebSocket: the description of the upgrade request
+     * ({@code name, namespace, method, path, host, proto, headers, ..., websocket: true}); recorded like a request.
+     */
+    public byte[] webSocketHello(Request req) {
+        ObjectNode json = describe(req);
+        json.put("websocket", true);
+        synchronized (seen) {
+            seen.addLast(json);
+            while (seen.size() > MAX_REQUESTS) {
+                seen.removeFirst();
+            }
+        }
+        return bytes(json);
+    }
+
     private Response error(Map<String, List<String>> extra, String message) {
         ObjectNode err = JSON.createObjectNode().put("error", message);
         return new Response(400, "application/json", extra, bytes(err), -1);

@@ -4,10 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -22,6 +26,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -38,6 +45,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
     private static final int CHUNK = 16 * 1024;
+    private static final int MAX_WS_FRAME = 1 << 20;
     private final EchoCore core;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean busy;
@@ -71,6 +79,10 @@ final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
                     badRequest(ctx, "echo: malformed HTTP/1.1 request: " + req.decoderResult().cause());
                     return;
                 }
+                if (isWebSocketUpgrade(req)) {
+                    webSocket(ctx, req);
+                    return;
+                }
                 current = req;
                 bodyLength = 0;
                 keepAlive = HttpUtil.isKeepAlive(req);
@@ -93,15 +105,50 @@ final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void answer(ChannelHandlerContext ctx, HttpRequest req) {
+    private static boolean isWebSocketUpgrade(HttpRequest req) {
+        return req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    }
+
+    /**
+     * Accepts a WebSocket upgrade on any path: completes the handshake, hands the connection to
+     * {@link WebSocketEchoHandler} and sends the hello (the JSON description of the upgrade request) first.
+     */
+    private void webSocket(ChannelHandlerContext ctx, HttpRequest req) {
+        FullHttpRequest full = new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(),
+                Unpooled.EMPTY_BUFFER, req.headers().copy(), EmptyHttpHeaders.INSTANCE);
+        String host = req.headers().get(HttpHeaderNames.HOST, "localhost");
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                "ws://" + host + req.uri(), null, true, MAX_WS_FRAME).newHandshaker(full);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return;
+        }
+        byte[] hello = core.webSocketHello(request(ctx, req, 0));
+        ctx.pipeline().replace(this, "echo-websocket", new WebSocketEchoHandler(handshaker));
+        Channel ch = ctx.channel();
+        handshaker.handshake(ch, full).addListener(f -> {
+            if (f.isSuccess()) {
+                ch.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(hello)));
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    private static EchoCore.Request request(ChannelHandlerContext ctx, HttpRequest req, long bodyLength) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (Map.Entry<String, String> h : req.headers()) {
             headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
         }
         String host = req.headers().get(HttpHeaderNames.HOST, "");
         String proto = req.protocolVersion().equals(HttpVersion.HTTP_1_0) ? "HTTP/1.0" : "HTTP/1.1";
-        EchoCore.Request request = new EchoCore.Request(req.method().name(), req.uri(), host, proto, headers,
+        return new EchoCore.Request(req.method().name(), req.uri(), host, proto, headers,
                 bodyLength, String.valueOf(ctx.channel().remoteAddress()).replaceFirst("^/", ""));
+    }
+
+    private void answer(ChannelHandlerContext ctx, HttpRequest req) {
+        EchoCore.Request request = request(ctx, req, bodyLength);
         long delay = EchoCore.delayMillis(req.uri());
         if (delay > 0) {
             ctx.executor().schedule(() -> send(ctx, core.respond(request)), delay, TimeUnit.MILLISECONDS);
