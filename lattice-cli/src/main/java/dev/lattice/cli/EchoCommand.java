@@ -24,12 +24,18 @@ public final class EchoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "event loops (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--grpc-port", defaultValue = "-1",
+            description = "also serve the gRPC echo lattice.echo.v1.Echo (h2c) on this port (0 = a free one; default: none)")
+    int grpcPort;
+
     @Override
     public Integer call() throws InterruptedException {
-        EchoServer echo = EchoServer.start(address, port, name, namespace, threads);
+        EchoServer echo = EchoServer.start(address, port, grpcPort, name, namespace, threads);
         Runtime.getRuntime().addShutdownHook(new Thread(echo::close, "echo-shutdown"));
         System.out.println("lattice echo " + namespace + "/" + name + " listening on " + address + ":" + echo.port()
-                + " (HTTP/1.1 and h2c) pid=" + ProcessHandle.current().pid());
+                + " (HTTP/1.1, h2c, WebSocket)"
+                + (echo.grpcPort() >= 0 ? " gRPC on " + address + ":" + echo.grpcPort() : "")
+                + " pid=" + ProcessHandle.current().pid());
         System.out.flush();
         echo.awaitClose();
         return 0;
