@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +42,7 @@ class BadInputIT {
     @Test
     void aBrokenFileKeepsTheLastGoodConfigWhileOtherFilesApply() throws Exception {
         int gw = Mesh.freePort();
-        Map<String, String> ports = new HashMap<>();
-        ports.put("port: 8080", "port: " + gw);
-        for (String p : List.of("19080", "19081", "19082", "19083")) ports.put(p, String.valueOf(Mesh.freePort()));
-        Path dir = Mesh.copy(Mesh.repo().resolve("examples/bookstore"), ports);
+        Path dir = Mesh.bookstore(gw, Map.of());
         try (Mesh mesh = Mesh.up(dir)) {
             mesh.awaitRoute(gw, "bookstore.example", "/books");
             // break routes.yaml (a YAML syntax error) and, at the same time, add a good file

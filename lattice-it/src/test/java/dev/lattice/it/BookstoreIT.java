@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +35,7 @@ class BookstoreIT {
     static void up() throws Exception {
         gw = Mesh.freePort();
         booksOutbound = Mesh.freePort();
-        Map<String, String> ports = new HashMap<>();
-        ports.put("port: 8080", "port: " + gw);
-        for (String p : List.of("19080", "19081", "19082", "19083")) ports.put(p, String.valueOf(Mesh.freePort()));
-        ports.put("serviceAccount: books", "serviceAccount: books\n  sidecar: {outboundPort: " + booksOutbound + "}");
-        Path dir = Mesh.copy(Mesh.repo().resolve("examples/bookstore"), ports);
+        Path dir = Mesh.bookstore(gw, Map.of("serviceAccount: books", "serviceAccount: books\n  sidecar: {outboundPort: " + booksOutbound + "}"));
         Files.writeString(dir.resolve("extra.yaml"), """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: HTTPRoute

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,10 +24,7 @@ class HotReloadIT {
     @Test
     void editsAddsAndDeletesApplyUnderLoadWithZeroFailedRequests() throws Exception {
         int gw = Mesh.freePort();
-        Map<String, String> ports = new HashMap<>();
-        ports.put("port: 8080", "port: " + gw);
-        for (String p : List.of("19080", "19081", "19082", "19083")) ports.put(p, String.valueOf(Mesh.freePort()));
-        Path dir = Mesh.copy(Mesh.repo().resolve("examples/bookstore"), ports);
+        Path dir = Mesh.bookstore(gw, Map.of());
         try (Mesh mesh = Mesh.up(dir, "--proxy-threads", "1")) {
             mesh.awaitRoute(gw, HOST, "/books");
             mesh.awaitRoute(gw, HOST, "/ratings");

@@ -21,16 +21,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** A real `lattice up DIR` running as a child process, with the helpers the end-to-end tests need. */
-final class Mesh implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder()
+/**
+ * A real `lattice up DIR` running as a child process, with the helpers the end-to-end tests need (public for the
+ * conformance suite in {@code dev.lattice.it.conformance}).
+ */
+public final class Mesh implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    final Path dir;
-    final int adminPort;
+    public final Path dir;
+    public final int adminPort;
     private final Process process;
     private final Path log;
 
@@ -42,7 +45,7 @@ final class Mesh implements AutoCloseable {
     }
 
     /** Starts `lattice up dir` and waits until the admin API answers. */
-    static Mesh up(Path dir, String... extra) throws IOException {
+    public static Mesh up(Path dir, String... extra) throws IOException {
         requireNonNull(dir, "dir");
         int admin = freePort();
         List<String> cmd = new ArrayList<>(lattice("up", dir.toString(), "--admin-port", String.valueOf(admin)));
@@ -60,7 +63,7 @@ final class Mesh implements AutoCloseable {
     }
 
     /** The command line that runs the `lattice` CLI from this test's class path, as a real child JVM. */
-    static List<String> lattice(String... args) {
+    public static List<String> lattice(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
@@ -71,7 +74,7 @@ final class Mesh implements AutoCloseable {
     }
 
     /** Runs a one-shot `lattice ...` command and returns its exit code and output. */
-    static Result run(String... args) throws IOException, InterruptedException {
+    public static Result run(String... args) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(lattice(args)).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -81,9 +84,9 @@ final class Mesh implements AutoCloseable {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
-    record Result(int exit, String output) {}
+    public record Result(int exit, String output) {}
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
@@ -96,7 +99,7 @@ final class Mesh implements AutoCloseable {
      * Copies a directory of YAML into a fresh temp directory, replacing each key of {@code replace} by its value
      * in every file (ports are the usual thing to replace).
      */
-    static Path copy(Path from, Map<String, String> replace) throws IOException {
+    public static Path copy(Path from, Map<String, String> replace) throws IOException {
         Path to = Files.createTempDirectory("lattice-mesh-");
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -108,21 +111,32 @@ final class Mesh implements AutoCloseable {
         return to;
     }
 
-    static Path repo() {
+    /**
+     * examples/bookstore copied to a temp directory with its gateway on {@code gatewayPort} and its apps on free
+     * ports; {@code more} are further replacements (e.g. to give a Workload a fixed sidecar port).
+     */
+    static Path bookstore(int gatewayPort, Map<String, String> more) throws IOException {
+        Map<String, String> replace = new java.util.HashMap<>(more);
+        replace.put("port: 8080", "port: " + gatewayPort);
+        for (String p : List.of("19080", "19081", "19082", "19083")) replace.put(p, String.valueOf(freePort()));
+        return copy(repo().resolve("examples/bookstore"), replace);
+    }
+
+    public static Path repo() {
         String p = System.getProperty("lattice.repo");
         Path dir = p == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(p);
         return Files.isDirectory(dir.resolve("examples")) ? dir : Path.of("..").toAbsolutePath().normalize();
     }
 
-    HttpResponse<String> admin(String path) {
+    public HttpResponse<String> admin(String path) {
         return get(URI.create("http://127.0.0.1:" + adminPort + path), Map.of());
     }
 
-    JsonNode adminJson(String path) throws IOException {
+    public JsonNode adminJson(String path) throws IOException {
         return JSON.readTree(admin(path).body());
     }
 
-    static HttpResponse<String> get(URI uri, Map<String, String> headers) {
+    public static HttpResponse<String> get(URI uri, Map<String, String> headers) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
             headers.forEach(b::header);
@@ -136,15 +150,15 @@ final class Mesh implements AutoCloseable {
     }
 
     /** GET through a gateway listener with the given Host header. */
-    static HttpResponse<String> viaGateway(int port, String host, String path) {
+    public static HttpResponse<String> viaGateway(int port, String host, String path) {
         return get(URI.create("http://127.0.0.1:" + port + path), Map.of("Host", host));
     }
 
-    interface Check {
+    public interface Check {
         boolean ok() throws Exception;
     }
 
-    void await(String what, Duration timeout, Check check) {
+    public void await(String what, Duration timeout, Check check) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Throwable last = null;
         while (System.nanoTime() < deadline) {
@@ -170,12 +184,12 @@ final class Mesh implements AutoCloseable {
     }
 
     /** Waits until a GET through the gateway answers 200. */
-    void awaitRoute(int port, String host, String path) {
+    public void awaitRoute(int port, String host, String path) {
         await("200 from http://" + host + ":" + port + path, Duration.ofSeconds(90),
                 () -> viaGateway(port, host, path).statusCode() == 200);
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -183,21 +197,21 @@ final class Mesh implements AutoCloseable {
         }
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Every process below `lattice up`, as seen now. */
-    List<ProcessHandle> descendants() {
+    public List<ProcessHandle> descendants() {
         return process.descendants().toList();
     }
 
     /** SIGTERM, as Ctrl-C or a service manager would send; then waits for lattice up to exit. */
-    int terminate(Duration wait) throws InterruptedException {
+    public int terminate(Duration wait) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) return Integer.MIN_VALUE;
         return process.exitValue();
