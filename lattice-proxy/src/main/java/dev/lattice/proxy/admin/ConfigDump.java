@@ -139,7 +139,17 @@ public final class ConfigDump {
                 }
                 a.addProperty("clusterNotFoundStatus", f.clusterNotFoundStatus());
                 a.addProperty("timeoutMs", f.timeout().toMillis());
+                if (!f.rewrite().isNone()) {
+                    a.addProperty("rewrite", f.rewrite().toString());
+                }
+                if (!f.mirrors().isEmpty()) {
+                    a.addProperty("mirrors", f.mirrors().toString());
+                }
+                if (f.retry() != null) {
+                    a.addProperty("retry", f.retry().toString());
+                }
             }
+            case RouteAction.Redirect rd -> obj(n, "redirect").addProperty("spec", rd.toString());
             case RouteAction.DirectResponse d -> {
                 JsonObject dr = obj(n, "directResponse");
                 dr.addProperty("status", d.status());

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** What a matched route does: forward to (weighted) clusters, or answer directly. */
-public sealed interface RouteAction permits RouteAction.Forward, RouteAction.DirectResponse {
+public sealed interface RouteAction permits RouteAction.Forward, RouteAction.DirectResponse, RouteAction.Redirect {
 
     /** The route's kind, for config dumps. */
     String kind();
@@ -15,13 +15,20 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
      * Forward to one of {@code clusters} chosen by weight (a weight of 0 is never chosen).
      * {@code clusterNotFoundStatus} answers when the chosen cluster is not defined; a zero timeout disables it.
      */
-    record Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout) implements RouteAction {
+    record Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout, Rewrite rewrite,
+            List<Mirror> mirrors, RetryPolicy retry) implements RouteAction {
         public Forward {
             clusters = List.copyOf(requireNonNull(clusters, "clusters"));
             requireNonNull(timeout, "timeout");
+            requireNonNull(rewrite, "rewrite");
+            mirrors = List.copyOf(requireNonNull(mirrors, "mirrors"));
             if (clusters.isEmpty()) {
                 throw new IllegalArgumentException("route action: at least one cluster is required");
             }
+        }
+
+        public Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout) {
+            this(clusters, clusterNotFoundStatus, timeout, Rewrite.NONE, List.of(), null);
         }
 
         public static Forward to(String cluster) {
@@ -34,9 +41,16 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
         }
     }
 
-    record WeightedCluster(String name, int weight) {
+    /** A weighted target with its own (backendRef-level) header modifiers. */
+    record WeightedCluster(String name, int weight, HeaderMods requestHeaders, HeaderMods responseHeaders) {
+        public WeightedCluster(String name, int weight) {
+            this(name, weight, HeaderMods.NONE, HeaderMods.NONE);
+        }
+
         public WeightedCluster {
             requireNonNull(name, "name");
+            requireNonNull(requestHeaders, "requestHeaders");
+            requireNonNull(responseHeaders, "responseHeaders");
             if (weight < 0) {
                 throw new IllegalArgumentException("weighted cluster " + name + ": weight must be >= 0, got " + weight);
             }
@@ -52,6 +66,70 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
         @Override
         public String kind() {
             return "direct_response";
+        }
+    }
+
+    /**
+     * URL rewrites: {@code prefix} replaces the matched prefix (segment-wise), or {@code regex} with
+     * {@code substitution} rewrites the path; {@code host} replaces the Host. Null means not set.
+     */
+    record Rewrite(String prefix, String regex, String substitution, String host) {
+        public static final Rewrite NONE = new Rewrite(null, null, null, null);
+
+        public Rewrite {
+            if ((regex == null) != (substitution == null)) {
+                throw new IllegalArgumentException("rewrite: regex and substitution go together");
+            }
+            if (prefix != null && regex != null) {
+                throw new IllegalArgumentException("rewrite: prefix and regex exclude each other");
+            }
+        }
+
+        public boolean isNone() {
+            return prefix == null && regex == null && host == null;
+        }
+    }
+
+    /** A request mirror to {@code cluster} for {@code numerator} out of {@code denominator} requests. */
+    record Mirror(String cluster, int numerator, int denominator) {
+        public Mirror {
+            requireNonNull(cluster, "cluster");
+            if (denominator <= 0 || numerator < 0) {
+                throw new IllegalArgumentException("mirror " + cluster + ": fraction must be >= 0 over > 0");
+            }
+        }
+    }
+
+    /**
+     * Retries: up to {@code numRetries} more attempts on a status in {@code statusCodes}, a connect failure or a
+     * reset (as flagged); {@code perTryTimeout} bounds each attempt (zero: none); {@code backOffBase} between them.
+     */
+    record RetryPolicy(int numRetries, List<Integer> statusCodes, boolean onConnectFailure, boolean onReset,
+            Duration perTryTimeout, Duration backOffBase) {
+        public RetryPolicy {
+            statusCodes = List.copyOf(requireNonNull(statusCodes, "statusCodes"));
+            requireNonNull(perTryTimeout, "perTryTimeout");
+            requireNonNull(backOffBase, "backOffBase");
+            if (numRetries < 0) {
+                throw new IllegalArgumentException("retry: num_retries must be >= 0, got " + numRetries);
+            }
+        }
+    }
+
+    /**
+     * Answer with a redirect: {@code scheme}, {@code host}, {@code path} or {@code prefix} may be null (keep the
+     * request's); {@code port} 0 keeps the request's.
+     */
+    record Redirect(String scheme, String host, int port, String path, String prefix, int status) implements RouteAction {
+        public Redirect {
+            if (path != null && prefix != null) {
+                throw new IllegalArgumentException("redirect: path and prefix exclude each other");
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "redirect";
         }
     }
 }

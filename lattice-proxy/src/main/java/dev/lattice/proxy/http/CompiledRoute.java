@@ -1,6 +1,7 @@
 package dev.lattice.proxy.http;
 
 import dev.lattice.proxy.config.PathMatch;
+import dev.lattice.proxy.config.RouteAction;
 import dev.lattice.proxy.config.RouteConfig;
 import dev.lattice.proxy.config.StringMatch;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,26 @@ final class CompiledRoute {
     final int totalWeight;
     final int clusterNotFoundStatus;
     final long timeoutMillis;
+    // filters (null when absent): the request path does no work for a route without them
+    final RouteAction.Redirect redirect;
+    final RouteFilters.HeaderOps requestOps;
+    final RouteFilters.HeaderOps responseOps;
+    final RouteFilters.Cors cors;
+    final RouteFilters.Rewrite rewrite;
+    final Mirror[] mirrors;
+    final Retry retry;
+    /** Any response-side work: response header modifiers here or on a target, or CORS. */
+    final boolean responseFilters;
 
     CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody) {
+        this(config, headers, queries, targets, totalWeight, clusterNotFoundStatus, timeoutMillis, directStatus,
+                directBody, null, null);
+    }
+
+    CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
+            int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody, Mirror[] mirrors,
+            Retry retry) {
         this.config = config;
         this.pathKind = config.match().path().kind();
         this.pathValue = config.match().path().value();
@@ -36,9 +54,52 @@ final class CompiledRoute {
         this.totalWeight = totalWeight;
         this.clusterNotFoundStatus = clusterNotFoundStatus;
         this.timeoutMillis = timeoutMillis;
-        this.direct = targets == null;
+        this.direct = targets == null && !(config.action() instanceof RouteAction.Redirect);
         this.directStatus = directStatus;
         this.directBody = directBody == null ? null : directBody.getBytes(StandardCharsets.UTF_8);
+        this.redirect = config.action() instanceof RouteAction.Redirect r ? r : null;
+        this.requestOps = RouteFilters.HeaderOps.of(config.requestHeaders());
+        this.responseOps = RouteFilters.HeaderOps.of(config.responseHeaders());
+        this.cors = config.cors() == null ? null : new RouteFilters.Cors(config.cors());
+        RouteAction.Rewrite rw = config.action() instanceof RouteAction.Forward f ? f.rewrite() : RouteAction.Rewrite.NONE;
+        this.rewrite = rw.isNone() ? null : new RouteFilters.Rewrite(rw);
+        this.mirrors = mirrors == null || mirrors.length == 0 ? null : mirrors;
+        this.retry = retry;
+        boolean targetResponse = false;
+        if (targets != null) {
+            for (Target t : targets) {
+                targetResponse |= t.responseOps() != null;
+            }
+        }
+        this.responseFilters = responseOps != null || cors != null || targetResponse;
+    }
+
+    /** A request mirror: {@code cluster} is null when CDS does not define it (then nothing is sent). */
+    record Mirror(String name, ClusterRuntime cluster, int numerator, int denominator) {}
+
+    /** A compiled retry policy; {@code statuses[code]} marks a retriable status. */
+    static final class Retry {
+        final int numRetries;
+        final boolean[] statuses = new boolean[600];
+        final boolean onConnectFailure;
+        final boolean onReset;
+        final long perTryMillis;
+        final long backOffMillis;
+
+        Retry(RouteAction.RetryPolicy p) {
+            this.numRetries = p.numRetries();
+            for (int c : p.statusCodes()) {
+                statuses[c] = true;
+            }
+            this.onConnectFailure = p.onConnectFailure();
+            this.onReset = p.onReset();
+            this.perTryMillis = p.perTryTimeout().toMillis();
+            this.backOffMillis = p.backOffBase().toMillis();
+        }
+
+        boolean retriable(int status) {
+            return status >= 0 && status < 600 && statuses[status];
+        }
     }
 
     /** Path match on {@code uri[0, pathEnd)}. */
@@ -55,7 +116,12 @@ final class CompiledRoute {
     }
 
     /** A weighted target; {@code cluster} is null when no CDS resource defines it. */
-    record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {}
+    record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
+            RouteFilters.HeaderOps requestOps, RouteFilters.HeaderOps responseOps) {
+        Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
+            this(name, weight, cluster, counters, null, null);
+        }
+    }
 
     /** A compiled string matcher on a header or query parameter. */
     static final class Matcher {

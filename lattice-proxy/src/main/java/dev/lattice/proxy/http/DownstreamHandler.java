@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * (auto-read off) until {@code channelWritabilityChanged} says the write has drained. A pipelined request
  * waits (reading paused) until the response before it is complete.
  */
-final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+final class DownstreamHandler extends ChannelInboundHandlerAdapter implements UpstreamOwner {
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString HTTP = AsciiString.cached("http");
@@ -57,6 +57,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             .getBytes(StandardCharsets.UTF_8);
     private static final byte[] BODY_CLUSTER_NOT_FOUND = "cluster not found\n".getBytes(StandardCharsets.UTF_8);
     private static final int MAX_QUEUED = 64;
+    /** Request bodies up to this size are kept for a retry; a bigger one is not retried. */
+    static final int MAX_RETRY_BODY = 64 * 1024;
+    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+    private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final AsciiString ORIGIN = AsciiString.cached("origin");
 
     private final ListenerSlot slot;
     private final boolean h2;
@@ -99,6 +105,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timeout;
     private ArrayDeque<Object> queued;
     private boolean drainingQueue;
+    // route filters of the current exchange (all null for a route without them)
+    private CompiledRoute route;
+    private String corsOrigin;
+    private MirrorExchange[] mirrors;
+    private List<HttpContent> retryBody;
+    private int retryBodyBytes;
+    private int retriesLeft;
+    private int retryCount;
+    private ScheduledFuture<?> perTry;
+    private final Runnable perTryTask = this::onPerTryTimeout;
 
     DownstreamHandler(ListenerSlot slot, boolean h2, TelemetryHandler telemetry) {
         this.slot = slot;
@@ -185,6 +201,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         abortUpstream();
+        abortMirrors();
+        releaseRetryBody();
         active = false;
         if (queued != null) {
             Object m;
@@ -211,6 +229,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         upstreamReusable = false;
         counters = null;
         target = null;
+        route = null;
+        corsOrigin = null;
+        retriesLeft = 0;
+        retryCount = 0;
         attempts = 0;
         triedMask = 0;
         CompiledListener l = slot.current;
@@ -280,20 +302,40 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         String host = headers.get(HttpHeaderNames.HOST);
         CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
         if (vhost == null) {
-            localResponse(HttpResponseStatus.NOT_FOUND, BODY_404, false);
+            noRoute(headers);
             return;
         }
         int q = uri.indexOf('?');
-        CompiledRoute route = CompiledListener.match(vhost, req.method().name(), uri, q < 0 ? uri.length() : q,
-                host, headers);
+        int pathEnd = q < 0 ? uri.length() : q;
+        CompiledRoute route = CompiledListener.match(vhost, req.method().name(), uri, pathEnd, host, headers);
         if (route == null) {
-            localResponse(HttpResponseStatus.NOT_FOUND, BODY_404, false);
+            noRoute(headers);
             return;
         }
         if (route.direct) {
             localResponse(HttpResponseStatus.valueOf(route.directStatus), route.directBody, false);
             return;
         }
+        if (route.redirect != null) {
+            HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
+            extra.set(HttpHeaderNames.LOCATION, RouteFilters.location(route.redirect, secure(), host, uri, pathEnd,
+                    route.pathKind, route.pathValue));
+            localResponse(HttpResponseStatus.valueOf(route.directStatus), new byte[0], false, extra);
+            return;
+        }
+        if (route.cors != null) {
+            String origin = headers.get(ORIGIN);
+            if (origin != null && route.cors.allows(origin)) {
+                if (req.method() == HttpMethod.OPTIONS && headers.contains(RouteFilters.Cors.REQUEST_METHOD)) {
+                    HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
+                    route.cors.preflight(extra, origin);
+                    localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
+                    return;
+                }
+                corsOrigin = origin;
+            }
+        }
+        this.route = route;
         CompiledRoute.Target t = pickTarget(route);
         target = t;
         counters = t.counters();
@@ -308,6 +350,33 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         timeoutMillis = route.timeoutMillis;
         prepareUpstreamRequest(req, headers);
+        if (route.requestOps != null) {
+            route.requestOps.apply(headers);
+        }
+        if (t.requestOps() != null) {
+            t.requestOps().apply(headers);
+        }
+        if (route.mirrors != null) {
+            startMirrors(route, req);
+        }
+        if (route.rewrite != null) {
+            RouteFilters.Rewrite rw = route.rewrite;
+            req.setUri(rw.uri(uri, pathEnd, route.pathKind, route.pathValue));
+            if (rw.host != null) {
+                headers.set(HttpHeaderNames.HOST, rw.host);
+            }
+        }
+        if (route.retry != null) {
+            retriesLeft = route.retry.numRetries;
+            retryBody = new ArrayList<>(2);
+            retryBodyBytes = 0;
+            List<HttpContent> p = pending;
+            if (p != null) {
+                for (HttpContent c : p) {
+                    keepForRetry(c);
+                }
+            }
+        }
         upstreamRequest = req;
         if (expectContinue) {
             headers.remove(HttpHeaderNames.EXPECT);
@@ -317,6 +386,149 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
         endpointIndex = lb.pick();
         tryEndpoint(false);
+    }
+
+    /** No virtual host or route: 404, or for gRPC a trailers-only UNIMPLEMENTED. */
+    private void noRoute(HttpHeaders headers) {
+        String ct = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        if (ct == null || !ct.regionMatches(true, 0, "application/grpc", 0, 16)) {
+            localResponse(HttpResponseStatus.NOT_FOUND, BODY_404, false);
+            return;
+        }
+        HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        extra.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
+        extra.set(GRPC_STATUS, "12");
+        extra.set(GRPC_MESSAGE, "no route for this method");
+        localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
+    }
+
+    /** Whether the downstream connection is TLS (the scheme a redirect keeps). */
+    private boolean secure() {
+        io.netty.channel.Channel c = ctx.channel();
+        io.netty.channel.Channel conn = h2 && c.parent() != null ? c.parent() : c;
+        return conn.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    }
+
+    private void startMirrors(CompiledRoute route, HttpRequest req) {
+        MirrorExchange[] started = null;
+        int n = 0;
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        for (CompiledRoute.Mirror m : route.mirrors) {
+            if (m.cluster() == null || m.cluster().endpoints.length == 0) {
+                MirrorExchange.DROPPED.increment();
+                continue;
+            }
+            if (m.numerator() < m.denominator() && rnd.nextInt(m.denominator()) >= m.numerator()) {
+                continue;
+            }
+            LbState mlb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass)
+                    .balancer(m.cluster(), listener.runtime.generation);
+            if (started == null) {
+                started = new MirrorExchange[route.mirrors.length];
+            }
+            MirrorExchange x = MirrorExchange.start(req, mlb, ctx.channel().eventLoop());
+            started[n++] = x;
+            List<HttpContent> p = pending;
+            if (p != null) {
+                for (HttpContent c : p) {
+                    x.content(c);
+                }
+            }
+        }
+        mirrors = started;
+    }
+
+    private void mirrorContent(HttpContent c) {
+        for (MirrorExchange m : mirrors) {
+            if (m == null) {
+                break;
+            }
+            m.content(c);
+        }
+        if (c instanceof LastHttpContent) {
+            mirrors = null;
+        }
+    }
+
+    private void abortMirrors() {
+        MirrorExchange[] ms = mirrors;
+        if (ms != null) {
+            mirrors = null;
+            for (MirrorExchange m : ms) {
+                if (m == null) {
+                    break;
+                }
+                m.abort();
+            }
+        }
+    }
+
+    /** Keeps a copy of {@code c} for a retry, or gives up retrying when the body is too big. */
+    private void keepForRetry(HttpContent c) {
+        List<HttpContent> b = retryBody;
+        if (b == null) {
+            return;
+        }
+        int n = c.content().readableBytes();
+        if (retryBodyBytes + n > MAX_RETRY_BODY) {
+            releaseRetryBody();
+            return;
+        }
+        retryBodyBytes += n;
+        b.add(c.retainedDuplicate());
+    }
+
+    private void releaseRetryBody() {
+        List<HttpContent> b = retryBody;
+        if (b != null) {
+            retryBody = null;
+            for (HttpContent c : b) {
+                ReferenceCountUtil.release(c);
+            }
+        }
+    }
+
+    /** Whether the current attempt may be retried now (the request is complete and kept, retries remain). */
+    private boolean canRetry() {
+        return retriesLeft > 0 && requestDone && retryBody != null && !responseStarted && !closing && active;
+    }
+
+    /** Drops the current attempt and tries again after the back-off (a different endpoint, as the balancer picks). */
+    private void retry() {
+        retriesLeft--;
+        retryCount++;
+        UpstreamHandler u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.owner = null;
+            u.ctx.close();
+        }
+        waitingUpstream = false;
+        releasePoolSlot();
+        cancelPerTry();
+        long base = route.retry.backOffMillis;
+        long interval = Math.min(base << Math.min(retryCount - 1, 10), base * 10);
+        long delay = interval + (interval > 1 ? ThreadLocalRandom.current().nextLong(interval / 2 + 1) : 0);
+        long s = seq;
+        Runnable again = () -> {
+            if (s != seq || !active || closing || responseDone) {
+                return;
+            }
+            List<HttpContent> b = retryBody;
+            List<HttpContent> p = new ArrayList<>(b.size());
+            for (HttpContent c : b) {
+                p.add(c.retainedDuplicate());
+            }
+            releasePending();
+            pending = p;
+            endpointIndex = lb.pick();
+            tryEndpoint(false);
+        };
+        if (delay <= 0) {
+            again.run();
+        } else {
+            ctx.executor().schedule(again, delay, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static CompiledRoute.Target pickTarget(CompiledRoute route) {
@@ -443,7 +655,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The pool has a connection (or stream) for exchange {@code forSeq}. */
-    void upstreamReady(UpstreamHandler u, long forSeq, boolean reused) {
+    @Override
+    public void upstreamReady(UpstreamHandler u, long forSeq, boolean reused) {
         if (forSeq != seq || !waitingUpstream || !active || closing) {
             u.pool.release(u);
             return;
@@ -468,7 +681,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Connecting to the chosen endpoint failed: try the others before answering 503. */
-    void upstreamFailed(long forSeq, Throwable cause) {
+    @Override
+    public void upstreamFailed(long forSeq, Throwable cause) {
         if (forSeq != seq || !waitingUpstream || !active || closing) {
             return;
         }
@@ -489,6 +703,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
             endpointIndex = next;
             tryEndpoint(false);
+            return;
+        }
+        if (route != null && route.retry != null && route.retry.onConnectFailure && canRetry()) {
+            attempts = 0;
+            triedMask = 0;
+            retry();
             return;
         }
         localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, BODY_CONNECT, false);
@@ -512,6 +732,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             bodySeen = true;
         }
         if (discardBody) {
+            abortMirrors();
             c.release();
             if (last) {
                 requestDone = true;
@@ -520,6 +741,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             return;
+        }
+        if (mirrors != null) {
+            mirrorContent(c);
+        }
+        if (retryBody != null) {
+            keepForRetry(c);
         }
         UpstreamHandler u = upstream;
         if (u != null) {
@@ -544,7 +771,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     // ================================================================ upstream events
 
-    void upstreamRead(UpstreamHandler u, Object msg) {
+    @Override
+    public void upstreamRead(UpstreamHandler u, Object msg) {
         if (u != upstream) {
             ReferenceCountUtil.release(msg);
             return;
@@ -562,8 +790,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            CompiledRoute r = route;
+            if (r != null && r.retry != null && r.retry.retriable(code) && canRetry()) {
+                ReferenceCountUtil.release(msg);
+                retry();
+                return;
+            }
             responseStarted = true;
+            cancelPerTry();
             prepareResponse(resp, code, u);
+            if (r != null && r.responseFilters) {
+                responseFilters(r, resp.headers());
+            }
             telemetry.exchange(counters);
             ctx.write(resp, ctx.voidPromise());
             if (msg instanceof LastHttpContent) {
@@ -599,18 +837,21 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void upstreamReadComplete() {
+    @Override
+    public void upstreamReadComplete() {
         ctx.flush();
     }
 
-    void upstreamWritabilityChanged(UpstreamHandler u) {
+    @Override
+    public void upstreamWritabilityChanged(UpstreamHandler u) {
         if (u == upstream) {
             updateDownstreamRead();
         }
     }
 
     /** The upstream connection or stream closed. */
-    void upstreamClosed(UpstreamHandler u) {
+    @Override
+    public void upstreamClosed(UpstreamHandler u) {
         if (u != upstream) {
             return;
         }
@@ -620,6 +861,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         releasePoolSlot();
         if (!responseStarted) {
+            if (route != null && route.retry != null && route.retry.onReset && canRetry()) {
+                retry();
+                return;
+            }
             if (reusedConnection && !retried && requestDone && !bodySeen) {
                 // a pooled connection the upstream had closed before our request reached it: one retry on a new one
                 retried = true;
@@ -707,6 +952,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Response header modifiers (weighted cluster, then route), then CORS headers. */
+    private void responseFilters(CompiledRoute r, HttpHeaders h) {
+        CompiledRoute.Target t = target;
+        if (t != null && t.responseOps() != null) {
+            t.responseOps().apply(h);
+        }
+        if (r.responseOps != null) {
+            r.responseOps.apply(h);
+        }
+        if (corsOrigin != null) {
+            r.cors.response(h, corsOrigin);
+        }
+    }
+
     private void responseComplete() {
         responseDone = true;
         ctx.flush();
@@ -740,6 +999,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ================================================================ local answers and endings
 
     private void localResponse(HttpResponseStatus status, byte[] body, boolean forceClose) {
+        localResponse(status, body, forceClose, null);
+    }
+
+    private void localResponse(HttpResponseStatus status, byte[] body, boolean forceClose, HttpHeaders extra) {
         telemetry.exchange(counters != null ? counters : listener.localCounters);
         cancelTimeout();
         abortUpstream();
@@ -754,6 +1017,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         }
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (extra != null) {
+            h.set(extra);
+            if (h2 && body.length == 0 && h.contains(GRPC_STATUS)) {
+                h.remove(HttpHeaderNames.CONTENT_LENGTH); // trailers-only
+            }
+        }
         if (!h2) {
             if (forceClose || !keepAlive || (!requestDone && expectContinue)) {
                 closeAfter = true;
@@ -775,6 +1044,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private void finishExchange() {
         active = false;
         cancelTimeout();
+        route = null;
+        corsOrigin = null;
+        abortMirrors();
+        releaseRetryBody();
         upstreamRequest = null;
         listener = null;
         target = null;
@@ -811,6 +1084,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private void abortDownstream() {
         closing = true;
         cancelTimeout();
+        abortMirrors();
+        releaseRetryBody();
         releasePending();
         active = false;
         ctx.close();
@@ -827,6 +1102,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         releasePoolSlot();
         releasePending();
         cancelTimeout();
+        cancelPerTry();
     }
 
     private void releasePoolSlot() {
@@ -868,6 +1144,33 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (timeoutMillis > 0 && timeout == null && !responseDone) {
             timeout = ctx.executor().schedule(timeoutTask, timeoutMillis, TimeUnit.MILLISECONDS);
         }
+        CompiledRoute r = route;
+        if (r != null && r.retry != null && r.retry.perTryMillis > 0 && perTry == null && !responseStarted
+                && upstream != null) {
+            perTry = ctx.executor().schedule(perTryTask, r.retry.perTryMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelPerTry() {
+        ScheduledFuture<?> t = perTry;
+        if (t != null) {
+            perTry = null;
+            t.cancel(false);
+        }
+    }
+
+    /** The backend attempt took too long: retry when 504 is retriable, else 504. */
+    private void onPerTryTimeout() {
+        perTry = null;
+        if (!active || responseDone || responseStarted) {
+            return;
+        }
+        if (route != null && route.retry.retriable(504) && canRetry()) {
+            retry();
+            return;
+        }
+        abortUpstream();
+        localResponse(HttpResponseStatus.GATEWAY_TIMEOUT, BODY_504, false);
     }
 
     private void cancelTimeout() {

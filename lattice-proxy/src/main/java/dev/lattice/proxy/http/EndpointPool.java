@@ -34,13 +34,13 @@ final class EndpointPool {
         this.h2 = h2;
     }
 
-    private record Waiter(DownstreamHandler handler, long seq) {}
+    private record Waiter(UpstreamOwner handler, long seq) {}
 
     /**
-     * Gets a connection (or stream) for {@code d}'s exchange {@code seq}: calls {@link DownstreamHandler#upstreamReady}
-     * (possibly right away) or {@link DownstreamHandler#upstreamFailed}.
+     * Gets a connection (or stream) for {@code d}'s exchange {@code seq}: calls {@link UpstreamOwner#upstreamReady}
+     * (possibly right away) or {@link UpstreamOwner#upstreamFailed}.
      */
-    void acquire(DownstreamHandler d, long seq, ClusterRuntime cluster, boolean fresh) {
+    void acquire(UpstreamOwner d, long seq, ClusterRuntime cluster, boolean fresh) {
         if (h2) {
             acquireStream(d, seq, cluster);
             return;
@@ -101,7 +101,7 @@ final class EndpointPool {
 
     // ---------------------------------------------------------------- h2
 
-    private void acquireStream(DownstreamHandler d, long seq, ClusterRuntime cluster) {
+    private void acquireStream(UpstreamOwner d, long seq, ClusterRuntime cluster) {
         Channel c = h2Connection;
         if (c != null && c.isActive()) {
             openStream(c, d, seq);
@@ -138,7 +138,7 @@ final class EndpointPool {
         });
     }
 
-    private void openStream(Channel connection, DownstreamHandler d, long seq) {
+    private void openStream(Channel connection, UpstreamOwner d, long seq) {
         new Http2StreamChannelBootstrap(connection).handler(UpstreamInitializers.H2_STREAM).open()
                 .addListener((GenericFutureListener<Future<Http2StreamChannel>>) sf -> {
                     if (sf.isSuccess()) {

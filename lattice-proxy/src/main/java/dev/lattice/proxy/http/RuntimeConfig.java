@@ -111,12 +111,17 @@ public final class RuntimeConfig {
                     for (int t = 0; t < targets.length; t++) {
                         RouteAction.WeightedCluster wc = f.clusters().get(t);
                         targets[t] = new CompiledRoute.Target(wc.name(), wc.weight(), clusters.get(wc.name()),
-                                metrics.requestCounters(l.name(), wc.name()));
+                                metrics.requestCounters(l.name(), wc.name()), RouteFilters.HeaderOps.of(wc.requestHeaders()),
+                                RouteFilters.HeaderOps.of(wc.responseHeaders()));
                         total += wc.weight();
                     }
+                    CompiledRoute.Mirror[] mirrors = f.mirrors().stream()
+                            .map(mp -> new CompiledRoute.Mirror(mp.cluster(), clusters.get(mp.cluster()), mp.numerator(), mp.denominator()))
+                            .toArray(CompiledRoute.Mirror[]::new);
                     yield new CompiledRoute(r, headers, queries, targets, total, f.clusterNotFoundStatus(),
-                            f.timeout().toMillis(), 0, null);
+                            f.timeout().toMillis(), 0, null, mirrors, f.retry() == null ? null : new CompiledRoute.Retry(f.retry()));
                 }
+                case RouteAction.Redirect rd -> new CompiledRoute(r, headers, queries, null, 0, 0, 0, rd.status(), "");
             };
         }
         return out;

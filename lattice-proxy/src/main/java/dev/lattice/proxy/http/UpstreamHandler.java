@@ -12,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     final boolean h2Stream;
     EndpointPool pool;
-    DownstreamHandler owner;
+    UpstreamOwner owner;
     ChannelHandlerContext ctx;
     Channel channel;
 
@@ -36,7 +36,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        DownstreamHandler o = owner;
+        UpstreamOwner o = owner;
         if (o != null) {
             o.upstreamRead(this, msg);
         } else {
@@ -50,7 +50,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        DownstreamHandler o = owner;
+        UpstreamOwner o = owner;
         if (o != null) {
             o.upstreamReadComplete();
         }
@@ -58,7 +58,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        DownstreamHandler o = owner;
+        UpstreamOwner o = owner;
         if (o != null) {
             o.upstreamWritabilityChanged(this);
         }
@@ -70,7 +70,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (!h2Stream && pool != null) {
             pool.removeIdle(this);
         }
-        DownstreamHandler o = owner;
+        UpstreamOwner o = owner;
         owner = null;
         if (o != null) {
             o.upstreamClosed(this);

@@ -7,6 +7,8 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.config.CorsPolicy;
+import dev.lattice.proxy.config.HeaderMods;
 import dev.lattice.proxy.config.ListenerConfig;
 import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
@@ -21,8 +23,11 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -53,6 +58,7 @@ public final class XdsResources {
     public static final String CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
     static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
     static final String ROUTER_FILTER = "envoy.filters.http.router";
+    static final String CORS_FILTER = "envoy.filters.http.cors";
     static final String HTTP_PROTOCOL_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     /** Envoy's default route timeout when the field is absent. */
     static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
@@ -68,6 +74,8 @@ public final class XdsResources {
                 .add(HttpConnectionManager.getDescriptor())
                 .add(Router.getDescriptor())
                 .add(HttpProtocolOptions.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
                 .build();
     }
 
@@ -143,6 +151,9 @@ public final class XdsResources {
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter hf = hcm.getHttpFilters(i);
             String hp = path + ".http_filters[" + i + "]";
+            if (hf.getName().equals(CORS_FILTER) && i != hcm.getHttpFiltersCount() - 1) {
+                continue; // the per-route CorsPolicy does the work
+            }
             if (!hf.getName().equals(ROUTER_FILTER)) {
                 throw new XdsRejection(res, hp + ": unsupported http filter " + hf.getName());
             }
@@ -255,12 +266,22 @@ public final class XdsResources {
             }
             queries.add(new RouteMatch.QueryMatch(q.getName(), stringMatch(res, qp + ".string_match", q.getStringMatch())));
         }
-        if (r.getRequestHeadersToAddCount() > 0 || r.getResponseHeadersToAddCount() > 0
-                || r.getRequestHeadersToRemoveCount() > 0 || r.getResponseHeadersToRemoveCount() > 0) {
-            throw new XdsRejection(res, path + ": header manipulation is unsupported");
+        HeaderMods reqMods = headerMods(res, path + ".request_headers_to_add", r.getRequestHeadersToAddList(),
+                r.getRequestHeadersToRemoveList());
+        HeaderMods respMods = headerMods(res, path + ".response_headers_to_add", r.getResponseHeadersToAddList(),
+                r.getResponseHeadersToRemoveList());
+        CorsPolicy cors = null;
+        for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
+            String fp = path + ".typed_per_filter_config[\"" + e.getKey() + "\"]";
+            if (!e.getKey().equals(CORS_FILTER)) {
+                throw new XdsRejection(res, fp + ": unsupported filter (supported: " + CORS_FILTER + ")");
+            }
+            cors = corsPolicy(res, fp, unpack(res, fp, e.getValue(),
+                    io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class));
         }
         RouteAction action = switch (r.getActionCase()) {
             case ROUTE -> parseRouteAction(res, path + ".route", r.getRoute());
+            case REDIRECT -> parseRedirect(res, path + ".redirect", r.getRedirect());
             case DIRECT_RESPONSE -> {
                 var dr = r.getDirectResponse();
                 int status = dr.getStatus();
@@ -279,9 +300,109 @@ public final class XdsResources {
                 yield new RouteAction.DirectResponse(status, body);
             }
             default -> throw new XdsRejection(res, path + ": unsupported action " + r.getActionCase()
-                    + " (supported: route, direct_response)");
+                    + " (supported: route, redirect, direct_response)");
         };
-        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action);
+        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, cors);
+    }
+
+    private static HeaderMods headerMods(String res, String path, List<HeaderValueOption> adds, List<String> removes)
+            throws XdsRejection {
+        if (adds.isEmpty() && removes.isEmpty()) {
+            return HeaderMods.NONE;
+        }
+        List<HeaderMods.Header> set = new ArrayList<>();
+        List<HeaderMods.Header> add = new ArrayList<>();
+        for (int i = 0; i < adds.size(); i++) {
+            HeaderValueOption o = adds.get(i);
+            String hp = path + "[" + i + "]";
+            String name = o.getHeader().getKey();
+            if (name.isEmpty() || name.startsWith(":") || name.equalsIgnoreCase("host")) {
+                throw new XdsRejection(res, hp + ".header.key: must be a non-empty regular header name, got '" + name + "'");
+            }
+            String value = o.getHeader().getValue().isEmpty() ? o.getHeader().getRawValue().toStringUtf8()
+                    : o.getHeader().getValue();
+            if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                throw new XdsRejection(res, hp + ".header.value: must not contain CR or LF");
+            }
+            HeaderMods.Header h = new HeaderMods.Header(name, value);
+            boolean append = o.hasAppend() ? o.getAppend().getValue()
+                    : o.getAppendAction() == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
+            switch (o.getAppendAction()) {
+                case APPEND_IF_EXISTS_OR_ADD, OVERWRITE_IF_EXISTS_OR_ADD -> (append ? add : set).add(h);
+                default -> throw new XdsRejection(res, hp + ".append_action: unsupported " + o.getAppendAction()
+                        + " (supported: APPEND_IF_EXISTS_OR_ADD, OVERWRITE_IF_EXISTS_OR_ADD)");
+            }
+        }
+        for (String n : removes) {
+            if (n.isEmpty() || n.startsWith(":")) {
+                throw new XdsRejection(res, path.replace("_to_add", "_to_remove") + ": must be a regular header name, got '" + n + "'");
+            }
+        }
+        return new HeaderMods(set, add, removes);
+    }
+
+    private static CorsPolicy corsPolicy(String res, String path,
+            io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy c) throws XdsRejection {
+        List<StringMatch> origins = new ArrayList<>();
+        for (int i = 0; i < c.getAllowOriginStringMatchCount(); i++) {
+            StringMatcher sm = c.getAllowOriginStringMatch(i);
+            String op = path + ".allow_origin_string_match[" + i + "]";
+            origins.add(switch (sm.getMatchPatternCase()) {
+                case PREFIX -> new StringMatch(StringMatch.Kind.REGEX,
+                        (sm.getIgnoreCase() ? "(?i)" : "") + Pattern.quote(sm.getPrefix()) + ".*", false);
+                case EXACT -> new StringMatch(StringMatch.Kind.EXACT, sm.getExact(), sm.getIgnoreCase());
+                case SAFE_REGEX -> StringMatch.regex(regex(res, op + ".safe_regex", sm.getSafeRegex()));
+                default -> throw new XdsRejection(res, op + ": unsupported " + sm.getMatchPatternCase()
+                        + " (supported: exact, prefix, safe_regex)");
+            });
+        }
+        return new CorsPolicy(origins, c.getAllowMethods(), c.getAllowHeaders(), c.getExposeHeaders(), c.getMaxAge(),
+                c.hasAllowCredentials() && c.getAllowCredentials().getValue());
+    }
+
+    private static RouteAction.Redirect parseRedirect(String res, String path, RedirectAction ra) throws XdsRejection {
+        String scheme = switch (ra.getSchemeRewriteSpecifierCase()) {
+            case SCHEME_REDIRECT -> {
+                String sc = ra.getSchemeRedirect().toLowerCase(Locale.ROOT);
+                if (!sc.equals("http") && !sc.equals("https")) {
+                    throw new XdsRejection(res, path + ".scheme_redirect: must be http or https, got " + ra.getSchemeRedirect());
+                }
+                yield sc;
+            }
+            case HTTPS_REDIRECT -> ra.getHttpsRedirect() ? "https" : null;
+            default -> null;
+        };
+        String p = null;
+        String prefix = null;
+        switch (ra.getPathRewriteSpecifierCase()) {
+            case PATH_REDIRECT -> {
+                p = ra.getPathRedirect();
+                if (!p.startsWith("/")) {
+                    throw new XdsRejection(res, path + ".path_redirect: must start with '/', got " + p);
+                }
+            }
+            case PREFIX_REWRITE -> prefix = ra.getPrefixRewrite();
+            case PATHREWRITESPECIFIER_NOT_SET -> { }
+            default -> throw new XdsRejection(res, path + ": unsupported " + ra.getPathRewriteSpecifierCase()
+                    + " (supported: path_redirect, prefix_rewrite)");
+        }
+        if (ra.getStripQuery()) {
+            throw new XdsRejection(res, path + ".strip_query: unsupported");
+        }
+        int port = ra.getPortRedirect();
+        if (port < 0 || port > 65535) {
+            throw new XdsRejection(res, path + ".port_redirect: must be 0..65535, got " + port);
+        }
+        int status = switch (ra.getResponseCode()) {
+            case MOVED_PERMANENTLY -> 301;
+            case FOUND -> 302;
+            case SEE_OTHER -> 303;
+            case TEMPORARY_REDIRECT -> 307;
+            case PERMANENT_REDIRECT -> 308;
+            default -> throw new XdsRejection(res, path + ".response_code: unsupported " + ra.getResponseCode());
+        };
+        String host = ra.getHostRedirect().isEmpty() ? null : ra.getHostRedirect();
+        return new RouteAction.Redirect(scheme, host, port, p, prefix, status);
     }
 
     private static RouteMatch.HeaderMatch parseHeaderMatcher(String res, String path, HeaderMatcher h) throws XdsRejection {
@@ -347,16 +468,16 @@ public final class XdsResources {
                     if (cw.getName().isEmpty()) {
                         throw new XdsRejection(res, cp + ".name: must not be empty");
                     }
-                    if (cw.getRequestHeadersToAddCount() > 0 || cw.getResponseHeadersToAddCount() > 0
-                            || cw.getRequestHeadersToRemoveCount() > 0 || cw.getResponseHeadersToRemoveCount() > 0) {
-                        throw new XdsRejection(res, cp + ": header manipulation is unsupported");
-                    }
+                    HeaderMods cwReq = headerMods(res, cp + ".request_headers_to_add", cw.getRequestHeadersToAddList(),
+                            cw.getRequestHeadersToRemoveList());
+                    HeaderMods cwResp = headerMods(res, cp + ".response_headers_to_add", cw.getResponseHeadersToAddList(),
+                            cw.getResponseHeadersToRemoveList());
                     int w = cw.hasWeight() ? cw.getWeight().getValue() : 0;
                     if (w < 0) {
                         throw new XdsRejection(res, cp + ".weight: too large");
                     }
                     total += w;
-                    clusters.add(new RouteAction.WeightedCluster(cw.getName(), w));
+                    clusters.add(new RouteAction.WeightedCluster(cw.getName(), w, cwReq, cwResp));
                 }
                 if (clusters.isEmpty()) {
                     throw new XdsRejection(res, path + ".weighted_clusters.clusters: at least one cluster is required");
@@ -383,25 +504,96 @@ public final class XdsResources {
                 throw new XdsRejection(res, path + ".timeout: must not be negative");
             }
         }
-        if (!ra.getPrefixRewrite().isEmpty()) {
-            throw new XdsRejection(res, path + ".prefix_rewrite: unsupported");
-        }
+        String prefixRewrite = ra.getPrefixRewrite().isEmpty() ? null : ra.getPrefixRewrite();
+        String regex = null;
+        String substitution = null;
         if (ra.hasRegexRewrite()) {
-            throw new XdsRejection(res, path + ".regex_rewrite: unsupported");
+            if (prefixRewrite != null) {
+                throw new XdsRejection(res, path + ".regex_rewrite: excludes prefix_rewrite");
+            }
+            regex = regex(res, path + ".regex_rewrite.pattern", ra.getRegexRewrite().getPattern());
+            substitution = ra.getRegexRewrite().getSubstitution();
         }
-        if (ra.getHostRewriteSpecifierCase() != io.envoyproxy.envoy.config.route.v3.RouteAction.HostRewriteSpecifierCase.HOSTREWRITESPECIFIER_NOT_SET) {
-            throw new XdsRejection(res, path + "." + ra.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT) + ": unsupported");
+        String hostRewrite = switch (ra.getHostRewriteSpecifierCase()) {
+            case HOST_REWRITE_LITERAL -> {
+                if (ra.getHostRewriteLiteral().isEmpty()) {
+                    throw new XdsRejection(res, path + ".host_rewrite_literal: must not be empty");
+                }
+                yield ra.getHostRewriteLiteral();
+            }
+            case HOSTREWRITESPECIFIER_NOT_SET -> null;
+            default -> throw new XdsRejection(res, path + "." + ra.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT)
+                    + ": unsupported (supported: host_rewrite_literal)");
+        };
+        RouteAction.Rewrite rewrite = prefixRewrite == null && regex == null && hostRewrite == null ? RouteAction.Rewrite.NONE
+                : new RouteAction.Rewrite(prefixRewrite, regex, substitution, hostRewrite);
+        List<RouteAction.Mirror> mirrors = new ArrayList<>();
+        for (int i = 0; i < ra.getRequestMirrorPoliciesCount(); i++) {
+            var mp = ra.getRequestMirrorPolicies(i);
+            String mpath = path + ".request_mirror_policies[" + i + "]";
+            if (mp.getCluster().isEmpty()) {
+                throw new XdsRejection(res, mpath + ".cluster: must not be empty");
+            }
+            int num = 100;
+            int den = 100;
+            if (mp.hasRuntimeFraction()) {
+                var f = mp.getRuntimeFraction().getDefaultValue();
+                num = f.getNumerator();
+                den = switch (f.getDenominator()) {
+                    case HUNDRED -> 100;
+                    case TEN_THOUSAND -> 10_000;
+                    case MILLION -> 1_000_000;
+                    default -> throw new XdsRejection(res, mpath + ".runtime_fraction.default_value.denominator: unsupported "
+                            + f.getDenominator());
+                };
+            }
+            mirrors.add(new RouteAction.Mirror(mp.getCluster(), Math.min(num, den), den));
         }
+        RouteAction.RetryPolicy retry = null;
         if (ra.hasRetryPolicy()) {
-            throw new XdsRejection(res, path + ".retry_policy: unsupported");
-        }
-        if (ra.getRequestMirrorPoliciesCount() > 0) {
-            throw new XdsRejection(res, path + ".request_mirror_policies: unsupported");
+            retry = retryPolicy(res, path + ".retry_policy", ra.getRetryPolicy());
         }
         if (ra.getUpgradeConfigsCount() > 0) {
             throw new XdsRejection(res, path + ".upgrade_configs: unsupported");
         }
-        return new RouteAction.Forward(clusters, notFound, timeout);
+        return new RouteAction.Forward(clusters, notFound, timeout, rewrite, mirrors, retry);
+    }
+
+    private static RouteAction.RetryPolicy retryPolicy(String res, String path, RetryPolicy rp) throws XdsRejection {
+        boolean onStatus = false;
+        boolean onConnect = false;
+        boolean onReset = false;
+        for (String on : rp.getRetryOn().split(",")) {
+            switch (on.trim()) {
+                case "retriable-status-codes" -> onStatus = true;
+                case "connect-failure" -> onConnect = true;
+                case "reset" -> onReset = true;
+                case "" -> { }
+                default -> throw new XdsRejection(res, path + ".retry_on: unsupported '" + on.trim()
+                        + "' (supported: retriable-status-codes, connect-failure, reset)");
+            }
+        }
+        List<Integer> codes = new ArrayList<>();
+        if (onStatus) {
+            for (int c : rp.getRetriableStatusCodesList()) {
+                if (c < 100 || c > 599) {
+                    throw new XdsRejection(res, path + ".retriable_status_codes: must be 100..599, got " + c);
+                }
+                codes.add(c);
+            }
+        }
+        int n = rp.hasNumRetries() ? rp.getNumRetries().getValue() : 1;
+        Duration perTry = rp.hasPerTryTimeout() ? duration(rp.getPerTryTimeout()) : Duration.ZERO;
+        Duration base = rp.hasRetryBackOff() && rp.getRetryBackOff().hasBaseInterval()
+                ? duration(rp.getRetryBackOff().getBaseInterval()) : Duration.ofMillis(25);
+        if (perTry.isNegative() || base.isNegative()) {
+            throw new XdsRejection(res, path + ": durations must not be negative");
+        }
+        return new RouteAction.RetryPolicy(n, codes, onConnect, onReset, perTry, base);
+    }
+
+    private static Duration duration(com.google.protobuf.Duration d) {
+        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
     }
 
     // ---------------------------------------------------------------- clusters

@@ -148,8 +148,8 @@ class XdsResourcesTest {
         assertThat(listenerRejection(present)).startsWith(
                 "listener l: filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match.headers[0]: unsupported header match PRESENT_MATCH");
         String redirect = listener("l", 80, false, vhost("v", List.of("*"),
-                route("r", "\"prefix\": \"/\"", "\"redirect\": {\"host_redirect\": \"x\"}")));
-        assertThat(listenerRejection(redirect)).contains("routes[0]: unsupported action REDIRECT");
+                route("r", "\"prefix\": \"/\"", "\"redirect\": {\"host_redirect\": \"x\", \"strip_query\": true}")));
+        assertThat(listenerRejection(redirect)).contains("routes[0].redirect.strip_query: unsupported");
         String badRegex = listener("l", 80, false, vhost("v", List.of("*"),
                 route("r", "\"safe_regex\": {\"regex\": \"([a-z\"}", toCluster("c"))));
         assertThat(listenerRejection(badRegex)).contains("routes[0].match.safe_regex.regex: invalid regular expression");
@@ -157,8 +157,8 @@ class XdsResourcesTest {
                 route("r", "\"prefix\": \"/\"", weighted("a", 0, "b", 0))));
         assertThat(listenerRejection(zeroWeights)).contains("weighted_clusters: the sum of weights must be");
         String rewrite = listener("l", 80, false, vhost("v", List.of("*"),
-                route("r", "\"prefix\": \"/\"", "\"route\": {\"cluster\": \"c\", \"prefix_rewrite\": \"/x\"}")));
-        assertThat(listenerRejection(rewrite)).contains("routes[0].route.prefix_rewrite: unsupported");
+                route("r", "\"prefix\": \"/\"", "\"route\": {\"cluster\": \"c\", \"host_rewrite_header\": \"x\"}")));
+        assertThat(listenerRejection(rewrite)).contains("routes[0].route.host_rewrite_header: unsupported");
         String rds = listener("l", 80, false).replace("\"route_config\": {\"name\": \"l\", \"virtual_hosts\": []}",
                 "\"rds\": {\"route_config_name\": \"x\"}");
         assertThat(listenerRejection(rds)).contains("route_config: an inline route_config is required (no RDS)");
