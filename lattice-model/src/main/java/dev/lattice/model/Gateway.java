@@ -5,18 +5,48 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** gateway.networking.k8s.io/v1 Gateway. Listener protocols other than HTTP are kept here and refused in status. */
+/** gateway.networking.k8s.io/v1 Gateway. Every listener protocol is kept here; those Lattice does not serve are refused in status. */
 public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners) implements MeshObject {
     public static final String KIND = "Gateway";
 
-    /** hostname is null when not written (any host). */
-    public record Listener(String name, int port, String protocol, String hostname, AllowedRoutes allowedRoutes) {
+    /** hostname is null when not written (any host); tls is null when not written. */
+    public record Listener(String name, int port, String protocol, String hostname, AllowedRoutes allowedRoutes, Tls tls) {
         public Listener {
             requireNonNull(name, "name");
             requireNonNull(protocol, "protocol");
             requireNonNull(allowedRoutes, "allowedRoutes");
+        }
+
+        public Listener(String name, int port, String protocol, String hostname, AllowedRoutes allowedRoutes) {
+            this(name, port, protocol, hostname, allowedRoutes, null);
+        }
+    }
+
+    /** A listener's tls: mode Terminate or Passthrough, the certificates (Terminate), and implementation options. */
+    public record Tls(String mode, List<CertificateRef> certificateRefs, Map<String, String> options) {
+        public static final String TERMINATE = "Terminate";
+        public static final String PASSTHROUGH = "Passthrough";
+
+        public Tls {
+            requireNonNull(mode, "mode");
+            certificateRefs = List.copyOf(certificateRefs);
+            options = Map.copyOf(options);
+        }
+    }
+
+    /** A certificateRef: group "" and kind Secret by default; namespace null means the Gateway's. */
+    public record CertificateRef(String group, String kind, String name, String namespace) {
+        public CertificateRef {
+            requireNonNull(group, "group");
+            requireNonNull(kind, "kind");
+            requireNonNull(name, "name");
+        }
+
+        public boolean isSecret() {
+            return group.isEmpty() && Secret.KIND.equals(kind);
         }
     }
 
@@ -83,8 +113,39 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
                 }
                 allowed = new AllowedRoutes(from, selector, kinds);
             }
-            if (port != null) listeners.add(new Listener(name, port, protocol, hostname, allowed));
+            Tls tls = readTls(l, protocol);
+            if (hostname != null && (protocol.equals("TCP") || protocol.equals("UDP"))) {
+                l.get("hostname").problem("must not be set for protocol " + protocol);
+            }
+            if (port != null) listeners.add(new Listener(name, port, protocol, hostname, allowed, tls));
         }
         return new Gateway(meta, className, listeners);
+    }
+
+    /** The CRD's rules: tls is required for HTTPS and TLS and forbidden for HTTP, TCP and UDP. */
+    private static Tls readTls(Field l, String protocol) {
+        Field t = l.get("tls");
+        if (!t.present()) {
+            if (protocol.equals("HTTPS") || protocol.equals("TLS")) t.problem("required for protocol " + protocol);
+            return null;
+        }
+        if (!t.object()) return null;
+        if (List.of("HTTP", "TCP", "UDP").contains(protocol)) t.problem("must not be set for protocol " + protocol);
+        t.known("mode", "certificateRefs", "options", "frontendValidation");
+        String mode = t.get("mode").oneOf(Tls.TERMINATE, List.of(Tls.TERMINATE, Tls.PASSTHROUGH));
+        List<CertificateRef> refs = new ArrayList<>();
+        List<Field> rf = t.get("certificateRefs").list();
+        if (rf.size() > 64) t.get("certificateRefs").problem("at most 64 certificateRefs");
+        for (Field c : rf) {
+            if (!c.object()) continue;
+            c.known("group", "kind", "name", "namespace");
+            refs.add(new CertificateRef(c.get("group").string(""), c.get("kind").string(Secret.KIND),
+                    c.get("name").requiredString(), c.get("namespace").string(null)));
+        }
+        Map<String, String> options = t.get("options").stringMap();
+        if (mode.equals(Tls.TERMINATE) && refs.isEmpty() && options.isEmpty()) {
+            t.get("certificateRefs").problem("required (at least one) when mode is Terminate");
+        }
+        return new Tls(mode, refs, options);
     }
 }

@@ -1,7 +1,8 @@
 package dev.lattice.model;
 
 /** The typed view of a resource of a kind Lattice knows. Read one with {@link Models#read(Resource)}. */
-public sealed interface MeshObject permits Service, Namespace, Workload, GatewayClass, Gateway, HttpRoute, ReferenceGrant {
+public sealed interface MeshObject permits Service, Namespace, Workload, GatewayClass, Gateway, HttpRoute, ReferenceGrant,
+        Secret, TlsRoute {
     ObjectMeta meta();
 
     default ResourceKey key() {

@@ -35,13 +35,17 @@ public final class Models {
             Map.entry(GW + "v1beta1/Gateway", new KindInfo(true, Gateway::read)),
             Map.entry(GW + "v1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
             Map.entry(GW + "v1beta1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
+            Map.entry("v1/Secret", new KindInfo(true, Secret::read)),
+            Map.entry(GW + "v1alpha2/TLSRoute", new KindInfo(true, TlsRoute::read)),
+            Map.entry(GW + "v1alpha3/TLSRoute", new KindInfo(true, TlsRoute::read)),
+            Map.entry(GW + "v1/TLSRoute", new KindInfo(true, TlsRoute::read)),
             Map.entry(GW + "v1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
             Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service and Namespace, lattice.dev/v1alpha1 Workload, "
+    public static final String KNOWN = "v1 Service, Namespace and Secret, lattice.dev/v1alpha1 Workload, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute and ReferenceGrant (HTTPRoute and "
-            + "ReferenceGrant also v1beta1)";
+            + "ReferenceGrant also v1beta1), TLSRoute (v1alpha2, v1alpha3, v1)";
 
     private Models() {}
 

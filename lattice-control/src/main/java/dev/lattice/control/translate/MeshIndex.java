@@ -9,7 +9,9 @@ import dev.lattice.model.Namespace;
 import dev.lattice.model.ReferenceGrant;
 import dev.lattice.model.Resource;
 import dev.lattice.model.ResourceKey;
+import dev.lattice.model.Secret;
 import dev.lattice.model.Service;
+import dev.lattice.model.TlsRoute;
 import dev.lattice.model.Workload;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,6 +33,8 @@ final class MeshIndex {
     final List<Workload> workloads = new ArrayList<>();
     final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
     final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
+    final Map<String, Secret> secrets = new TreeMap<>();
+    final List<TlsRoute> tlsRoutes = new ArrayList<>();
 
     MeshIndex(List<Resource> input) {
         for (Resource r : input) {
@@ -46,12 +50,15 @@ final class MeshIndex {
                 case Workload w -> workloads.add(w);
                 case Namespace n -> namespaceLabels.put(n.meta().name(), n.meta().labels());
                 case ReferenceGrant g -> grants.computeIfAbsent(g.meta().namespace(), k -> new ArrayList<>()).add(g);
+                case Secret s -> secrets.put(s.meta().namespace() + "/" + s.meta().name(), s);
+                case TlsRoute t -> tlsRoutes.add(t);
             }
         }
         Comparator<MeshObject> byKey = Comparator.comparing((MeshObject o) -> o.meta().namespace())
                 .thenComparing(o -> o.meta().name());
         gateways.sort(byKey);
         routes.sort(byKey);
+        tlsRoutes.sort(byKey);
         workloads.sort(byKey);
     }
 
@@ -73,6 +80,15 @@ final class MeshIndex {
         Map<String, String> l = new HashMap<>(namespaceLabels.getOrDefault(namespace, Map.of()));
         l.put(NAME_LABEL, namespace);
         return l;
+    }
+
+    /** Whether a ReferenceGrant in {@code toNamespace} lets a {@code fromGroup/fromKind} of {@code fromNamespace} refer to it. */
+    boolean granted(String fromGroup, String fromKind, String fromNamespace, String toGroup, String toKind, String toNamespace,
+                    String toName) {
+        for (ReferenceGrant g : grants.getOrDefault(toNamespace, List.of())) {
+            if (g.permits(fromGroup, fromKind, fromNamespace, toGroup, toKind, toName)) return true;
+        }
+        return false;
     }
 
     boolean granted(String fromNamespace, String toNamespace, String toName) {

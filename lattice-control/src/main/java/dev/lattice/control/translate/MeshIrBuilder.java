@@ -52,10 +52,12 @@ final class MeshIrBuilder {
     private final Map<ResourceKey, List<Attachment>> gatewayAttachments = new HashMap<>();
     private final Map<ResourceKey, int[]> attachedRoutes = new HashMap<>();
     private final List<MeshAttachment> meshAttachments = new ArrayList<>();
+    private final TlsRoutes tlsRoutes;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
+        this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
     }
 
     Result build() {
@@ -82,6 +84,7 @@ final class MeshIrBuilder {
             if (index.isLatticeGateway(g)) listenerInfos.put(g.key(), listenerInfos(g));
         }
         for (HttpRoute r : index.routes) attachRoute(r, listenerInfos);
+        tlsRoutes.attachAll(listenerInfos, attachedRoutes, statuses);
         reportSharedPorts(listenerInfos);
 
         Map<ProxyId, Ir.Proxy> proxies = new LinkedHashMap<>();
@@ -158,49 +161,8 @@ final class MeshIrBuilder {
 
     // ---------------------------------------------------------------- gateways and attachment
 
-    /** A Gateway listener as translation sees it. */
-    private record ListenerInfo(int index, Gateway.Listener listener, boolean http, boolean conflicted,
-                                List<Gateway.RouteGroupKind> supportedKinds, List<String> invalidKinds) {
-        boolean programmed() {
-            return http && !conflicted;
-        }
-
-        boolean allowsHttpRoute() {
-            return supportedKinds.stream().anyMatch(k -> k.group().equals(HttpRoute.GROUP) && k.kind().equals(HttpRoute.KIND));
-        }
-    }
-
     private List<ListenerInfo> listenerInfos(Gateway g) {
-        List<ListenerInfo> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < g.listeners().size(); i++) {
-            Gateway.Listener l = g.listeners().get(i);
-            boolean http = l.protocol().equals("HTTP");
-            if (!http) {
-                problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i + "].protocol",
-                        "protocol " + l.protocol() + " is not supported yet: Lattice serves HTTP listeners"));
-            }
-            boolean conflicted = false;
-            if (http && !seen.add(l.port() + "|" + l.hostname())) {
-                conflicted = true;
-                problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i + "].hostname",
-                        "another HTTP listener on port " + l.port() + " has the same hostname"));
-            }
-            List<Gateway.RouteGroupKind> supported = new ArrayList<>();
-            List<String> invalid = new ArrayList<>();
-            if (http) {
-                if (l.allowedRoutes().kinds().isEmpty()) {
-                    supported.add(new Gateway.RouteGroupKind(HttpRoute.GROUP, HttpRoute.KIND));
-                } else {
-                    for (Gateway.RouteGroupKind k : l.allowedRoutes().kinds()) {
-                        if (k.group().equals(HttpRoute.GROUP) && k.kind().equals(HttpRoute.KIND)) supported.add(k);
-                        else invalid.add(k.group() + "/" + k.kind());
-                    }
-                }
-            }
-            out.add(new ListenerInfo(i, l, http, conflicted, supported, invalid));
-        }
-        return out;
+        return GatewayListeners.infos(g, index, problems);
     }
 
     /** Off Kubernetes every gateway binds on one machine: two Gateways on one port cannot both listen. */
@@ -362,53 +324,7 @@ final class MeshIrBuilder {
     }
 
     private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
-        long gen = g.meta().generation();
-        int valid = (int) infos.stream().filter(ListenerInfo::programmed).count();
-        ObjectNode st = Status.JSON.objectNode();
-        ObjectNode accepted = valid == infos.size()
-                ? Status.condition("Accepted", true, "Accepted", "Handled by " + CONTROLLER, gen)
-                : Status.condition("Accepted", valid > 0, "ListenersNotValid",
-                        (infos.size() - valid) + " of " + infos.size() + " listeners are not valid", gen);
-        ObjectNode programmed = valid > 0
-                ? Status.condition("Programmed", true, "Programmed", "Proxy configuration sent for " + valid + " listener(s)", gen)
-                : Status.condition("Programmed", false, "Invalid", "No valid listener", gen);
-        st.set("conditions", Status.array(accepted, programmed));
-        ArrayNode listeners = Status.JSON.arrayNode();
-        int[] counts = attachedRoutes.get(g.key());
-        for (ListenerInfo i : infos) {
-            ObjectNode l = Status.JSON.objectNode();
-            l.put("name", i.listener().name());
-            ArrayNode kinds = Status.JSON.arrayNode();
-            for (Gateway.RouteGroupKind k : i.supportedKinds()) {
-                kinds.addObject().put("group", k.group()).put("kind", k.kind());
-            }
-            l.set("supportedKinds", kinds);
-            l.put("attachedRoutes", counts[i.index()]);
-            ArrayNode conds = Status.JSON.arrayNode();
-            if (!i.http()) {
-                conds.add(Status.condition("Accepted", false, "UnsupportedProtocol",
-                        "Protocol " + i.listener().protocol() + " is not supported yet; Lattice serves HTTP", gen));
-            } else {
-                conds.add(Status.condition("Accepted", true, "Accepted", "Listener is accepted", gen));
-            }
-            if (!i.invalidKinds().isEmpty()) {
-                conds.add(Status.condition("ResolvedRefs", false, "InvalidRouteKinds",
-                        "Route kinds not supported: " + String.join(", ", i.invalidKinds()), gen));
-            } else {
-                conds.add(Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen));
-            }
-            if (i.conflicted()) {
-                conds.add(Status.condition("Conflicted", true, "HostnameConflict",
-                        "Another listener on port " + i.listener().port() + " has the same hostname", gen));
-            }
-            conds.add(i.programmed()
-                    ? Status.condition("Programmed", true, "Programmed", "Listener is programmed", gen)
-                    : Status.condition("Programmed", false, "Invalid", "Listener is not valid", gen));
-            l.set("conditions", conds);
-            listeners.add(l);
-        }
-        st.set("listeners", listeners);
-        return st;
+        return GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
     }
 
     /** Specificity of a listener hostname: any host < wildcard (longer is more specific) < exact. */
@@ -452,8 +368,10 @@ final class MeshIrBuilder {
             List<String> ordered = new ArrayList<>(hosts);
             if (!withNull.isEmpty()) ordered.add(null);
             List<Ir.VirtualHost> vhosts = new ArrayList<>();
+            List<Integer> owners = new ArrayList<>();
             for (String host : ordered) {
                 int owner = owner(host, onPort);
+                owners.add(owner);
                 record HostEntry(int specificity, Precedence.Entry entry) {}
                 List<HostEntry> entries = new ArrayList<>();
                 for (Attachment a : attachments) {
@@ -472,6 +390,12 @@ final class MeshIrBuilder {
                 for (HostEntry x : entries) if (seen.add(x.entry().routeName())) unique.add(x.entry());
                 String domain = host == null ? "*" : host;
                 vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false)));
+            }
+            if (onPort.stream().anyMatch(ListenerInfo::usesTls)) {
+                Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
+                        tlsRoutes.attachments(g.key()), usedClusters);
+                if (chained != null) listeners.add(chained);
+                continue;
             }
             listeners.add(new Ir.Listener("gateway/" + port, "0.0.0.0", port, Ir.Role.GATEWAY, "gateway_" + port, true,
                     "gateway/" + port, vhosts));

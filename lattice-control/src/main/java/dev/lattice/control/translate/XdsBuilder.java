@@ -54,25 +54,36 @@ final class XdsBuilder {
     }
 
     static Listener listener(Ir.Listener l) {
-        HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
-                .setStatPrefix(l.statPrefix())
-                .setCodecType(HttpConnectionManager.CodecType.AUTO)
-                .setRouteConfig(routeConfiguration(l))
-                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
-        if (l.stripAnyHostPort()) hcm.setStripAnyHostPort(true);
-        return Listener.newBuilder()
+        Listener.Builder b = Listener.newBuilder()
                 .setName(l.name())
                 .setAddress(address(l.address(), l.port()))
                 .setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
-                        .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()))
-                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder().setName(HCM)
-                        .setTypedConfig(Any.pack(hcm.build()))))
+                        .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()));
+        if (!l.chains().isEmpty()) return ChainsXds.withChains(b, l);
+        return b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(
+                        hcm(l.statPrefix(), l.stripAnyHostPort(), routeConfiguration(l.routeConfigName(), l.virtualHosts())))))
                 .build();
     }
 
-    private static RouteConfiguration routeConfiguration(Ir.Listener l) {
-        RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(l.routeConfigName());
-        for (Ir.VirtualHost vh : l.virtualHosts()) {
+    /** The HCM of a listener or filter chain; WebSocket upgrades are always on (docs/xds.md). */
+    static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig) {
+        HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix(statPrefix)
+                .setCodecType(HttpConnectionManager.CodecType.AUTO)
+                .setRouteConfig(routeConfig)
+                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
+                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
+        if (stripAnyHostPort) hcm.setStripAnyHostPort(true);
+        return hcm.build();
+    }
+
+    static Filter hcmFilter(HttpConnectionManager hcm) {
+        return Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm)).build();
+    }
+
+    static RouteConfiguration routeConfiguration(String name, List<Ir.VirtualHost> virtualHosts) {
+        RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(name);
+        for (Ir.VirtualHost vh : virtualHosts) {
             VirtualHost.Builder v = VirtualHost.newBuilder().setName(vh.name()).addAllDomains(vh.domains());
             for (Ir.Route r : vh.routes()) v.addRoutes(route(r));
             rc.addVirtualHosts(v);

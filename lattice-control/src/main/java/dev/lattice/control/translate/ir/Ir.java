@@ -35,8 +35,12 @@ public final class Ir {
         }
     }
 
+    /**
+     * A listener. With {@code chains} empty it has one plain-HTTP filter chain: an HCM with these virtual hosts.
+     * Otherwise those chains (TLS by SNI, passthrough); then the virtual hosts here are unused.
+     */
     public record Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
-                           String routeConfigName, List<VirtualHost> virtualHosts) {
+                           String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains) {
         public Listener {
             requireNonNull(name, "name");
             requireNonNull(address, "address");
@@ -44,6 +48,61 @@ public final class Ir {
             requireNonNull(statPrefix, "statPrefix");
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
+            chains = List.copyOf(chains);
+        }
+
+        public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
+                        String routeConfigName, List<VirtualHost> virtualHosts) {
+            this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, List.of());
+        }
+    }
+
+    /** A filter chain matched by SNI ({@code serverNames} empty: the default chain); {@code tls} null: no termination. */
+    public record FilterChain(List<String> serverNames, TlsContext tls, ChainAction action) {
+        public FilterChain {
+            serverNames = List.copyOf(serverNames);
+            requireNonNull(action, "action");
+        }
+    }
+
+    /** Certificates (PEM chain and key) served when terminating TLS, and the ALPN protocols offered. */
+    public record TlsContext(List<Certificate> certificates, List<String> alpn) {
+        public TlsContext {
+            certificates = List.copyOf(certificates);
+            alpn = List.copyOf(alpn);
+        }
+    }
+
+    public record Certificate(String chainPem, String keyPem) {
+        public Certificate {
+            requireNonNull(chainPem, "chainPem");
+            requireNonNull(keyPem, "keyPem");
+        }
+
+        @Override
+        public String toString() {
+            return "Certificate[" + chainPem.length() + " chars of chain, key hidden]";
+        }
+    }
+
+    public sealed interface ChainAction permits Hcm, TcpProxy {}
+
+    /** An HTTP connection manager with its own route configuration. */
+    public record Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts)
+            implements ChainAction {
+        public Hcm {
+            requireNonNull(statPrefix, "statPrefix");
+            requireNonNull(routeConfigName, "routeConfigName");
+            virtualHosts = List.copyOf(virtualHosts);
+        }
+    }
+
+    /** Relays the connection's bytes to one of the weighted clusters. */
+    public record TcpProxy(String statPrefix, List<WeightedCluster> clusters) implements ChainAction {
+        public TcpProxy {
+            requireNonNull(statPrefix, "statPrefix");
+            clusters = List.copyOf(clusters);
+            if (clusters.isEmpty()) throw new IllegalArgumentException("clusters must not be empty");
         }
     }
 

@@ -1,0 +1,178 @@
+package dev.lattice.control.translate;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.Gateway;
+import dev.lattice.model.GatewayClass;
+import dev.lattice.model.HttpRoute;
+import dev.lattice.model.Lines;
+import dev.lattice.model.Problem;
+import dev.lattice.model.Resource;
+import dev.lattice.model.TlsRoute;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gateway listeners: which are accepted (protocol HTTP, HTTPS with tls.mode Terminate, TLS with Passthrough), which
+ * conflict on a port (HostnameConflict, ProtocolConflict), their certificates (InvalidCertificateRef,
+ * RefNotPermitted), supported route kinds, and the Gateway and listener status the Gateway API asks for.
+ */
+final class GatewayListeners {
+    static final String GRPC_ROUTE = "GRPCRoute";
+    static final List<String> ALPN = List.of("h2", "http/1.1");
+
+    private GatewayListeners() {}
+
+    /** The route kinds a protocol can carry. */
+    static List<Gateway.RouteGroupKind> kindsFor(String protocol) {
+        return switch (protocol) {
+            case "HTTP", "HTTPS" -> List.of(new Gateway.RouteGroupKind(HttpRoute.GROUP, HttpRoute.KIND),
+                    new Gateway.RouteGroupKind(HttpRoute.GROUP, GRPC_ROUTE));
+            case "TLS" -> List.of(new Gateway.RouteGroupKind(HttpRoute.GROUP, TlsRoute.KIND));
+            default -> List.of();
+        };
+    }
+
+    /** HTTP listeners share a port with HTTP ones only; HTTPS and TLS share one by SNI. */
+    private static String family(String protocol) {
+        return protocol.equals("HTTP") ? "HTTP" : "HTTPS/TLS";
+    }
+
+    static List<ListenerInfo> infos(Gateway g, MeshIndex index, List<Problem> problems) {
+        Resource res = index.resource(g);
+        List<ListenerInfo> out = new ArrayList<>();
+        Map<Integer, String> portFamily = new HashMap<>();
+        Map<String, Integer> hostOnPort = new HashMap<>();
+        for (int i = 0; i < g.listeners().size(); i++) {
+            Gateway.Listener l = g.listeners().get(i);
+            String field = "spec.listeners[" + i + "]";
+            String protocol = l.protocol();
+            String acceptedReason = null;
+            String acceptedMessage = null;
+            Gateway.Tls tls = l.tls();
+            switch (protocol) {
+                case "HTTP" -> { }
+                case "HTTPS" -> {
+                    if (tls != null && !tls.mode().equals(Gateway.Tls.TERMINATE)) {
+                        acceptedReason = "UnsupportedValue";
+                        acceptedMessage = "HTTPS listeners terminate TLS: tls.mode must be Terminate, not " + tls.mode();
+                    }
+                }
+                case "TLS" -> {
+                    if (tls != null && !tls.mode().equals(Gateway.Tls.PASSTHROUGH)) {
+                        acceptedReason = "UnsupportedValue";
+                        acceptedMessage = "TLS listeners pass TLS through: tls.mode Terminate is not supported for TLS";
+                    }
+                }
+                default -> {
+                    acceptedReason = "UnsupportedProtocol";
+                    acceptedMessage = "Protocol " + protocol + " is not supported; Lattice serves HTTP, HTTPS and TLS";
+                }
+            }
+            if (acceptedReason != null) {
+                problems.add(Lines.problem(res, field + (acceptedReason.equals("UnsupportedProtocol") ? ".protocol" : ".tls.mode"),
+                        acceptedMessage + " (" + acceptedReason + ")"));
+            }
+            String conflictReason = null;
+            String conflictMessage = null;
+            if (acceptedReason == null) {
+                String fam = portFamily.putIfAbsent(l.port(), family(protocol));
+                if (fam != null && !fam.equals(family(protocol))) {
+                    conflictReason = "ProtocolConflict";
+                    conflictMessage = "Port " + l.port() + " is used by " + fam + " listeners; " + protocol + " cannot share it";
+                } else {
+                    String key = l.port() + "|" + l.hostname();
+                    Integer other = hostOnPort.putIfAbsent(key, i);
+                    if (other != null) {
+                        conflictReason = "HostnameConflict";
+                        conflictMessage = "Listener " + g.listeners().get(other).name() + " on port " + l.port()
+                                + " has the same hostname";
+                    }
+                }
+                if (conflictReason != null && conflictReason.equals("HostnameConflict")) {
+                    problems.add(Lines.problem(res, field + ".hostname",
+                            "another " + protocol + " listener on port " + l.port() + " has the same hostname"));
+                } else if (conflictReason != null) {
+                    problems.add(Lines.problem(res, field + ".port", conflictMessage + " (" + conflictReason + ")"));
+                }
+            }
+            List<Gateway.RouteGroupKind> supported = new ArrayList<>();
+            List<String> invalid = new ArrayList<>();
+            if (acceptedReason == null) {
+                List<Gateway.RouteGroupKind> possible = kindsFor(protocol);
+                if (l.allowedRoutes().kinds().isEmpty()) {
+                    supported.addAll(possible);
+                } else {
+                    for (Gateway.RouteGroupKind k : l.allowedRoutes().kinds()) {
+                        if (possible.contains(k)) supported.add(k);
+                        else invalid.add(k.group() + "/" + k.kind());
+                    }
+                }
+            }
+            String refReason = null;
+            String refMessage = null;
+            Ir.TlsContext context = null;
+            if (acceptedReason == null && protocol.equals("HTTPS") && tls != null) {
+                Secrets.Resolution r = Secrets.resolve(g, tls, index);
+                if (r.resolved()) {
+                    context = new Ir.TlsContext(r.certificates(), ALPN);
+                } else {
+                    refReason = r.reason();
+                    refMessage = r.message();
+                    problems.add(Lines.problem(res, field + ".tls.certificateRefs[" + r.badRef() + "]", refMessage + " (" + refReason + ")"));
+                }
+            }
+            out.add(new ListenerInfo(i, l, acceptedReason, acceptedMessage, conflictReason, conflictMessage, refReason,
+                    refMessage, supported, invalid, context));
+        }
+        return out;
+    }
+
+    static ObjectNode status(Gateway g, List<ListenerInfo> infos, int[] counts) {
+        long gen = g.meta().generation();
+        int valid = (int) infos.stream().filter(ListenerInfo::programmed).count();
+        ObjectNode st = Status.JSON.objectNode();
+        ObjectNode accepted = valid == infos.size()
+                ? Status.condition("Accepted", true, "Accepted", "Handled by " + GatewayClass.LATTICE_CONTROLLER, gen)
+                : Status.condition("Accepted", valid > 0, "ListenersNotValid",
+                        (infos.size() - valid) + " of " + infos.size() + " listeners are not valid", gen);
+        ObjectNode programmed = valid > 0
+                ? Status.condition("Programmed", true, "Programmed", "Proxy configuration sent for " + valid + " listener(s)", gen)
+                : Status.condition("Programmed", false, "Invalid", "No valid listener", gen);
+        st.set("conditions", Status.array(accepted, programmed));
+        ArrayNode listeners = Status.JSON.arrayNode();
+        for (ListenerInfo i : infos) {
+            ObjectNode l = Status.JSON.objectNode();
+            l.put("name", i.listener().name());
+            ArrayNode kinds = Status.JSON.arrayNode();
+            for (Gateway.RouteGroupKind k : i.supportedKinds()) kinds.addObject().put("group", k.group()).put("kind", k.kind());
+            l.set("supportedKinds", kinds);
+            l.put("attachedRoutes", counts[i.index()]);
+            ArrayNode conds = Status.JSON.arrayNode();
+            conds.add(i.accepted()
+                    ? Status.condition("Accepted", true, "Accepted", "Listener is accepted", gen)
+                    : Status.condition("Accepted", false, i.acceptedReason(), i.acceptedMessage(), gen));
+            if (i.refReason() != null) {
+                conds.add(Status.condition("ResolvedRefs", false, i.refReason(), i.refMessage(), gen));
+            } else if (!i.invalidKinds().isEmpty()) {
+                conds.add(Status.condition("ResolvedRefs", false, "InvalidRouteKinds",
+                        "Route kinds not supported: " + String.join(", ", i.invalidKinds()), gen));
+            } else {
+                conds.add(Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen));
+            }
+            conds.add(i.conflicted()
+                    ? Status.condition("Conflicted", true, i.conflictReason(), i.conflictMessage(), gen)
+                    : Status.condition("Conflicted", false, "NoConflicts", "No conflicts", gen));
+            conds.add(i.programmed()
+                    ? Status.condition("Programmed", true, "Programmed", "Listener is programmed", gen)
+                    : Status.condition("Programmed", false, "Invalid", "Listener is not valid", gen));
+            l.set("conditions", conds);
+            listeners.add(l);
+        }
+        st.set("listeners", listeners);
+        return st;
+    }
+}

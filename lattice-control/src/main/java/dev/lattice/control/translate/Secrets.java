@@ -1,0 +1,120 @@
+package dev.lattice.control.translate;
+
+import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.Gateway;
+import dev.lattice.model.HttpRoute;
+import dev.lattice.model.Secret;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Resolves a Gateway listener's certificateRefs to PEM certificates: kind, ReferenceGrant, existence, and PEM that
+ * parses (X.509 chain; PKCS#8, PKCS#1 RSA or SEC1 EC key). Every failure is a listener condition, never an exception.
+ */
+final class Secrets {
+    private static final Pattern PEM = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END \\1-----");
+
+    /** The certificates, or the ResolvedRefs reason (InvalidCertificateRef, RefNotPermitted), message and ref index. */
+    record Resolution(List<Ir.Certificate> certificates, String reason, String message, int badRef) {
+        Resolution {
+            certificates = List.copyOf(certificates);
+        }
+
+        boolean resolved() {
+            return reason == null;
+        }
+    }
+
+    private Secrets() {}
+
+    static Resolution resolve(Gateway g, Gateway.Tls tls, MeshIndex index) {
+        List<Ir.Certificate> out = new ArrayList<>();
+        String gwNs = g.meta().namespace();
+        for (int j = 0; j < tls.certificateRefs().size(); j++) {
+            Gateway.CertificateRef ref = tls.certificateRefs().get(j);
+            String ns = ref.namespace() == null ? gwNs : ref.namespace();
+            String what = (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + " " + ns + "/" + ref.name();
+            if (!ref.isSecret()) {
+                return fail("InvalidCertificateRef", "certificateRef " + what + ": only core Secrets are supported", j);
+            }
+            if (!ns.equals(gwNs) && !index.granted(HttpRoute.GROUP, Gateway.KIND, gwNs, "", Secret.KIND, ns, ref.name())) {
+                return fail("RefNotPermitted", "certificateRef to Secret " + ns + "/" + ref.name()
+                        + " is not permitted: no ReferenceGrant in namespace " + ns + " allows Gateways from " + gwNs, j);
+            }
+            Secret s = index.secrets.get(ns + "/" + ref.name());
+            if (s == null) return fail("InvalidCertificateRef", "Secret " + ns + "/" + ref.name() + " not found (or not valid)", j);
+            if (!s.type().equals(Secret.TLS)) {
+                return fail("InvalidCertificateRef", "Secret " + ns + "/" + ref.name() + " has type " + s.type()
+                        + ", not " + Secret.TLS, j);
+            }
+            String crt = s.text(Secret.TLS_CRT);
+            String key = s.text(Secret.TLS_KEY);
+            String bad = checkChain(crt);
+            if (bad == null) bad = checkKey(key);
+            if (bad != null) return fail("InvalidCertificateRef", "Secret " + ns + "/" + ref.name() + ": " + bad, j);
+            out.add(new Ir.Certificate(crt, key));
+        }
+        return new Resolution(out, null, null, -1);
+    }
+
+    private static Resolution fail(String reason, String message, int ref) {
+        return new Resolution(List.of(), reason, message, ref);
+    }
+
+    /** Null when {@code pem} holds one or more X.509 certificates, else what is wrong. */
+    static String checkChain(String pem) {
+        if (pem == null) return Secret.TLS_CRT + " is missing";
+        if (!pem.contains("-----BEGIN CERTIFICATE-----")) return Secret.TLS_CRT + " is not a PEM certificate";
+        try {
+            var certs = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            if (certs.isEmpty()) return Secret.TLS_CRT + " holds no certificate";
+        } catch (CertificateException | RuntimeException e) {
+            return Secret.TLS_CRT + " does not parse as an X.509 certificate: " + e.getMessage();
+        }
+        return null;
+    }
+
+    /** Null when {@code pem} holds a private key Lattice can serve, else what is wrong. */
+    static String checkKey(String pem) {
+        if (pem == null) return Secret.TLS_KEY + " is missing";
+        Matcher m = PEM.matcher(pem);
+        if (!m.find()) return Secret.TLS_KEY + " is not a PEM private key";
+        String type = m.group(1);
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(m.group(2).replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            return Secret.TLS_KEY + ": bad base64 in the PEM block";
+        }
+        switch (type) {
+            case "PRIVATE KEY" -> {
+                for (String alg : List.of("RSA", "EC", "Ed25519", "Ed448")) {
+                    try {
+                        KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                        return null;
+                    } catch (Exception e) {
+                        // try the next algorithm
+                    }
+                }
+                return Secret.TLS_KEY + " does not parse as a PKCS#8 RSA, EC or EdDSA private key";
+            }
+            case "RSA PRIVATE KEY", "EC PRIVATE KEY" -> {
+                return der.length > 2 && der[0] == 0x30 ? null : Secret.TLS_KEY + " does not parse as a " + type;
+            }
+            default -> {
+                return Secret.TLS_KEY + ": unsupported PEM block " + type + " (encrypted keys are not supported)";
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.lattice.control.translate;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.Gateway;
+import dev.lattice.model.GatewayClass;
+import dev.lattice.model.Hostnames;
+import dev.lattice.model.HttpRoute;
+import dev.lattice.model.Lines;
+import dev.lattice.model.Problem;
+import dev.lattice.model.Resource;
+import dev.lattice.model.ResourceKey;
+import dev.lattice.model.Service;
+import dev.lattice.model.TlsRoute;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * TLSRoutes: attachment to TLS (Passthrough) listeners, their backends as weighted clusters, and their status (as
+ * HTTPRoute's: Accepted, ResolvedRefs). Each attachment becomes a tcp_proxy filter chain matched by the SNI names
+ * of the route hostnames intersected with the listener hostname.
+ */
+final class TlsRoutes {
+    /** A TLSRoute attached to one listener: the SNI names it serves there (empty: any) and its weighted clusters. */
+    record Attachment(TlsRoute route, int listener, List<String> serverNames, List<Ir.WeightedCluster> clusters) {
+        Attachment {
+            serverNames = List.copyOf(serverNames);
+            clusters = List.copyOf(clusters);
+        }
+    }
+
+    private final MeshIndex index;
+    private final Predicate<String> clusterExists;
+    private final List<Problem> problems;
+    private final Map<ResourceKey, List<Attachment>> attachments = new HashMap<>();
+
+    TlsRoutes(MeshIndex index, Predicate<String> clusterExists, List<Problem> problems) {
+        this.index = index;
+        this.clusterExists = clusterExists;
+        this.problems = problems;
+    }
+
+    List<Attachment> attachments(ResourceKey gateway) {
+        return attachments.getOrDefault(gateway, List.of());
+    }
+
+    /** Attaches every TLSRoute, counting attachedRoutes, and puts each route's status. */
+    void attachAll(Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
+                   Map<ResourceKey, ObjectNode> statuses) {
+        for (TlsRoute r : index.tlsRoutes) attach(r, listenerInfos, counts, statuses);
+    }
+
+    private void attach(TlsRoute r, Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
+                        Map<ResourceKey, ObjectNode> statuses) {
+        Resource res = index.resource(r);
+        long gen = r.meta().generation();
+        String routeNs = r.meta().namespace();
+        String[] refOutcome = new String[2];
+        List<Ir.WeightedCluster> clusters = backends(r, res, refOutcome);
+        ArrayNode parents = Status.JSON.arrayNode();
+        for (int k = 0; k < r.parentRefs().size(); k++) {
+            HttpRoute.ParentRef ref = r.parentRefs().get(k);
+            if (!ref.isGateway()) continue;
+            String ns = ref.namespace() == null ? routeNs : ref.namespace();
+            Gateway g = index.gateways.stream()
+                    .filter(x -> x.meta().namespace().equals(ns) && x.meta().name().equals(ref.name()))
+                    .findFirst().orElse(null);
+            if (g != null && !index.isLatticeGateway(g)) continue;
+            String[] outcome = g == null
+                    ? new String[] {"NoMatchingParent", "Gateway " + ns + "/" + ref.name() + " not found"}
+                    : attachToGateway(r, g, ref, listenerInfos.get(g.key()), counts.get(g.key()), clusters);
+            boolean accepted = outcome[0].equals("Accepted");
+            if (!accepted) problems.add(Lines.problem(res, "spec.parentRefs[" + k + "]", outcome[1] + " (" + outcome[0] + ")"));
+            ObjectNode parent = Status.JSON.objectNode();
+            parent.set("parentRef", parentRef(ref));
+            parent.put("controllerName", GatewayClass.LATTICE_CONTROLLER);
+            ObjectNode resolved = refOutcome[0] == null
+                    ? Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen)
+                    : Status.condition("ResolvedRefs", false, refOutcome[0], refOutcome[1], gen);
+            parent.set("conditions", Status.array(Status.condition("Accepted", accepted, outcome[0], outcome[1], gen), resolved));
+            parents.add(parent);
+        }
+        if (!parents.isEmpty()) {
+            ObjectNode st = Status.JSON.objectNode();
+            st.set("parents", parents);
+            statuses.put(r.key(), st);
+        }
+    }
+
+    private String[] attachToGateway(TlsRoute r, Gateway g, HttpRoute.ParentRef ref, List<ListenerInfo> infos, int[] counts,
+                                     List<Ir.WeightedCluster> clusters) {
+        String gw = "Gateway " + g.meta().namespace() + "/" + g.meta().name();
+        List<ListenerInfo> candidates = infos.stream()
+                .filter(i -> ref.sectionName() == null || i.listener().name().equals(ref.sectionName()))
+                .filter(i -> ref.port() == null || i.listener().port() == ref.port())
+                .toList();
+        if (candidates.isEmpty()) return new String[] {"NoMatchingParent", gw + " has no listener that the parentRef selects"};
+        List<ListenerInfo> programmed = candidates.stream().filter(ListenerInfo::programmed).toList();
+        if (programmed.isEmpty()) {
+            return new String[] {"NoMatchingParent", gw + " has no valid listener among those the parentRef selects"};
+        }
+        String routeNs = r.meta().namespace();
+        List<ListenerInfo> allowed = programmed.stream()
+                .filter(i -> i.allows(HttpRoute.GROUP, TlsRoute.KIND) && namespaceAllowed(g, i.listener(), routeNs))
+                .toList();
+        if (allowed.isEmpty()) {
+            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows TLSRoutes from namespace " + routeNs};
+        }
+        boolean any = false;
+        for (ListenerInfo i : allowed) {
+            counts[i.index()]++;
+            String lh = i.listener().hostname();
+            List<String> names = new ArrayList<>();
+            if (r.hostnames().isEmpty()) {
+                if (lh != null) names.add(lh);
+            } else {
+                for (String h : r.hostnames()) {
+                    String x = Hostnames.intersect(lh, h);
+                    if (x != null && !names.contains(x)) names.add(x);
+                }
+                if (names.isEmpty()) continue;
+            }
+            any = true;
+            attachments.computeIfAbsent(g.key(), x -> new ArrayList<>()).add(new Attachment(r, i.index(), names, clusters));
+        }
+        if (!any) return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};
+        return new String[] {"Accepted", "Route is accepted by " + gw};
+    }
+
+    private boolean namespaceAllowed(Gateway g, Gateway.Listener l, String routeNs) {
+        Gateway.AllowedRoutes a = l.allowedRoutes();
+        return switch (a.from()) {
+            case "All" -> true;
+            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
+            default -> routeNs.equals(g.meta().namespace());
+        };
+    }
+
+    /**
+     * Every rule's backendRefs as weighted clusters (weight 0 left out); an invalid one is a cluster
+     * {@code lattice.invalid/<reason>} (its share of connections is closed). outcome gets the first ResolvedRefs failure.
+     */
+    private List<Ir.WeightedCluster> backends(TlsRoute r, Resource res, String[] outcome) {
+        String routeNs = r.meta().namespace();
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        for (int i = 0; i < r.rules().size(); i++) {
+            List<HttpRoute.BackendRef> refs = r.rules().get(i).backendRefs();
+            for (int j = 0; j < refs.size(); j++) {
+                HttpRoute.BackendRef b = refs.get(j);
+                String field = "spec.rules[" + i + "].backendRefs[" + j + "]";
+                String ns = b.namespace() == null ? routeNs : b.namespace();
+                String reason = null;
+                String message = null;
+                Service s = index.service(ns, b.name());
+                if (!b.isService()) {
+                    reason = "InvalidKind";
+                    message = "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
+                            + " is not supported: only core Service";
+                } else if (!ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, TlsRoute.KIND, routeNs, "", Service.KIND, ns, b.name())) {
+                    reason = "RefNotPermitted";
+                    message = "backendRef to Service " + ns + "/" + b.name() + " is not permitted: no ReferenceGrant in namespace "
+                            + ns + " allows TLSRoutes from " + routeNs;
+                } else if (s == null) {
+                    reason = "BackendNotFound";
+                    message = "Service " + ns + "/" + b.name() + " not found";
+                } else if (b.port() == null || s.port(b.port()) == null
+                        || !clusterExists.test(RouteResolution.clusterName(ns, b.name(), b.port()))) {
+                    reason = "BackendNotFound";
+                    message = "Service " + ns + "/" + b.name() + " has no TCP port " + b.port();
+                }
+                if (reason != null) {
+                    problems.add(Lines.problem(res, field, message + " (" + reason + ")"));
+                    if (outcome[0] == null) {
+                        outcome[0] = reason;
+                        outcome[1] = message;
+                    }
+                }
+                if (b.weight() == 0) continue;
+                String name = reason != null ? RouteResolution.INVALID_PREFIX + reason : RouteResolution.clusterName(ns, b.name(), b.port());
+                weights.merge(name, b.weight(), Integer::sum);
+            }
+        }
+        if (weights.isEmpty()) weights.put(RouteResolution.INVALID_PREFIX + "NoBackends", 1);
+        List<Ir.WeightedCluster> out = new ArrayList<>();
+        weights.forEach((n, w) -> out.add(new Ir.WeightedCluster(n, w)));
+        return out;
+    }
+
+    private static ObjectNode parentRef(HttpRoute.ParentRef ref) {
+        ObjectNode p = Status.JSON.objectNode();
+        p.put("group", ref.group());
+        p.put("kind", ref.kind());
+        if (ref.namespace() != null) p.put("namespace", ref.namespace());
+        p.put("name", ref.name());
+        if (ref.sectionName() != null) p.put("sectionName", ref.sectionName());
+        if (ref.port() != null) p.put("port", ref.port());
+        return p;
+    }
+}
