@@ -2,7 +2,6 @@ package dev.lattice.model;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * gateway.networking.k8s.io HTTPRoute (v1, or v1beta1). Defaults are applied as the CRD does: a rule without
  * matches matches PathPrefix "/", a ref's group/kind default to Gateway's (parents) or core Service (backends),
- * weight defaults to 1. Filters are kept as written.
+ * weight defaults to 1. Filters are typed and validated by {@link HttpFilters}.
  */
 public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String> hostnames, List<Rule> rules)
         implements MeshObject {
@@ -39,11 +38,33 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         }
     }
 
-    public record Rule(List<Match> matches, List<BackendRef> backendRefs, List<JsonNode> filters) {
+    /**
+     * A rule: name null when not written; timeouts in milliseconds (null when not written, 0 disables); retry null
+     * when not written; sessionPersistence true when written (Lattice does not support it; translation reports it).
+     */
+    public record Rule(String name, List<Match> matches, List<HttpFilters.Filter> filters, List<BackendRef> backendRefs,
+                       Timeouts timeouts, Retry retry, boolean sessionPersistence) {
         public Rule {
             matches = List.copyOf(matches);
             backendRefs = List.copyOf(backendRefs);
             filters = List.copyOf(filters);
+            requireNonNull(timeouts, "timeouts");
+        }
+
+        public Rule(List<Match> matches, List<BackendRef> backendRefs) {
+            this(null, matches, List.of(), backendRefs, Timeouts.NONE, null, false);
+        }
+    }
+
+    /** HTTPRouteTimeouts in milliseconds; null when not written; 0 disables. */
+    public record Timeouts(Long request, Long backendRequest) {
+        public static final Timeouts NONE = new Timeouts(null, null);
+    }
+
+    /** HTTPRouteRetry: attempts null when not written; codes (400-599); backoff in milliseconds or null. */
+    public record Retry(Integer attempts, List<Integer> codes, Long backoff) {
+        public Retry {
+            codes = List.copyOf(codes);
         }
     }
 
@@ -62,12 +83,18 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
     /** type Exact or RegularExpression. */
     public record ValueMatch(String type, String name, String value) {}
 
-    /** namespace and port are null when not written. */
-    public record BackendRef(String group, String kind, String name, String namespace, Integer port, int weight) {
+    /** namespace and port are null when not written; filters are backendRef-level filters. */
+    public record BackendRef(String group, String kind, String name, String namespace, Integer port, int weight,
+                             List<HttpFilters.Filter> filters) {
         public BackendRef {
             requireNonNull(group, "group");
             requireNonNull(kind, "kind");
             requireNonNull(name, "name");
+            filters = List.copyOf(filters);
+        }
+
+        public BackendRef(String group, String kind, String name, String namespace, Integer port, int weight) {
+            this(group, kind, name, namespace, port, weight, List.of());
         }
 
         public boolean isService() {
@@ -116,11 +143,13 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         List<Field> rfs = rf.list();
         if (rfs.size() > 16) rf.problem("at most 16 rules");
         if (!rf.present()) {
-            rules.add(new Rule(List.of(defaultMatch()), List.of(), List.of()));
+            rules.add(new Rule(List.of(defaultMatch()), List.of()));
         }
+        Set<String> ruleNames = new HashSet<>();
         for (Field rule : rfs) {
             if (!rule.object()) continue;
             rule.known("name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence");
+            String name = ruleName(rule.get("name"), ruleNames);
             List<Match> matches = new ArrayList<>();
             List<Field> mf = rule.get("matches").list();
             if (mf.size() > 64) rule.get("matches").problem("at most 64 matches");
@@ -129,27 +158,85 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
             List<BackendRef> backends = new ArrayList<>();
             for (Field b : rule.get("backendRefs").list()) {
                 if (!b.object()) continue;
-                b.known("group", "kind", "name", "namespace", "port", "weight", "filters");
-                String group = b.get("group").string("");
-                String kind = b.get("kind").string(Service.KIND);
-                String name = b.get("name").requiredString();
-                String ns = b.get("namespace").string(null);
-                Integer port = b.get("port").port(false);
-                if (port == null && !b.get("port").present() && group.isEmpty() && kind.equals(Service.KIND)) {
-                    b.get("port").problem("required when kind is Service");
-                }
-                int weight = b.get("weight").integer(1, 0, 1_000_000);
-                backends.add(new BackendRef(group, kind, name, ns, port, weight));
+                BackendRef ref = readBackendRef(b, true, KIND);
+                backends.add(ref);
+                checkPrefixRewrites(ref.filters(), b.get("filters"), matches);
             }
-            List<JsonNode> filters = new ArrayList<>();
-            for (Field f : rule.get("filters").list()) {
-                if (!f.object()) continue;
-                f.get("type").requiredString();
-                filters.add(f.json());
-            }
-            rules.add(new Rule(matches, backends, filters));
+            List<HttpFilters.Filter> filters = HttpFilters.read(rule.get("filters"), KIND);
+            checkPrefixRewrites(filters, rule.get("filters"), matches);
+            rules.add(new Rule(name, matches, filters, backends, timeouts(rule.get("timeouts")), retry(rule.get("retry")),
+                    rule.get("sessionPersistence").present()));
         }
         return new HttpRoute(meta, parents, hostnames, rules);
+    }
+
+    /** A rule's name: a DNS label (RFC 1123), unique within the route; null when not written. */
+    static String ruleName(Field f, Set<String> seen) {
+        String name = f.string(null);
+        if (name == null) return null;
+        if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            f.problem("must be a lowercase RFC 1123 label (a-z, 0-9 and \"-\", at most 63), not \"" + name + "\"");
+            return null;
+        }
+        if (!seen.add(name)) f.problem("rule name \"" + name + "\" is used by another rule of this route");
+        return name;
+    }
+
+    /** A backendRef; with filters when {@code withFilters} (a mirror's backendRef has neither weight nor filters). */
+    static BackendRef readBackendRef(Field b, boolean withFilters, String routeKind) {
+        if (withFilters) b.known("group", "kind", "name", "namespace", "port", "weight", "filters");
+        else b.known("group", "kind", "name", "namespace", "port");
+        String group = b.get("group").string("");
+        String kind = b.get("kind").string(Service.KIND);
+        String name = b.get("name").requiredString();
+        String ns = b.get("namespace").string(null);
+        Integer port = b.get("port").port(false);
+        if (port == null && !b.get("port").present() && group.isEmpty() && kind.equals(Service.KIND)) {
+            b.get("port").problem("required when kind is Service");
+        }
+        int weight = withFilters ? b.get("weight").integer(1, 0, 1_000_000) : 1;
+        List<HttpFilters.Filter> filters = withFilters ? HttpFilters.read(b.get("filters"), routeKind) : List.of();
+        return new BackendRef(group, kind, name, ns, port, weight, filters);
+    }
+
+    /** ReplacePrefixMatch (redirect or rewrite) needs the rule to have exactly one match, a PathPrefix one. */
+    private static void checkPrefixRewrites(List<HttpFilters.Filter> filters, Field list, List<Match> matches) {
+        for (int i = 0; i < filters.size(); i++) {
+            HttpFilters.PathModifier pm = switch (filters.get(i)) {
+                case HttpFilters.Redirect r -> r.path();
+                case HttpFilters.Rewrite r -> r.path();
+                default -> null;
+            };
+            if (pm == null || pm.fullPath()) continue;
+            if (matches.size() != 1 || !matches.get(0).path().type().equals("PathPrefix")) {
+                list.problem(filters.get(i).type() + " with ReplacePrefixMatch needs the rule to have exactly one match, "
+                        + "with a PathPrefix path");
+            }
+        }
+    }
+
+    static Timeouts timeouts(Field f) {
+        if (!f.object()) return Timeouts.NONE;
+        f.known("request", "backendRequest");
+        Long request = HttpFilters.duration(f.get("request"));
+        Long backend = HttpFilters.duration(f.get("backendRequest"));
+        if (request != null && backend != null && request != 0 && backend > request) {
+            f.get("backendRequest").problem("must not be longer than request (" + f.get("request").string("") + ")");
+        }
+        return new Timeouts(request, backend);
+    }
+
+    static Retry retry(Field f) {
+        if (!f.object()) return null;
+        f.known("codes", "attempts", "backoff");
+        Integer attempts = f.get("attempts").integer(null, 0, 1000);
+        List<Integer> codes = new ArrayList<>();
+        for (Field c : f.get("codes").list()) {
+            Integer code = c.integer(null, 400, 599);
+            if (code != null && !codes.contains(code)) codes.add(code);
+        }
+        Long backoff = HttpFilters.duration(f.get("backoff"));
+        return new Retry(attempts, codes, backoff);
     }
 
     private static Match defaultMatch() {

@@ -213,6 +213,9 @@ final class MeshIrBuilder {
                 if (g == null) {
                     reason = "NoMatchingParent";
                     message = "Gateway " + ns + "/" + ref.name() + " not found";
+                } else if (resolved.rejectReason() != null) {
+                    reason = resolved.rejectReason();
+                    message = resolved.rejectMessage();
                 } else {
                     String[] outcome = attachToGateway(resolved, g, ref, listenerInfos.get(g.key()));
                     reason = outcome[0];
@@ -229,6 +232,9 @@ final class MeshIrBuilder {
                 } else if (ref.sectionName() != null && s.ports().stream().noneMatch(p -> p.name().equals(ref.sectionName()))) {
                     reason = "NoMatchingParent";
                     message = "Service " + ns + "/" + ref.name() + " has no port named " + ref.sectionName();
+                } else if (resolved.rejectReason() != null) {
+                    reason = resolved.rejectReason();
+                    message = resolved.rejectMessage();
                 } else {
                     Integer port = ref.port();
                     if (port == null && ref.sectionName() != null) {
@@ -244,7 +250,7 @@ final class MeshIrBuilder {
                 continue; // a parent kind that Lattice does not handle
             }
             boolean accepted = reason.equals("Accepted");
-            if (!accepted) problems.add(Lines.problem(res, field, message + " (" + reason + ")"));
+            if (!accepted && resolved.rejectReason() == null) problems.add(Lines.problem(res, field, message + " (" + reason + ")"));
             ObjectNode parent = Status.JSON.objectNode();
             parent.set("parentRef", parentRef(ref));
             parent.put("controllerName", CONTROLLER);
@@ -389,7 +395,7 @@ final class MeshIrBuilder {
                 List<Precedence.Entry> unique = new ArrayList<>();
                 for (HostEntry x : entries) if (seen.add(x.entry().routeName())) unique.add(x.entry());
                 String domain = host == null ? "*" : host;
-                vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false)));
+                vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false, port)));
             }
             if (onPort.stream().anyMatch(ListenerInfo::usesTls)) {
                 Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
@@ -434,7 +440,12 @@ final class MeshIrBuilder {
         }
     }
 
-    private static List<Ir.Route> routes(List<Precedence.Entry> entries, Set<String> usedClusters, boolean sort) {
+    /**
+     * The routes of the entries, in their order. {@code listenerPort} (the Gateway listener's port, or the Service
+     * port for mesh routes) is the port of a redirect that names neither port nor scheme.
+     */
+    private static List<Ir.Route> routes(List<Precedence.Entry> entries, Set<String> usedClusters, boolean sort,
+                                         int listenerPort) {
         List<Precedence.Entry> sorted = new ArrayList<>(entries);
         if (sort) sorted.sort(Precedence.ORDER);
         List<Ir.Route> out = new ArrayList<>();
@@ -444,8 +455,10 @@ final class MeshIrBuilder {
                 for (Ir.WeightedCluster c : f.clusters()) {
                     if (!c.name().startsWith(RouteResolution.INVALID_PREFIX)) usedClusters.add(c.name());
                 }
+                for (Ir.Mirror m : f.mirrors()) usedClusters.add(m.cluster());
             }
-            out.add(new Ir.Route(e.routeName(), match(e.m()), action));
+            if (action instanceof Ir.Redirect r && r.port() == null) action = r.withPort(listenerPort);
+            out.add(new Ir.Route(e.routeName(), match(e.m()), action, e.route().filters().get(e.rule())));
         }
         return out;
     }
@@ -559,7 +572,7 @@ final class MeshIrBuilder {
             routes = List.of(new Ir.Route(cluster + "/default", new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
                     new Ir.Forward(List.of(new Ir.WeightedCluster(cluster, 1)), false)));
         } else {
-            routes = routes(entries, used, false);
+            routes = routes(entries, used, false, p.port());
         }
         return new Ir.VirtualHost(cluster, domains, routes);
     }

@@ -16,7 +16,9 @@ final class Precedence {
     record Entry(RouteResolution.ResolvedRoute route, int rule, int match, HttpRoute.Match m) {
         String routeName() {
             HttpRoute r = route.route();
-            return r.meta().namespace() + "/" + r.meta().name() + "/rule/" + rule + "/match/" + match;
+            String ruleName = r.rules().get(rule).name();
+            return r.meta().namespace() + "/" + r.meta().name() + "/rule/" + rule + (ruleName == null ? "" : "/" + ruleName)
+                    + "/match/" + match;
         }
     }
 

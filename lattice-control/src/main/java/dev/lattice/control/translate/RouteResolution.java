@@ -1,6 +1,7 @@
 package dev.lattice.control.translate;
 
 import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.HttpFilters;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
 import dev.lattice.model.Problem;
@@ -12,14 +13,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** Resolves an HTTPRoute's backendRefs into weighted clusters, with the ResolvedRefs condition and problems. */
+/**
+ * Resolves an HTTPRoute's rules: backendRefs into weighted clusters (with their backendRef-level filters), rule
+ * filters into the route's action and {@link Ir.RouteFilters} (see {@link FilterTranslator}), with the route's
+ * ResolvedRefs outcome, and the reason why the route cannot be accepted at all, if any.
+ */
 final class RouteResolution {
     static final String INVALID_PREFIX = "lattice.invalid/";
 
-    /** A route with the action of each rule, and the ResolvedRefs outcome (reason null when every ref resolved). */
-    record ResolvedRoute(HttpRoute route, Resource resource, List<Ir.Action> actions, String refReason, String refMessage) {
+    /**
+     * A route with the action and filters of each rule, the ResolvedRefs outcome (reason null when every ref
+     * resolved), and the Accepted=False outcome (rejectReason null when the route can be accepted).
+     */
+    record ResolvedRoute(HttpRoute route, Resource resource, List<Ir.Action> actions, List<Ir.RouteFilters> filters,
+                         String refReason, String refMessage, String rejectReason, String rejectMessage) {
         ResolvedRoute {
             actions = List.copyOf(actions);
+            filters = List.copyOf(filters);
+        }
+
+        ResolvedRoute(HttpRoute route, Resource resource, List<Ir.Action> actions, String refReason, String refMessage) {
+            this(route, resource, actions, actions.stream().map(a -> Ir.RouteFilters.NONE).toList(), refReason, refMessage,
+                    null, null);
+        }
+    }
+
+    /** The outcome of one backendRef: its cluster, or the lattice.invalid cluster with the reason. */
+    record Backend(String cluster, String reason, String message, String field, String refPath) {
+        boolean valid() {
+            return reason == null;
         }
     }
 
@@ -29,70 +51,121 @@ final class RouteResolution {
         return namespace + "/" + service + "/" + port;
     }
 
+    /** Resolves one backendRef (kind, ReferenceGrant, Service and port); {@code field} names it in problems. */
+    static Backend backend(HttpRoute.BackendRef b, String routeNs, String field, MeshIndex index,
+                           Predicate<String> clusterExists) {
+        String ns = b.namespace() == null ? routeNs : b.namespace();
+        if (!b.isService()) {
+            return new Backend(null, "InvalidKind", "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
+                    + " is not supported: only core Service", field + ".kind", field);
+        }
+        if (!ns.equals(routeNs) && !index.granted(routeNs, ns, b.name())) {
+            return new Backend(null, "RefNotPermitted", "Service " + ns + "/" + b.name() + " is in another namespace and no "
+                    + "ReferenceGrant in " + ns + " allows HTTPRoutes from " + routeNs + " to refer to it", field + ".namespace", field);
+        }
+        Service s = index.service(ns, b.name());
+        if (s == null) return new Backend(null, "BackendNotFound", "Service " + ns + "/" + b.name() + " not found", field, field);
+        if (b.port() == null || s.port(b.port()) == null) {
+            return new Backend(null, "BackendNotFound", "Service " + ns + "/" + b.name() + " has no port " + b.port() + " (it has "
+                    + String.join(", ", s.ports().stream().map(p -> Integer.toString(p.port())).toList()) + ")", field + ".port", field);
+        }
+        String cluster = clusterName(ns, b.name(), b.port());
+        if (!clusterExists.test(cluster)) {
+            return new Backend(null, "BackendNotFound", "Service " + ns + "/" + b.name() + " port " + b.port() + " is not TCP",
+                    field + ".port", field);
+        }
+        return new Backend(cluster, null, null, field, field);
+    }
+
     static ResolvedRoute resolve(HttpRoute route, Resource resource, MeshIndex index, Predicate<String> clusterExists,
                                  List<Problem> problems) {
         String routeNs = route.meta().namespace();
-        String reason = null;
-        String reasonMessage = null;
+        String[] ref = new String[2];
+        String[] reject = new String[2];
         List<Ir.Action> actions = new ArrayList<>();
+        List<Ir.RouteFilters> ruleFilters = new ArrayList<>();
+        FilterTranslator filters = new FilterTranslator(resource, problems);
         for (int i = 0; i < route.rules().size(); i++) {
             HttpRoute.Rule rule = route.rules().get(i);
-            Map<String, Integer> weights = new LinkedHashMap<>();
+            String rulePath = "spec.rules[" + i + "]";
+            String[] rejected = filters.rejection(rule, rulePath);
+            if (rejected != null && reject[0] == null) {
+                reject[0] = rejected[0];
+                reject[1] = rejected[1];
+            }
+            record Key(String cluster, Ir.HeaderOps request, Ir.HeaderOps response) {}
+            Map<Key, Integer> weights = new LinkedHashMap<>();
             for (int j = 0; j < rule.backendRefs().size(); j++) {
                 HttpRoute.BackendRef b = rule.backendRefs().get(j);
-                String field = "spec.rules[" + i + "].backendRefs[" + j + "]";
-                String ns = b.namespace() == null ? routeNs : b.namespace();
-                String bad = null;
-                String message = null;
-                String badField = field;
-                if (!b.isService()) {
-                    bad = "InvalidKind";
-                    message = "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
-                            + " is not supported: only core Service";
-                    badField = field + ".kind";
-                } else if (!ns.equals(routeNs) && !index.granted(routeNs, ns, b.name())) {
-                    bad = "RefNotPermitted";
-                    message = "Service " + ns + "/" + b.name() + " is in another namespace and no ReferenceGrant in "
-                            + ns + " allows HTTPRoutes from " + routeNs + " to refer to it";
-                    badField = field + ".namespace";
-                } else {
-                    Service s = index.service(ns, b.name());
-                    if (s == null) {
-                        bad = "BackendNotFound";
-                        message = "Service " + ns + "/" + b.name() + " not found";
-                    } else if (b.port() == null || s.port(b.port()) == null) {
-                        bad = "BackendNotFound";
-                        message = "Service " + ns + "/" + b.name() + " has no port " + b.port() + " (it has "
-                                + String.join(", ", s.ports().stream().map(p -> Integer.toString(p.port())).toList()) + ")";
-                        badField = field + ".port";
-                    } else if (!clusterExists.test(clusterName(ns, b.name(), b.port()))) {
-                        bad = "BackendNotFound";
-                        message = "Service " + ns + "/" + b.name() + " port " + b.port() + " is not TCP";
-                        badField = field + ".port";
-                    }
+                String field = rulePath + ".backendRefs[" + j + "]";
+                Backend be = backend(b, routeNs, field, index, clusterExists);
+                String extension = FilterTranslator.extensionRef(b.filters());
+                if (be.valid() && extension != null) {
+                    be = new Backend(null, "InvalidKind", "backendRef filter ExtensionRef " + extension
+                            + " is not supported: Lattice has no extension filters", field + ".filters", field);
                 }
                 String cluster;
-                if (bad != null) {
-                    if (reason == null) {
-                        reason = bad;
-                        reasonMessage = "spec.rules[" + i + "].backendRefs[" + j + "]: " + message;
-                    }
-                    problems.add(Lines.problem(resource, badField, message));
-                    cluster = INVALID_PREFIX + bad;
+                if (!be.valid()) {
+                    record(ref, be, problems, resource);
+                    cluster = INVALID_PREFIX + be.reason();
                 } else {
-                    cluster = clusterName(ns, b.name(), b.port());
+                    cluster = be.cluster();
                 }
-                if (b.weight() > 0) weights.merge(cluster, b.weight(), Integer::sum);
+                Ir.HeaderOps req = be.valid() ? FilterTranslator.headers(b.filters(), false) : Ir.HeaderOps.NONE;
+                Ir.HeaderOps resp = be.valid() ? FilterTranslator.headers(b.filters(), true) : Ir.HeaderOps.NONE;
+                if (b.weight() > 0) weights.merge(new Key(cluster, req, resp), b.weight(), Integer::sum);
+            }
+            String extension = FilterTranslator.extensionRef(rule.filters());
+            Ir.RouteFilters rf = FilterTranslator.routeFilters(rule.filters());
+            ruleFilters.add(rf);
+            if (extension != null) {
+                Backend bad = new Backend(null, "InvalidKind", "filter ExtensionRef " + extension
+                        + " is not supported: Lattice has no extension filters; the rule answers 500", rulePath + ".filters",
+                        rulePath + ".filters");
+                record(ref, bad, problems, resource);
+                actions.add(new Ir.DirectResponse(500, "route rule uses an unsupported ExtensionRef filter"));
+                continue;
+            }
+            Ir.Redirect redirect = FilterTranslator.redirect(rule.filters());
+            if (redirect != null) {
+                actions.add(redirect);
+                continue;
             }
             if (weights.isEmpty()) {
                 String body = rule.backendRefs().isEmpty() ? "route rule has no backendRefs" : "every backendRef of the route rule has weight 0";
                 actions.add(new Ir.DirectResponse(500, body));
-            } else {
-                List<Ir.WeightedCluster> ws = new ArrayList<>();
-                weights.forEach((name, w) -> ws.add(new Ir.WeightedCluster(name, w)));
-                actions.add(new Ir.Forward(ws, weights.keySet().stream().anyMatch(n -> n.startsWith(INVALID_PREFIX))));
+                continue;
             }
+            List<Ir.WeightedCluster> ws = new ArrayList<>();
+            weights.forEach((k, w) -> ws.add(new Ir.WeightedCluster(k.cluster(), w, k.request(), k.response())));
+            List<Ir.Mirror> mirrors = new ArrayList<>();
+            for (int k = 0; k < rule.filters().size(); k++) {
+                if (!(rule.filters().get(k) instanceof HttpFilters.Mirror m)) continue;
+                String field = rulePath + ".filters[" + k + "].requestMirror.backendRef";
+                Backend be = backend(m.backend(), routeNs, field, index, clusterExists);
+                if (!be.valid()) {
+                    record(ref, be, problems, resource);
+                    continue;
+                }
+                mirrors.add(FilterTranslator.mirror(be.cluster(), m));
+            }
+            boolean invalid = ws.stream().anyMatch(w -> w.name().startsWith(INVALID_PREFIX));
+            HttpFilters.Rewrite rw = FilterTranslator.rewrite(rule.filters());
+            Ir.PathRewrite pathRewrite = rw == null || rw.path() == null ? null
+                    : new Ir.PathRewrite(rw.path().fullPath(), rw.path().value());
+            long timeout = rule.timeouts().request() == null ? 0 : rule.timeouts().request();
+            actions.add(new Ir.Forward(ws, invalid, pathRewrite, rw == null ? null : rw.hostname(), mirrors, timeout,
+                    FilterTranslator.retry(rule)));
         }
-        return new ResolvedRoute(route, resource, actions, reason, reasonMessage);
+        return new ResolvedRoute(route, resource, actions, ruleFilters, ref[0], ref[1], reject[0], reject[1]);
+    }
+
+    /** Records an invalid reference: a problem, and the route's ResolvedRefs reason when it is the first. */
+    private static void record(String[] ref, Backend bad, List<Problem> problems, Resource resource) {
+        if (ref[0] == null) {
+            ref[0] = bad.reason();
+            ref[1] = bad.refPath() + ": " + bad.message();
+        }
+        problems.add(Lines.problem(resource, bad.field(), bad.message()));
     }
 }

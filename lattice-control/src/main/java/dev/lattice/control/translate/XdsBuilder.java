@@ -85,59 +85,10 @@ final class XdsBuilder {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(name);
         for (Ir.VirtualHost vh : virtualHosts) {
             VirtualHost.Builder v = VirtualHost.newBuilder().setName(vh.name()).addAllDomains(vh.domains());
-            for (Ir.Route r : vh.routes()) v.addRoutes(route(r));
+            for (Ir.Route r : vh.routes()) v.addRoutes(RouteXds.route(r));
             rc.addVirtualHosts(v);
         }
         return rc.build();
-    }
-
-    private static Route route(Ir.Route r) {
-        Route.Builder b = Route.newBuilder().setName(r.name()).setMatch(match(r.match()));
-        switch (r.action()) {
-            case Ir.Forward f -> {
-                RouteAction.Builder a = RouteAction.newBuilder().setTimeout(ZERO);
-                if (f.clusters().size() == 1 && !f.invalidBackends()) {
-                    a.setCluster(f.clusters().get(0).name());
-                } else {
-                    WeightedCluster.Builder w = WeightedCluster.newBuilder();
-                    for (Ir.WeightedCluster c : f.clusters()) {
-                        w.addClusters(WeightedCluster.ClusterWeight.newBuilder().setName(c.name())
-                                .setWeight(UInt32Value.of(c.weight())));
-                    }
-                    a.setWeightedClusters(w);
-                }
-                if (f.invalidBackends()) {
-                    a.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
-                }
-                b.setRoute(a);
-            }
-            case Ir.DirectResponse d -> b.setDirectResponse(DirectResponseAction.newBuilder().setStatus(d.status())
-                    .setBody(DataSource.newBuilder().setInlineString(d.body())));
-        }
-        return b.build();
-    }
-
-    private static RouteMatch match(Ir.Match m) {
-        RouteMatch.Builder b = RouteMatch.newBuilder();
-        switch (m.pathKind()) {
-            case EXACT -> b.setPath(m.path());
-            case PREFIX -> b.setPrefix(m.path());
-            case PATH_SEPARATED_PREFIX -> b.setPathSeparatedPrefix(m.path());
-            case REGEX -> b.setSafeRegex(RegexMatcher.newBuilder().setRegex(m.path()));
-        }
-        for (Ir.ValueMatch h : m.headers()) {
-            b.addHeaders(HeaderMatcher.newBuilder().setName(h.name()).setStringMatch(stringMatch(h)));
-        }
-        for (Ir.ValueMatch q : m.queryParameters()) {
-            b.addQueryParameters(QueryParameterMatcher.newBuilder().setName(q.name()).setStringMatch(stringMatch(q)));
-        }
-        return b.build();
-    }
-
-    private static StringMatcher stringMatch(Ir.ValueMatch v) {
-        return v.regex()
-                ? StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(v.value())).build()
-                : StringMatcher.newBuilder().setExact(v.value()).build();
     }
 
     static Cluster cluster(Ir.Cluster c) {

@@ -114,11 +114,91 @@ public final class Ir {
         }
     }
 
-    public record Route(String name, Match match, Action action) {
+    /** A route; {@code filters} are the rule-level header modifiers and CORS policy. */
+    public record Route(String name, Match match, Action action, RouteFilters filters) {
         public Route {
             requireNonNull(name, "name");
             requireNonNull(match, "match");
             requireNonNull(action, "action");
+            requireNonNull(filters, "filters");
+        }
+
+        public Route(String name, Match match, Action action) {
+            this(name, match, action, RouteFilters.NONE);
+        }
+    }
+
+    /** Header modifiers on the request and the response, and a CORS policy (null: none). */
+    public record RouteFilters(HeaderOps requestHeaders, HeaderOps responseHeaders, Cors cors) {
+        public static final RouteFilters NONE = new RouteFilters(HeaderOps.NONE, HeaderOps.NONE, null);
+
+        public RouteFilters {
+            requireNonNull(requestHeaders, "requestHeaders");
+            requireNonNull(responseHeaders, "responseHeaders");
+        }
+    }
+
+    /** Gateway API header modifier: set (overwrite or add), add (append with ","), remove. */
+    public record HeaderOps(List<HeaderValue> set, List<HeaderValue> add, List<String> remove) {
+        public static final HeaderOps NONE = new HeaderOps(List.of(), List.of(), List.of());
+
+        public HeaderOps {
+            set = List.copyOf(set);
+            add = List.copyOf(add);
+            remove = List.copyOf(remove);
+        }
+
+        public boolean isEmpty() {
+            return set.isEmpty() && add.isEmpty() && remove.isEmpty();
+        }
+    }
+
+    public record HeaderValue(String name, String value) {
+        public HeaderValue {
+            requireNonNull(name, "name");
+            requireNonNull(value, "value");
+        }
+    }
+
+    /** An origin: exact, or a regex (RE2) for "*" and wildcard hosts. */
+    public record OriginMatch(boolean regex, String value) {
+        public OriginMatch {
+            requireNonNull(value, "value");
+        }
+    }
+
+    /** CORS policy; list fields are sent comma-joined; maxAge in seconds. */
+    public record Cors(List<OriginMatch> allowOrigins, List<String> allowMethods, List<String> allowHeaders,
+                       List<String> exposeHeaders, int maxAge, boolean allowCredentials) {
+        public Cors {
+            allowOrigins = List.copyOf(allowOrigins);
+            allowMethods = List.copyOf(allowMethods);
+            allowHeaders = List.copyOf(allowHeaders);
+            exposeHeaders = List.copyOf(exposeHeaders);
+        }
+    }
+
+    /** A path rewrite: the full path (regex_rewrite of the whole path) or the matched prefix (prefix_rewrite). */
+    public record PathRewrite(boolean fullPath, String value) {
+        public PathRewrite {
+            requireNonNull(value, "value");
+        }
+    }
+
+    /** A mirror: every request when denominator is 0, else numerator/denominator (100, 10000 or 1000000). */
+    public record Mirror(String cluster, int numerator, int denominator) {
+        public Mirror {
+            requireNonNull(cluster, "cluster");
+            if (denominator != 0 && denominator != 100 && denominator != 10_000 && denominator != 1_000_000) {
+                throw new IllegalArgumentException("denominator must be 0, 100, 10000 or 1000000, not " + denominator);
+            }
+        }
+    }
+
+    /** Retries: attempts, codes, backoff (ms, null: the proxy's default), per-try timeout (ms, null: none). */
+    public record Retry(int attempts, List<Integer> codes, Long backoffMillis, Long perTryTimeoutMillis) {
+        public Retry {
+            codes = List.copyOf(codes);
         }
     }
 
@@ -140,16 +220,32 @@ public final class Ir {
         }
     }
 
-    public sealed interface Action permits Forward, DirectResponse {}
+    public sealed interface Action permits Forward, DirectResponse, Redirect {}
+
+    /**
+     * A redirect (RequestRedirect): scheme and host null keep the request's; port null only until the listener's
+     * port is known (the control plane always sends one); path null keeps the request's.
+     */
+    public record Redirect(String scheme, String host, Integer port, PathRewrite path, int status) implements Action {
+        public Redirect withPort(int p) {
+            return new Redirect(scheme, host, p, path, status);
+        }
+    }
 
     /**
      * Forward to weighted clusters (weights > 0). A backend found invalid is a cluster named
      * {@code lattice.invalid/<reason>}; then {@code invalidBackends} is true and a missing cluster answers 500.
      */
-    public record Forward(List<WeightedCluster> clusters, boolean invalidBackends) implements Action {
+    public record Forward(List<WeightedCluster> clusters, boolean invalidBackends, PathRewrite rewrite, String hostRewrite,
+                          List<Mirror> mirrors, long timeoutMillis, Retry retry) implements Action {
         public Forward {
             clusters = List.copyOf(clusters);
+            mirrors = List.copyOf(mirrors);
             if (clusters.isEmpty()) throw new IllegalArgumentException("clusters must not be empty");
+        }
+
+        public Forward(List<WeightedCluster> clusters, boolean invalidBackends) {
+            this(clusters, invalidBackends, null, null, List.of(), 0, null);
         }
     }
 
@@ -159,9 +255,16 @@ public final class Ir {
         }
     }
 
-    public record WeightedCluster(String name, int weight) {
+    /** A weighted cluster with its backendRef-level header modifiers. */
+    public record WeightedCluster(String name, int weight, HeaderOps requestHeaders, HeaderOps responseHeaders) {
         public WeightedCluster {
             requireNonNull(name, "name");
+            requireNonNull(requestHeaders, "requestHeaders");
+            requireNonNull(responseHeaders, "responseHeaders");
+        }
+
+        public WeightedCluster(String name, int weight) {
+            this(name, weight, HeaderOps.NONE, HeaderOps.NONE);
         }
     }
 
