@@ -197,9 +197,35 @@ public final class AdminServer implements AutoCloseable {
         src.properties().forEach(e -> {
             if (!o.has(e.getKey()) && !e.getKey().equals("status")) o.set(e.getKey(), e.getValue().deepCopy());
         });
+        if (r.kind().equals("Secret")) hideSecretData(o);
         ObjectNode status = state.statuses().get(r.key());
         if (status != null) o.set("status", status.deepCopy());
         return o;
+    }
+
+    /**
+     * A Secret is shown as {@code kubectl describe secret} shows it: each key (data and stringData merged) with its
+     * size, never its value.
+     */
+    private static void hideSecretData(ObjectNode o) {
+        ObjectNode sizes = JSON.createObjectNode();
+        JsonNode data = o.path("data");
+        for (var it = data.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            int bytes;
+            try {
+                bytes = java.util.Base64.getMimeDecoder().decode(e.getValue().asText()).length;
+            } catch (IllegalArgumentException x) {
+                bytes = e.getValue().asText().length();
+            }
+            sizes.put(e.getKey(), bytes + " bytes");
+        }
+        for (var it = o.path("stringData").properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            sizes.put(e.getKey(), e.getValue().asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes");
+        }
+        o.remove("stringData");
+        o.set("data", sizes);
     }
 
     /** Every proxy the resources call for, with what xDS and the process manager know about it. */

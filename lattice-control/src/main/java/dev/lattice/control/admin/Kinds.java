@@ -23,7 +23,9 @@ public final class Kinds {
             new Kind("Gateway", "gateway.networking.k8s.io", true, "gateways", List.of("gateway", "gtw")),
             new Kind("HTTPRoute", "gateway.networking.k8s.io", true, "httproutes", List.of("httproute")),
             new Kind("ReferenceGrant", "gateway.networking.k8s.io", true, "referencegrants",
-                    List.of("referencegrant", "refgrant")));
+                    List.of("referencegrant", "refgrant")),
+            new Kind("Secret", "", true, "secrets", List.of("secret")),
+            new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")));
 
     private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();
 
