@@ -53,7 +53,9 @@ final class ConformanceMesh implements AutoCloseable {
         /** Also app-backend-v1/v2 and web-backend (two more namespaces' workloads). */
         APP_BACKENDS,
         /** Backends get sidecars (for mesh tests); otherwise gateways reach the echo processes directly. */
-        SIDECARS
+        SIDECARS,
+        /** Only the namespaces and the GatewayClass: no base Gateways or backends (mesh tests bring their own). */
+        MESH_ONLY
     }
 
     final Mesh mesh;
@@ -157,9 +159,10 @@ final class ConformanceMesh implements AutoCloseable {
             ports.put(k, Mesh.freePort());
         }
         boolean sidecars = opts.contains(Option.SIDECARS);
-        StringBuilder all = new StringBuilder(BASE);
+        boolean meshOnly = opts.contains(Option.MESH_ONLY);
+        StringBuilder all = new StringBuilder(meshOnly ? BASE.substring(0, BASE.indexOf("---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n")) : BASE);
         Map<String, Integer> echoPorts = new HashMap<>();
-        for (String v : List.of("v1", "v2", "v3")) {
+        for (String v : meshOnly ? List.<String>of() : List.of("v1", "v2", "v3")) {
             int http = Mesh.freePort();
             echoPorts.put("infra-backend-" + v, http);
             all.append(backend(INFRA, "infra-backend-" + v, http, Mesh.freePort(), sidecars));
@@ -259,16 +262,28 @@ final class ConformanceMesh implements AutoCloseable {
         return send(port, "GET", host, path, headers);
     }
 
-    /** Waits (up to 60 s) until {@code GET path} via {@code port} is answered by {@code backend}. */
-    void awaitBackend(int port, String host, String path, Map<String, String> headers, String backend) {
-        mesh.await(backend + " answering http://" + host + path + " via :" + port + " " + headers,
-                Duration.ofSeconds(60), () -> get(port, host, path, headers).backend().equals(backend));
+    /**
+     * How long a test waits for something its class's YAML asked for. All of it arrives in the first snapshot, so
+     * once {@link #awaitReady} has seen one route serve, the rest is there or not at all.
+     */
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** Waits (up to 90 s, for the first config under load) until {@code GET path} is answered by {@code backend}. */
+    void awaitReady(int port, String host, String path, String backend) {
+        mesh.await(backend + " answering http://" + host + path + " via :" + port,
+                Duration.ofSeconds(90), () -> get(port, host, path, Map.of()).backend().equals(backend));
     }
 
-    /** Waits (up to 60 s) until {@code GET path} via {@code port} answers {@code status}. */
+    /** Waits (up to {@link #WAIT}) until {@code GET path} via {@code port} is answered by {@code backend}. */
+    void awaitBackend(int port, String host, String path, Map<String, String> headers, String backend) {
+        mesh.await(backend + " answering http://" + host + path + " via :" + port + " " + headers,
+                WAIT, () -> get(port, host, path, headers).backend().equals(backend));
+    }
+
+    /** Waits (up to {@link #WAIT}) until {@code GET path} via {@code port} answers {@code status}. */
     void awaitStatus(int port, String host, String path, Map<String, String> headers, int status) {
         mesh.await(status + " for http://" + host + path + " via :" + port + " " + headers,
-                Duration.ofSeconds(60), () -> get(port, host, path, headers).status() == status);
+                WAIT, () -> get(port, host, path, headers).status() == status);
     }
 
     /** The resource as {@code lattice get -o json} / the admin API shows it, status included. */
@@ -290,11 +305,11 @@ final class ConformanceMesh implements AutoCloseable {
         return null;
     }
 
-    /** Waits (up to 60 s) until the route's condition for the parent has this status and reason. */
+    /** Waits (up to {@link #WAIT}) until the route's condition for the parent has this status and reason. */
     void awaitRouteCondition(String kind, String namespace, String name, String parentName, String type,
                              String status, String reason) {
         mesh.await(kind + " " + namespace + "/" + name + " parent " + parentName + " " + type + "=" + status
-                + " " + reason, Duration.ofSeconds(60), () -> {
+                + " " + reason, WAIT, () -> {
             JsonNode c = routeCondition(kind, namespace, name, parentName, type);
             return c != null && c.path("status").asText().equals(status) && c.path("reason").asText().equals(reason);
         });

@@ -374,7 +374,7 @@ class HTTPRouteBasicsIT {
         intersection = c.port("PORT1");
         intersectionAll = c.port("PORT2");
         listenerHosts = c.port("PORT3");
-        c.awaitBackend(same, "simple.example", "/", Map.of(), "infra-backend-v1");
+        c.awaitReady(same, "simple.example", "/", "infra-backend-v1");
     }
 
     @AfterAll
