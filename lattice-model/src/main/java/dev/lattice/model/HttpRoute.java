@@ -77,7 +77,10 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         }
     }
 
-    /** type Exact, PathPrefix or RegularExpression. */
+    /**
+     * type Exact, PathPrefix or RegularExpression; also "Prefix", a plain string prefix that only GRPCRoute
+     * translation makes ("/service/").
+     */
     public record PathMatch(String type, String value) {}
 
     /** type Exact or RegularExpression. */
@@ -119,25 +122,8 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         Field spec = root.get("spec");
         if (spec.require()) spec.object();
         spec.known("parentRefs", "hostnames", "rules");
-        List<ParentRef> parents = new ArrayList<>();
-        List<Field> pf = spec.get("parentRefs").list();
-        if (pf.size() > 32) spec.get("parentRefs").problem("at most 32 parentRefs");
-        for (Field p : pf) {
-            if (!p.object()) continue;
-            p.known("group", "kind", "namespace", "name", "sectionName", "port");
-            String group = p.get("group").string(GROUP);
-            String kind = p.get("kind").string("Gateway");
-            String ns = p.get("namespace").string(null);
-            String name = p.get("name").requiredString();
-            String section = p.get("sectionName").string(null);
-            Integer port = p.get("port").port(false);
-            parents.add(new ParentRef(group, kind, ns, name, section, port));
-        }
-        List<String> hostnames = spec.get("hostnames").strings();
-        for (int i = 0; i < hostnames.size(); i++) {
-            String bad = Hostnames.check(hostnames.get(i));
-            if (bad != null) spec.get("hostnames").at(i).problem(bad);
-        }
+        List<ParentRef> parents = readParentRefs(spec);
+        List<String> hostnames = readHostnames(spec);
         List<Rule> rules = new ArrayList<>();
         Field rf = spec.get("rules");
         List<Field> rfs = rf.list();
@@ -168,6 +154,36 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
                     rule.get("sessionPersistence").present()));
         }
         return new HttpRoute(meta, parents, hostnames, rules);
+    }
+
+    /** spec.parentRefs, with the defaults of a route's parentRef (group gateway.networking.k8s.io, kind Gateway). */
+    static List<ParentRef> readParentRefs(Field spec) {
+        List<ParentRef> parents = new ArrayList<>();
+        List<Field> pf = spec.get("parentRefs").list();
+        if (pf.size() > 32) spec.get("parentRefs").problem("at most 32 parentRefs");
+        for (Field p : pf) {
+            if (!p.object()) continue;
+            p.known("group", "kind", "namespace", "name", "sectionName", "port");
+            String group = p.get("group").string(GROUP);
+            String kind = p.get("kind").string("Gateway");
+            String ns = p.get("namespace").string(null);
+            String name = p.get("name").requiredString();
+            String section = p.get("sectionName").string(null);
+            Integer port = p.get("port").port(false);
+            parents.add(new ParentRef(group, kind, ns, name, section, port));
+        }
+        return parents;
+    }
+
+    /** spec.hostnames, each checked. */
+    static List<String> readHostnames(Field spec) {
+        List<String> hostnames = spec.get("hostnames").strings();
+        if (hostnames.size() > 16) spec.get("hostnames").problem("at most 16 hostnames");
+        for (int i = 0; i < hostnames.size(); i++) {
+            String bad = Hostnames.check(hostnames.get(i));
+            if (bad != null) spec.get("hostnames").at(i).problem(bad);
+        }
+        return hostnames;
     }
 
     /** A rule's name: a DNS label (RFC 1123), unique within the route; null when not written. */
@@ -268,7 +284,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
     }
 
     /** Later entries with an equivalent name are dropped, as the spec asks (header names compare case-insensitively). */
-    private static List<ValueMatch> readValueMatches(Field list, boolean caseSensitive) {
+    static List<ValueMatch> readValueMatches(Field list, boolean caseSensitive) {
         List<ValueMatch> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         List<Field> items = list.list();
@@ -292,7 +308,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
     /** Constructs that Java accepts but RE2 (Envoy's safe_regex, and the proxy's) does not. */
     private static final Pattern NOT_RE2 = Pattern.compile("\\(\\?[=!>]|\\(\\?<[=!]|\\\\[1-9]|(?<!\\\\)[*+?}][+]");
 
-    private static void checkRegex(Field f, String value) {
+    static void checkRegex(Field f, String value) {
         try {
             Pattern.compile(value);
         } catch (PatternSyntaxException e) {

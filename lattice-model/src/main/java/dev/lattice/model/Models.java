@@ -35,6 +35,7 @@ public final class Models {
             Map.entry(GW + "v1beta1/Gateway", new KindInfo(true, Gateway::read)),
             Map.entry(GW + "v1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
             Map.entry(GW + "v1beta1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
+            Map.entry(GW + "v1/GRPCRoute", new KindInfo(true, GrpcRoute::read)),
             Map.entry("v1/Secret", new KindInfo(true, Secret::read)),
             Map.entry(GW + "v1alpha2/TLSRoute", new KindInfo(true, TlsRoute::read)),
             Map.entry(GW + "v1alpha3/TLSRoute", new KindInfo(true, TlsRoute::read)),
@@ -44,7 +45,7 @@ public final class Models {
 
     /** What {@link #knownKinds()} says in problems. */
     public static final String KNOWN = "v1 Service, Namespace and Secret, lattice.dev/v1alpha1 Workload, "
-            + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute and ReferenceGrant (HTTPRoute and "
+            + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant (HTTPRoute and "
             + "ReferenceGrant also v1beta1), TLSRoute (v1alpha2, v1alpha3, v1)";
 
     private Models() {}

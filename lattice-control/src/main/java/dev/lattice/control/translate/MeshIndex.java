@@ -2,6 +2,7 @@ package dev.lattice.control.translate;
 
 import dev.lattice.model.Gateway;
 import dev.lattice.model.GatewayClass;
+import dev.lattice.model.GrpcRoute;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.MeshObject;
 import dev.lattice.model.Models;
@@ -35,6 +36,7 @@ final class MeshIndex {
     final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
     final Map<String, Secret> secrets = new TreeMap<>();
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
+    final List<GrpcRoute> grpcRoutes = new ArrayList<>();
 
     MeshIndex(List<Resource> input) {
         for (Resource r : input) {
@@ -52,6 +54,7 @@ final class MeshIndex {
                 case ReferenceGrant g -> grants.computeIfAbsent(g.meta().namespace(), k -> new ArrayList<>()).add(g);
                 case Secret s -> secrets.put(s.meta().namespace() + "/" + s.meta().name(), s);
                 case TlsRoute t -> tlsRoutes.add(t);
+                case GrpcRoute g -> grpcRoutes.add(g);
             }
         }
         Comparator<MeshObject> byKey = Comparator.comparing((MeshObject o) -> o.meta().namespace())
@@ -59,6 +62,7 @@ final class MeshIndex {
         gateways.sort(byKey);
         routes.sort(byKey);
         tlsRoutes.sort(byKey);
+        grpcRoutes.sort(byKey);
         workloads.sort(byKey);
     }
 

@@ -8,6 +8,7 @@ import dev.lattice.control.ProxyPorts;
 import dev.lattice.control.translate.ir.Ir;
 import dev.lattice.model.Gateway;
 import dev.lattice.model.GatewayClass;
+import dev.lattice.model.GrpcRoute;
 import dev.lattice.model.Hostnames;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
@@ -83,7 +84,8 @@ final class MeshIrBuilder {
         for (Gateway g : index.gateways) {
             if (index.isLatticeGateway(g)) listenerInfos.put(g.key(), listenerInfos(g));
         }
-        for (HttpRoute r : index.routes) attachRoute(r, listenerInfos);
+        for (HttpRoute r : index.routes) attachRoute(r, null, index.resource(r), listenerInfos);
+        for (GrpcRoute r : index.grpcRoutes) attachRoute(GrpcRoutes.toHttp(r), r, index.resource(r), listenerInfos);
         tlsRoutes.attachAll(listenerInfos, attachedRoutes, statuses);
         reportSharedPorts(listenerInfos);
 
@@ -112,6 +114,9 @@ final class MeshIrBuilder {
                 if (!p.protocol().equals("TCP")) continue;
                 String name = RouteResolution.clusterName(s.meta().namespace(), s.meta().name(), p.port());
                 clusters.put(name, new Ir.Cluster(name, lb, p.h2c(), endpoints(s, p)));
+                if (!p.h2c()) {
+                    clusters.put(name + GrpcRoutes.H2C_SUFFIX, new Ir.Cluster(name + GrpcRoutes.H2C_SUFFIX, lb, true, endpoints(s, p)));
+                }
             }
         }
     }
@@ -193,9 +198,9 @@ final class MeshIrBuilder {
         };
     }
 
-    private void attachRoute(HttpRoute r, Map<ResourceKey, List<ListenerInfo>> listenerInfos) {
-        Resource res = index.resource(r);
-        RouteResolution.ResolvedRoute resolved = RouteResolution.resolve(r, res, index, clusters::containsKey, problems);
+    /** Attaches an HTTPRoute, or the HTTPRoute-shaped view of a GRPCRoute {@code grpc} (whose resource is {@code res}). */
+    private void attachRoute(HttpRoute r, GrpcRoute grpc, Resource res, Map<ResourceKey, List<ListenerInfo>> listenerInfos) {
+        RouteResolution.ResolvedRoute resolved = RouteResolution.resolve(r, grpc, res, index, clusters::containsKey, problems);
         ArrayNode parents = Status.JSON.arrayNode();
         long gen = r.meta().generation();
         String routeNs = r.meta().namespace();
@@ -263,7 +268,7 @@ final class MeshIrBuilder {
         if (!parents.isEmpty()) {
             ObjectNode st = Status.JSON.objectNode();
             st.set("parents", parents);
-            statuses.put(r.key(), st);
+            statuses.put(res.key(), st);
         }
     }
 
@@ -298,11 +303,12 @@ final class MeshIrBuilder {
             return new String[] {"NoMatchingParent", gw + " has no valid HTTP listener among those the parentRef selects"};
         }
         List<ListenerInfo> allowed = programmed.stream()
-                .filter(i -> i.allowsHttpRoute() && namespaceAllowed(g, i.listener(), r.meta().namespace()))
+                .filter(i -> i.allows(HttpRoute.GROUP, resolved.resource().kind())
+                        && namespaceAllowed(g, i.listener(), r.meta().namespace()))
                 .toList();
         if (allowed.isEmpty()) {
-            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows HTTPRoutes from namespace "
-                    + r.meta().namespace()};
+            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows " + resolved.resource().kind()
+                    + "s from namespace " + r.meta().namespace()};
         }
         boolean any = false;
         int[] counts = attachedRoutes.get(g.key());
@@ -469,6 +475,7 @@ final class MeshIrBuilder {
         switch (m.path().type()) {
             case "Exact" -> kind = Ir.PathKind.EXACT;
             case "RegularExpression" -> kind = Ir.PathKind.REGEX;
+            case "Prefix" -> kind = Ir.PathKind.PREFIX;
             default -> {
                 if (path.equals("/")) {
                     kind = Ir.PathKind.PREFIX;
@@ -528,13 +535,17 @@ final class MeshIrBuilder {
         return new Ir.Proxy(id, listeners, cs);
     }
 
-    /** h2c to the app when a Service port that selects this Workload and targets this app port says kubernetes.io/h2c. */
+    /**
+     * h2c to the app when a Service port that selects this Workload and targets this app port says kubernetes.io/h2c,
+     * or is a backend of a GRPCRoute.
+     */
     private boolean inboundH2c(Workload w, int appPort) {
         for (Service s : index.services.values()) {
             if (!selected(s).contains(w)) continue;
             for (Service.Port p : s.ports()) {
                 Integer t = targetAppPort(p, w);
-                if (p.h2c() && t != null && t == appPort) return true;
+                boolean grpc = GrpcRoutes.isGrpcBackend(index, s, p);
+                if ((p.h2c() || grpc) && t != null && t == appPort) return true;
             }
         }
         return false;

@@ -1,5 +1,6 @@
 package dev.lattice.control.translate;
 
+import dev.lattice.model.GrpcRoute;
 import dev.lattice.model.HttpRoute;
 import java.time.Instant;
 import java.util.Comparator;
@@ -10,6 +11,11 @@ import java.util.Comparator;
  * match; then the most header matches; then the most query param matches; then the oldest route by
  * creationTimestamp (routes without one count as newest); then the route's "namespace/name" alphabetically;
  * then rule order and match order within the route.
+ *
+ * <p>GRPCRoute rules come before HTTPRoute rules of the same virtual host (the spec forbids merging the two), in
+ * GRPCRoute precedence: the most characters in the matching service, then in the method (an Exact match before
+ * a RegularExpression one of the same length), then the most header matches; then age, name, rule and match
+ * order as above.
  */
 final class Precedence {
     /** One match of one rule of one route, the unit that precedence orders. */
@@ -17,12 +23,34 @@ final class Precedence {
         String routeName() {
             HttpRoute r = route.route();
             String ruleName = r.rules().get(rule).name();
-            return r.meta().namespace() + "/" + r.meta().name() + "/rule/" + rule + (ruleName == null ? "" : "/" + ruleName)
-                    + "/match/" + match;
+            return (grpc() == null ? "" : "grpc/") + r.meta().namespace() + "/" + r.meta().name() + "/rule/" + rule
+                    + (ruleName == null ? "" : "/" + ruleName) + "/match/" + match;
+        }
+
+        /** The gRPC method match of this entry when it comes from a GRPCRoute rule (null: none, or an HTTPRoute). */
+        GrpcRoute grpc() {
+            return route.grpc();
+        }
+
+        GrpcRoute.MethodMatch method() {
+            return route.grpc() == null ? null : route.grpc().rules().get(rule).matches().get(match).method();
         }
     }
 
-    static final Comparator<Entry> ORDER = Comparator
+    private static final Comparator<Entry> TIES = Comparator
+            .comparing((Entry e) -> created(e.route().route()))
+            .thenComparing(e -> e.route().route().meta().namespace() + "/" + e.route().route().meta().name())
+            .thenComparingInt(Entry::rule)
+            .thenComparingInt(Entry::match);
+
+    private static final Comparator<Entry> GRPC = Comparator
+            .comparingInt((Entry e) -> -length(e.method() == null ? null : e.method().service()))
+            .thenComparingInt(e -> -length(e.method() == null ? null : e.method().method()))
+            .thenComparingInt(e -> e.method() == null || e.method().type().equals("Exact") ? 0 : 1)
+            .thenComparingInt(e -> -e.m().headers().size())
+            .thenComparing(TIES);
+
+    private static final Comparator<Entry> HTTP = Comparator
             .comparingInt((Entry e) -> pathRank(e.m()))
             .thenComparing(e -> -pathLength(e.m()))
             .thenComparing(e -> e.m().method() == null ? 1 : 0)
@@ -33,7 +61,14 @@ final class Precedence {
             .thenComparingInt(Entry::rule)
             .thenComparingInt(Entry::match);
 
+    static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> e.grpc() != null ? 0 : 1)
+            .thenComparing((a, b) -> a.grpc() != null ? GRPC.compare(a, b) : HTTP.compare(a, b));
+
     private Precedence() {}
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
 
     private static int pathRank(HttpRoute.Match m) {
         return switch (m.path().type()) {

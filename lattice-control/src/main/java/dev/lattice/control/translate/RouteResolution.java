@@ -1,6 +1,7 @@
 package dev.lattice.control.translate;
 
 import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.GrpcRoute;
 import dev.lattice.model.HttpFilters;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
@@ -26,7 +27,7 @@ final class RouteResolution {
      * resolved), and the Accepted=False outcome (rejectReason null when the route can be accepted).
      */
     record ResolvedRoute(HttpRoute route, Resource resource, List<Ir.Action> actions, List<Ir.RouteFilters> filters,
-                         String refReason, String refMessage, String rejectReason, String rejectMessage) {
+                         String refReason, String refMessage, String rejectReason, String rejectMessage, GrpcRoute grpc) {
         ResolvedRoute {
             actions = List.copyOf(actions);
             filters = List.copyOf(filters);
@@ -34,7 +35,7 @@ final class RouteResolution {
 
         ResolvedRoute(HttpRoute route, Resource resource, List<Ir.Action> actions, String refReason, String refMessage) {
             this(route, resource, actions, actions.stream().map(a -> Ir.RouteFilters.NONE).toList(), refReason, refMessage,
-                    null, null);
+                    null, null, null);
         }
     }
 
@@ -51,17 +52,21 @@ final class RouteResolution {
         return namespace + "/" + service + "/" + port;
     }
 
-    /** Resolves one backendRef (kind, ReferenceGrant, Service and port); {@code field} names it in problems. */
-    static Backend backend(HttpRoute.BackendRef b, String routeNs, String field, MeshIndex index,
+    /**
+     * Resolves one backendRef (kind, ReferenceGrant for a route of {@code routeKind}, Service and port); {@code field}
+     * names it in problems. For a GRPCRoute the cluster is h2c: the Service port's own when it is declared h2c, else
+     * its h2c variant ({@link GrpcRoutes#H2C_SUFFIX}).
+     */
+    static Backend backend(HttpRoute.BackendRef b, String routeKind, String routeNs, String field, MeshIndex index,
                            Predicate<String> clusterExists) {
         String ns = b.namespace() == null ? routeNs : b.namespace();
         if (!b.isService()) {
             return new Backend(null, "InvalidKind", "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
                     + " is not supported: only core Service", field + ".kind", field);
         }
-        if (!ns.equals(routeNs) && !index.granted(routeNs, ns, b.name())) {
+        if (!ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, routeKind, routeNs, "", Service.KIND, ns, b.name())) {
             return new Backend(null, "RefNotPermitted", "Service " + ns + "/" + b.name() + " is in another namespace and no "
-                    + "ReferenceGrant in " + ns + " allows HTTPRoutes from " + routeNs + " to refer to it", field + ".namespace", field);
+                    + "ReferenceGrant in " + ns + " allows " + routeKind + "s from " + routeNs + " to refer to it", field + ".namespace", field);
         }
         Service s = index.service(ns, b.name());
         if (s == null) return new Backend(null, "BackendNotFound", "Service " + ns + "/" + b.name() + " not found", field, field);
@@ -74,12 +79,20 @@ final class RouteResolution {
             return new Backend(null, "BackendNotFound", "Service " + ns + "/" + b.name() + " port " + b.port() + " is not TCP",
                     field + ".port", field);
         }
+        if (routeKind.equals(GrpcRoute.KIND) && !s.port(b.port()).h2c()) cluster += GrpcRoutes.H2C_SUFFIX;
         return new Backend(cluster, null, null, field, field);
     }
 
     static ResolvedRoute resolve(HttpRoute route, Resource resource, MeshIndex index, Predicate<String> clusterExists,
                                  List<Problem> problems) {
+        return resolve(route, null, resource, index, clusterExists, problems);
+    }
+
+    /** {@code grpc} is the GRPCRoute that {@code route} was made from ({@link GrpcRoutes#toHttp}), else null. */
+    static ResolvedRoute resolve(HttpRoute route, GrpcRoute grpc, Resource resource, MeshIndex index,
+                                 Predicate<String> clusterExists, List<Problem> problems) {
         String routeNs = route.meta().namespace();
+        String routeKind = resource.kind();
         String[] ref = new String[2];
         String[] reject = new String[2];
         List<Ir.Action> actions = new ArrayList<>();
@@ -98,7 +111,7 @@ final class RouteResolution {
             for (int j = 0; j < rule.backendRefs().size(); j++) {
                 HttpRoute.BackendRef b = rule.backendRefs().get(j);
                 String field = rulePath + ".backendRefs[" + j + "]";
-                Backend be = backend(b, routeNs, field, index, clusterExists);
+                Backend be = backend(b, routeKind, routeNs, field, index, clusterExists);
                 String extension = FilterTranslator.extensionRef(b.filters());
                 if (be.valid() && extension != null) {
                     be = new Backend(null, "InvalidKind", "backendRef filter ExtensionRef " + extension
@@ -142,7 +155,7 @@ final class RouteResolution {
             for (int k = 0; k < rule.filters().size(); k++) {
                 if (!(rule.filters().get(k) instanceof HttpFilters.Mirror m)) continue;
                 String field = rulePath + ".filters[" + k + "].requestMirror.backendRef";
-                Backend be = backend(m.backend(), routeNs, field, index, clusterExists);
+                Backend be = backend(m.backend(), routeKind, routeNs, field, index, clusterExists);
                 if (!be.valid()) {
                     record(ref, be, problems, resource);
                     continue;
@@ -157,7 +170,7 @@ final class RouteResolution {
             actions.add(new Ir.Forward(ws, invalid, pathRewrite, rw == null ? null : rw.hostname(), mirrors, timeout,
                     FilterTranslator.retry(rule)));
         }
-        return new ResolvedRoute(route, resource, actions, ruleFilters, ref[0], ref[1], reject[0], reject[1]);
+        return new ResolvedRoute(route, resource, actions, ruleFilters, ref[0], ref[1], reject[0], reject[1], grpc);
     }
 
     /** Records an invalid reference: a problem, and the route's ResolvedRefs reason when it is the first. */
