@@ -336,7 +336,9 @@ final class MeshIrBuilder {
     }
 
     private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
-        return GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
+        ObjectNode st = GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
+        st.set("addresses", GatewayAddresses.of(index.resource(g)));
+        return st;
     }
 
     /** Specificity of a listener hostname: any host < wildcard (longer is more specific) < exact. */
