@@ -1018,7 +1018,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         if (extra != null) {
-            h.set(extra);
+            h.setAll(extra);
             if (h2 && body.length == 0 && h.contains(GRPC_STATUS)) {
                 h.remove(HttpHeaderNames.CONTENT_LENGTH); // trailers-only
             }

@@ -61,7 +61,8 @@ class FilterHandlerTest {
     void redirectsBuildLocation() {
         EmbeddedChannel ch = channel();
         String r = exchange(ch, "GET /old/page?x=1 HTTP/1.1\r\nHost: gw.example:8080\r\n\r\n");
-        assertThat(r).startsWith("http/1.1 301 ").contains("location: https://new.example/new/page?x=1\r\n");
+        assertThat(r).startsWith("http/1.1 301 ").contains("location: https://new.example/new/page?x=1\r\n")
+                .contains("content-length: 0\r\n");
         r = exchange(ch, "GET /old HTTP/1.1\r\nHost: gw.example\r\n\r\n");
         assertThat(r).contains("location: https://new.example/new\r\n");
         r = exchange(ch, "GET /elsewhere/a?q HTTP/1.1\r\nHost: gw.example:9999\r\n\r\n");
@@ -93,7 +94,7 @@ class FilterHandlerTest {
         String r = exchange(ch, "POST /pkg.Svc/Method HTTP/1.1\r\nHost: a\r\ncontent-type: application/grpc+proto\r\n"
                 + "content-length: 0\r\n\r\n");
         assertThat(r).startsWith("http/1.1 200 ").contains("content-type: application/grpc\r\n")
-                .contains("grpc-status: 12\r\n").contains("grpc-message: ");
+                .contains("grpc-status: 12\r\n").contains("grpc-message: ").contains("content-length: 0\r\n");
         r = exchange(ch, "POST /pkg.Svc/Method HTTP/1.1\r\nHost: a\r\ncontent-type: application/json\r\n"
                 + "content-length: 0\r\n\r\n");
         assertThat(r).startsWith("http/1.1 404 ");
