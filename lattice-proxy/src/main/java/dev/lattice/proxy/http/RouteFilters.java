@@ -89,6 +89,9 @@ final class RouteFilters {
             if (!policy.allowHeaders().isEmpty()) {
                 h.set(ALLOW_HEADERS, policy.allowHeaders());
             }
+            if (!policy.exposeHeaders().isEmpty()) {
+                h.set(EXPOSE_HEADERS, policy.exposeHeaders());
+            }
             if (!policy.maxAge().isEmpty()) {
                 h.set(MAX_AGE, policy.maxAge());
             }

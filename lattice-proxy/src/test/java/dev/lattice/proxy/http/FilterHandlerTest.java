@@ -81,6 +81,7 @@ class FilterHandlerTest {
                 .contains("access-control-allow-methods: get, post\r\n")
                 .contains("access-control-allow-headers: x-a, x-b\r\n")
                 .contains("access-control-max-age: 600\r\n")
+                .contains("access-control-expose-headers: x-e\r\n")
                 .contains("access-control-allow-credentials: true\r\n");
         r = exchange(ch, "OPTIONS /cors/x HTTP/1.1\r\nHost: a\r\nOrigin: https://dev.other\r\n"
                 + "Access-Control-Request-Method: GET\r\n\r\n");
