@@ -182,7 +182,13 @@ final class ConformanceMesh implements AutoCloseable {
         }
         assertNoPlaceholders(text);
         Path dir = Files.createTempDirectory("lattice-conformance-");
-        Files.writeString(dir.resolve("conformance.yaml"), text);
+        // one file per resource: a resource Lattice rejects is reported alone and the rest still apply
+        String[] docs = text.split("(?m)^---\\s*$");
+        int i = 0;
+        for (String doc : docs) {
+            if (doc.isBlank()) continue;
+            Files.writeString(dir.resolve(String.format("%03d.yaml", i++)), doc.strip() + "\n");
+        }
         return new ConformanceMesh(Mesh.up(dir), ports, echoPorts);
     }
 

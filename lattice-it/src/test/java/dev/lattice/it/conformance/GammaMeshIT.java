@@ -97,6 +97,33 @@ class GammaMeshIT {
                 backendRefs: [{name: echo-v1, port: 80, weight: 70}, {name: echo-v2, port: 80, weight: 30}]
               - matches: [{headers: [{name: version, value: two}]}]
                 backendRefs: [{name: echo-v2, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /query}, queryParams: [{name: animal, value: whale}]}]
+                backendRefs: [{name: echo-v2, port: 80}]
+            ---
+            # the Mesh HTTPRoute extended features, in a route of their own on the same Service
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: mesh-filters, namespace: gateway-conformance-mesh}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: echo, port: 80}]
+              rules:
+              - name: named-rule
+                matches: [{path: {type: PathPrefix, value: /named}}]
+                backendRefs: [{name: echo-v2, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /rewrite}}]
+                filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /rewritten}}}]
+                backendRefs: [{name: echo-v1, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /redirect-path}}]
+                filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /elsewhere}}}]
+              - matches: [{path: {type: PathPrefix, value: /redirect-port}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 8083}}]
+              - matches: [{path: {type: PathPrefix, value: /redirect-scheme}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
+              - matches: [{path: {type: PathPrefix, value: /backend-headers}}]
+                backendRefs:
+                - name: echo-v1
+                  port: 80
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Header-Set, value: mesh}]}}]
             ---
             # mesh-ports: a route on port 8080 of echo-v1 only
             apiVersion: gateway.networking.k8s.io/v1
@@ -153,6 +180,36 @@ class GammaMeshIT {
         assertThat(get(client, "echo." + MESH, "/v1").backend()).isEqualTo("echo-v1");
         assertThat(get(client, "echo." + MESH + ":80", "/", Map.of("version", "two")).backend()).isEqualTo("echo-v2");
         c.awaitRouteCondition("HTTPRoute", MESH, "mesh-split", "echo", "Accepted", "True", "Accepted");
+    }
+
+    @Test
+    void meshQueryParamMatchingAndNamedRule() {
+        c.awaitBackend(client, "echo." + MESH + ":80", "/v2", Map.of(), "echo-v2");
+        assertThat(get(client, "echo." + MESH + ":80", "/query?animal=whale").backend()).isEqualTo("echo-v2");
+        assertThat(get(client, "echo." + MESH + ":80", "/named").backend()).isEqualTo("echo-v2");
+    }
+
+    @Test
+    void meshRewritePath() {
+        c.awaitBackend(client, "echo." + MESH + ":80", "/rewrite/x", Map.of(), "echo-v1");
+        assertThat(get(client, "echo." + MESH + ":80", "/rewrite/x").path()).isEqualTo("/rewritten/x");
+    }
+
+    @Test
+    void meshRedirects() {
+        c.awaitStatus(client, "echo." + MESH + ":80", "/redirect-path", Map.of(), 302);
+        Reply path = get(client, "echo." + MESH + ":80", "/redirect-path");
+        assertThat(path.header("location")).as(path.toString()).isEqualTo("http://echo." + MESH + "/elsewhere");
+        Reply port = get(client, "echo." + MESH + ":80", "/redirect-port");
+        assertThat(port.header("location")).as(port.toString()).isEqualTo("http://echo." + MESH + ":8083/redirect-port");
+        Reply scheme = get(client, "echo." + MESH + ":80", "/redirect-scheme");
+        assertThat(scheme.header("location")).as(scheme.toString()).isEqualTo("https://echo." + MESH + "/redirect-scheme");
+    }
+
+    @Test
+    void meshBackendRequestHeaderModification() {
+        c.awaitBackend(client, "echo." + MESH + ":80", "/backend-headers", Map.of(), "echo-v1");
+        assertThat(get(client, "echo." + MESH + ":80", "/backend-headers").requestHeader("X-Header-Set")).isEqualTo("mesh");
     }
 
     @Test

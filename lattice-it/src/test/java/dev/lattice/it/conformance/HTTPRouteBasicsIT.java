@@ -364,6 +364,54 @@ class HTTPRouteBasicsIT {
               - {name: httproute-listener-hostname-matching, sectionName: listener-4}
               rules:
               - backendRefs: [{name: infra-backend-v3, port: 8080}]
+            ---
+            # gateway-http-listener-isolation: a request is served only by the most specific matching listener's routes
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: http-listener-isolation, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: empty-hostname, port: ${PORT4}, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+              - {name: wildcard-example-com, port: ${PORT4}, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+              - {name: wildcard-foo-example-com, port: ${PORT4}, protocol: HTTP, hostname: "*.foo.example.com", allowedRoutes: {namespaces: {from: All}}}
+              - {name: abc-foo-example-com, port: ${PORT4}, protocol: HTTP, hostname: abc.foo.example.com, allowedRoutes: {namespaces: {from: All}}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-empty-hostname, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation, sectionName: empty-hostname}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /empty-hostname}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-wildcard-example-com, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation, sectionName: wildcard-example-com}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /wildcard-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-wildcard-foo-example-com, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation, sectionName: wildcard-foo-example-com}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /wildcard-foo-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-abc-foo-example-com, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation, sectionName: abc-foo-example-com}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /abc-foo-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
             """;
 
     @BeforeAll
@@ -591,6 +639,24 @@ class HTTPRouteBasicsIT {
     void routeWithNoIntersectingHostnameIsNoMatchingListenerHostname() {
         c.awaitRouteCondition("HTTPRoute", INFRA, "no-intersecting-hosts", "httproute-hostname-intersection",
                 "Accepted", "False", "NoMatchingListenerHostname");
+    }
+
+    @Test
+    void httpListenerIsolation() {
+        int port = c.port("PORT4");
+        String[] paths = {"/empty-hostname", "/wildcard-example-com", "/wildcard-foo-example-com", "/abc-foo-example-com"};
+        String[][] cases = {
+            {"bar.com", "/empty-hostname"},
+            {"bar.example.com", "/wildcard-example-com"},
+            {"bar.foo.example.com", "/wildcard-foo-example-com"},
+            {"abc.foo.example.com", "/abc-foo-example-com"},
+        };
+        c.awaitBackend(port, "abc.foo.example.com", "/abc-foo-example-com", Map.of(), "infra-backend-v1");
+        for (String[] k : cases) {
+            for (String p : paths) {
+                expectStatus(port, k[0], p, Map.of(), p.equals(k[1]) ? 200 : 404);
+            }
+        }
     }
 
     @Test
