@@ -71,6 +71,8 @@ class RouteFiltersIT {
     static EchoServer m1;
     static EchoServer m2;
     static HttpServer always503;
+    static java.net.ServerSocket blackhole;
+    static final List<java.net.Socket> blackholeSockets = new java.util.concurrent.CopyOnWriteArrayList<>();
     static final AtomicInteger hits503 = new AtomicInteger();
     static EventLoopGroup group;
     static Channel h2Upstream;
@@ -97,6 +99,19 @@ class RouteFiltersIT {
             ex.close();
         });
         always503.start();
+        // accepts and never reads: a mirror towards it cannot take the body
+        blackhole = new java.net.ServerSocket();
+        blackhole.setReceiveBufferSize(16 * 1024);
+        blackhole.bind(new InetSocketAddress("127.0.0.1", 0));
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    blackholeSockets.add(blackhole.accept());
+                }
+            } catch (java.io.IOException e) {
+                // closed at the end
+            }
+        });
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         h2Upstream = trailerServer(group);
         int h2Port = ((InetSocketAddress) h2Upstream.localAddress()).getPort();
@@ -126,6 +141,10 @@ class RouteFiltersIT {
                                         + " \"request_mirror_policies\": [{\"cluster\": \"svc-m1\"}, {\"cluster\": \"svc-m2\", \"runtime_fraction\":"
                                         + " {\"default_value\": {\"numerator\": 30, \"denominator\": \"HUNDRED\"}}}]},"
                                         + " \"request_headers_to_add\": [" + hv("x-mod", "1", false) + "]"),
+                                route("bigmirror", "\"path_separated_prefix\": \"/bigmirror\"", "\"route\": {\"cluster\": \"svc-503\","
+                                        + " \"request_mirror_policies\": [{\"cluster\": \"svc-blackhole\"}]}"),
+                                route("deadmirror", "\"path_separated_prefix\": \"/deadmirror\"", "\"route\": {\"cluster\": \"svc-a\","
+                                        + " \"request_mirror_policies\": [{\"cluster\": \"svc-dead\"}]}"),
                                 route("timeout", "\"path_separated_prefix\": \"/timeout\"", "\"route\": {\"cluster\": \"svc-a\", \"timeout\": \"0.3s\"}"),
                                 route("pertry", "\"path_separated_prefix\": \"/pertry\"", "\"route\": {\"cluster\": \"svc-a\", \"timeout\": \"5s\","
                                         + " \"retry_policy\": {\"retry_on\": \"retriable-status-codes\", \"num_retries\": 1,"
@@ -140,6 +159,8 @@ class RouteFiltersIT {
                                 route("grpc", "\"prefix\": \"/trailers.Svc/\"", "\"route\": {\"cluster\": \"svc-h2\"}"),
                                 route("grpc-known", "\"prefix\": \"/known.Svc/\"", "\"route\": {\"cluster\": \"svc-a\"}")))),
                 List.of(cluster("svc-a", a.port()), cluster("svc-m1", m1.port()), cluster("svc-m2", m2.port()),
+                        cluster("svc-blackhole", blackhole.getLocalPort()), cluster("svc-503", always503.getAddress().getPort()),
+                        cluster("svc-dead", ProxyFixture.deadPort()),
                         cluster("svc-503-then-a", always503.getAddress().getPort(), b.port()),
                         cluster("svc-h2", "ROUND_ROBIN", true, h2Port)));
         Path boot = dir.resolve("bootstrap.json");
@@ -161,6 +182,12 @@ class RouteFiltersIT {
         }
         if (always503 != null) {
             always503.stop(0);
+        }
+        if (blackhole != null) {
+            blackhole.close();
+        }
+        for (java.net.Socket so : blackholeSockets) {
+            so.close();
         }
         if (h2Upstream != null) {
             h2Upstream.close().syncUninterruptibly();
@@ -252,6 +279,42 @@ class RouteFiltersIT {
         double mean = n * 0.3;
         double sd = Math.sqrt(n * 0.3 * 0.7);
         assertThat((double) got2).isBetween(mean - 3 * sd, mean + 3 * sd);
+    }
+
+    @Test
+    void aMirrorThatCannotKeepUpNeverHoldsThePrimaryBack() throws Exception {
+        byte[] big = new byte[16 << 20];
+        new java.util.Random(7).nextBytes(big);
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bigmirror/up"))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // the primary (it reads the whole body, then answers 503) got all of it while the mirror does not read
+        assertThat(r.statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void anUnreachableMirrorIsDroppedAndCountedAndThePrimaryAnswers() throws Exception {
+        long dropped = dev.lattice.proxy.http.MirrorDrops.dropped();
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = send("POST", "/deadmirror/x", "body");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(json(r.body()).get("path").asText()).isEqualTo("/deadmirror/x");
+        }
+        assertThat(dev.lattice.proxy.http.MirrorDrops.dropped() - dropped).isEqualTo(5);
+    }
+
+    @Test
+    void bodiesOverTheRetryLimitAreNotRetried() throws Exception {
+        String body = "x".repeat(100 * 1024);
+        int failed = 0;
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = send("POST", "/retry/big", body);
+            assertThat(r.statusCode()).isIn(200, 503);
+            if (r.statusCode() == 503) {
+                failed++;
+            }
+        }
+        assertThat(failed).isBetween(1, 9);
     }
 
     @Test
