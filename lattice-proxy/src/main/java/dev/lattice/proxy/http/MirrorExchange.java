@@ -63,19 +63,17 @@ final class MirrorExchange implements UpstreamOwner {
         }
         boolean last = c instanceof LastHttpContent;
         UpstreamHandler u = upstream;
-        if (u != null && u.channel.isWritable()) {
+        if (u != null && u.channel.isWritable() && buffered.isEmpty()) {
             u.write(c.retainedDuplicate());
             u.flush();
         } else {
+            // not connected yet, or the mirror is not taking what it was sent: wait here, bounded
             bufferedBytes += c.content().readableBytes();
             if (bufferedBytes > MAX_BUFFERED) {
                 drop();
                 return;
             }
             buffered.add(c.retainedDuplicate());
-            if (u != null) {
-                flushBuffered(u);
-            }
         }
         if (last) {
             requestDone = true;
