@@ -5,7 +5,6 @@ import dev.lattice.model.Gateway;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Secret;
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -71,18 +70,22 @@ final class Secrets {
         return new Resolution(List.of(), reason, message, ref);
     }
 
-    /** Null when {@code pem} holds one or more X.509 certificates, else what is wrong. */
+    /** Null when {@code pem} holds one or more X.509 certificates (and only those), else what is wrong. */
     static String checkChain(String pem) {
         if (pem == null) return Secret.TLS_CRT + " is missing";
-        if (!pem.contains("-----BEGIN CERTIFICATE-----")) return Secret.TLS_CRT + " is not a PEM certificate";
-        try {
-            var certs = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-            if (certs.isEmpty()) return Secret.TLS_CRT + " holds no certificate";
-        } catch (CertificateException | RuntimeException e) {
-            return Secret.TLS_CRT + " does not parse as an X.509 certificate: " + e.getMessage();
+        Matcher m = PEM.matcher(pem);
+        int n = 0;
+        while (m.find()) {
+            n++;
+            if (!m.group(1).equals("CERTIFICATE")) return Secret.TLS_CRT + ": unexpected PEM block " + m.group(1);
+            try {
+                byte[] der = Base64.getMimeDecoder().decode(m.group(2).replaceAll("\\s", ""));
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+            } catch (CertificateException | RuntimeException e) {
+                return Secret.TLS_CRT + " does not parse as an X.509 certificate (block " + n + "): " + e.getMessage();
+            }
         }
-        return null;
+        return n == 0 ? Secret.TLS_CRT + " is not a PEM certificate" : null;
     }
 
     /** Null when {@code pem} holds a private key Lattice can serve, else what is wrong. */
