@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lattice.it.Mesh;
 import dev.lattice.it.conformance.ConformanceMesh.Option;
 import dev.lattice.it.conformance.ConformanceMesh.Reply;
 import java.util.Map;
@@ -365,6 +366,44 @@ class HTTPRouteBasicsIT {
               rules:
               - backendRefs: [{name: infra-backend-v3, port: 8080}]
             ---
+            # httproute-matching-across-routes (hostnames example.com/example.net made our own)
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: matching-part1, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              hostnames: [across.example.com, across.example.net]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /}}, {headers: [{name: version, value: one}]}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: matching-part2, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              hostnames: [across.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /v2}}, {headers: [{name: version, value: two}]}]
+                backendRefs: [{name: infra-backend-v2, port: 8080}]
+            ---
+            # gateway-invalid-route-kind
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gateway-only-invalid-route-kind, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: http, port: ${PORT5}, protocol: HTTP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: InvalidRoute}]}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gateway-supported-and-invalid-route-kind, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: http, port: ${PORT6}, protocol: HTTP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: InvalidRoute}, {kind: HTTPRoute}]}}
+            ---
             # gateway-http-listener-isolation: a request is served only by the most specific matching listener's routes
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -639,6 +678,61 @@ class HTTPRouteBasicsIT {
     void routeWithNoIntersectingHostnameIsNoMatchingListenerHostname() {
         c.awaitRouteCondition("HTTPRoute", INFRA, "no-intersecting-hosts", "httproute-hostname-intersection",
                 "Accepted", "False", "NoMatchingListenerHostname");
+    }
+
+    @Test
+    void matchingAcrossRoutes() {
+        c.awaitBackend(same, "across.example.com", "/", Map.of(), "infra-backend-v1");
+        expect(same, "across.example.com", "/", Map.of(), "infra-backend-v1");
+        expect(same, "across.example.net", "/", Map.of(), "infra-backend-v1");
+        expect(same, "across.example.com", "/example", Map.of(), "infra-backend-v1");
+        expect(same, "across.example.com", "/", Map.of("Version", "one"), "infra-backend-v1");
+        expect(same, "across.example.com", "/v2", Map.of(), "infra-backend-v2");
+        expect(same, "across.example.com", "/v2/example", Map.of(), "infra-backend-v2");
+        expect(same, "across.example.com", "/", Map.of("Version", "two"), "infra-backend-v2");
+        expect(same, "across.example.net", "/v2", Map.of(), "infra-backend-v1");
+        expect(same, "across.example.net", "/", Map.of("Version", "two"), "infra-backend-v1");
+    }
+
+    static JsonNode listener(JsonNode gateway, String name) {
+        for (JsonNode l : gateway.path("status").path("listeners")) {
+            if (l.path("name").asText().equals(name)) return l;
+        }
+        return Mesh.JSON.missingNode();
+    }
+
+    @Test
+    void listenersReportAttachedRoutesAndSupportedKinds() {
+        c.mesh.await("attachedRoutes of http-listener-isolation", java.time.Duration.ofSeconds(20), () -> {
+            JsonNode gw = c.resource("Gateway", INFRA, "http-listener-isolation");
+            for (String l : new String[] {"empty-hostname", "wildcard-example-com", "wildcard-foo-example-com", "abc-foo-example-com"}) {
+                if (listener(gw, l).path("attachedRoutes").asInt(-1) != 1) return false;
+            }
+            JsonNode kinds = listener(gw, "empty-hostname").path("supportedKinds");
+            boolean http = false;
+            for (JsonNode k : kinds) http |= k.path("kind").asText().equals("HTTPRoute");
+            return http;
+        });
+    }
+
+    @Test
+    void invalidRouteKindIsInvalidRouteKinds() {
+        c.mesh.await("InvalidRouteKinds on both listeners", java.time.Duration.ofSeconds(20), () -> {
+            for (String g : new String[] {"gateway-only-invalid-route-kind", "gateway-supported-and-invalid-route-kind"}) {
+                JsonNode l = listener(c.resource("Gateway", INFRA, g), "http");
+                boolean found = false;
+                for (JsonNode cond : l.path("conditions")) {
+                    found |= cond.path("type").asText().equals("ResolvedRefs") && cond.path("status").asText().equals("False")
+                            && cond.path("reason").asText().equals("InvalidRouteKinds");
+                }
+                if (!found) return false;
+            }
+            JsonNode kinds = listener(c.resource("Gateway", INFRA, "gateway-supported-and-invalid-route-kind"), "http")
+                    .path("supportedKinds");
+            return kinds.size() == 1 && kinds.get(0).path("kind").asText().equals("HTTPRoute")
+                    && listener(c.resource("Gateway", INFRA, "gateway-only-invalid-route-kind"), "http")
+                            .path("supportedKinds").isEmpty();
+        });
     }
 
     @Test
