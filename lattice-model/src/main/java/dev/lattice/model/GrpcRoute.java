@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public record GrpcRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, List<String> hostnames, List<Rule> rules)
         implements MeshObject {
     public static final String KIND = "GRPCRoute";
-    private static final Pattern SERVICE = Pattern.compile("[^/]+");
+    private static final Pattern SERVICE = Pattern.compile("\\.?[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z_][A-Za-z_0-9]*");
 
     /** name null when not written; sessionPersistence true when written (not supported; translation reports it). */
@@ -104,7 +104,8 @@ public record GrpcRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, L
         }
         if (type.equals("Exact")) {
             if (service != null && !SERVICE.matcher(service).matches()) {
-                f.get("service").problem("must be a gRPC service name without \"/\", not \"" + service + "\"");
+                f.get("service").problem("must be a gRPC service name (dot-separated identifiers such as "
+                        + "grpc.health.v1.Health), not \"" + service + "\"");
             }
             if (method != null && !METHOD.matcher(method).matches()) {
                 f.get("method").problem("must be a gRPC method name (letters, digits and \"_\"), not \"" + method + "\"");
