@@ -26,6 +26,19 @@
  *       leaves the listener unprogrammed. Chains: {@link dev.lattice.control.translate.ListenerChains}.</li>
  *   <li>TLSRoutes ({@link dev.lattice.control.translate.TlsRoutes}): all rules' backendRefs form one weighted set; when
  *       two claim one SNI name the first by namespace/name keeps it.</li>
+ *   <li>Route filters ({@link dev.lattice.control.translate.FilterTranslator}, xDS by
+ *       {@link dev.lattice.control.translate.RouteXds}): RequestRedirect with URLRewrite, or with backendRefs, is
+ *       IncompatibleFilters; an unknown filter type, a filter other than the header modifiers at backendRef level, and
+ *       sessionPersistence are UnsupportedValue; each rejects the whole route (Accepted=False, nothing sent).
+ *       ExtensionRef (Lattice has none) is an unresolved reference: ResolvedRefs=False InvalidKind, the rule (or that
+ *       backend's share) answers 500. A mirror whose backendRef does not resolve is left out (ResolvedRefs=False).
+ *       A redirect without port takes the scheme's port (http 80, https 443), else the listener's (the Service port
+ *       in the mesh). retry.attempts defaults to 1.</li>
+ *   <li>GRPCRoutes ({@link dev.lattice.control.translate.GrpcRoutes}) are translated as HTTPRoute-shaped routes on the
+ *       gRPC path, ordered by GRPCRoute precedence and placed before the HTTPRoutes of the same virtual host (no
+ *       merging, no conflict detection between the two kinds); their backends are h2c clusters.</li>
+ *   <li>Gateway status.addresses ({@link dev.lattice.control.translate.GatewayAddresses}): spec.addresses as asked,
+ *       else 127.0.0.1.</li>
  * </ul>
  */
 package dev.lattice.control.translate;
