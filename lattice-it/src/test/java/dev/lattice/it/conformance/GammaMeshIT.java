@@ -58,15 +58,15 @@ class GammaMeshIT {
             kind: Workload
             metadata: {name: echo-v1, namespace: gateway-conformance-mesh, labels: {app: echo, version: v1}}
             spec:
-              ports: [{name: http, port: ${PORT1}}]
-              command: [lattice, echo, --port, "${PORT1}", --name, echo-v1, --namespace, gateway-conformance-mesh]
+              ports: [{name: http, port: ${PORT1}}, {name: grpc, port: GRPC1}]
+              command: [lattice, echo, --port, "${PORT1}", --grpc-port, "GRPC1", --name, echo-v1, --namespace, gateway-conformance-mesh]
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: Workload
             metadata: {name: echo-v2, namespace: gateway-conformance-mesh, labels: {app: echo, version: v2}}
             spec:
-              ports: [{name: http, port: ${PORT2}}]
-              command: [lattice, echo, --port, "${PORT2}", --name, echo-v2, --namespace, gateway-conformance-mesh]
+              ports: [{name: http, port: ${PORT2}}, {name: grpc, port: GRPC2}]
+              command: [lattice, echo, --port, "${PORT2}", --grpc-port, "GRPC2", --name, echo-v2, --namespace, gateway-conformance-mesh]
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: Workload
@@ -81,6 +81,30 @@ class GammaMeshIT {
             spec:
               ports: [{name: http, port: ${PORT5}}]
               sidecar: {outboundPort: ${PORT6}}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: grpc-echo, namespace: gateway-conformance-mesh}
+            spec:
+              selector: {app: echo}
+              ports: [{name: grpc, port: 8080, targetPort: grpc, appProtocol: kubernetes.io/h2c}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: grpc-echo-v2, namespace: gateway-conformance-mesh}
+            spec:
+              selector: {app: echo, version: v2}
+              ports: [{name: grpc, port: 8080, targetPort: grpc, appProtocol: kubernetes.io/h2c}]
+            ---
+            # a GRPCRoute in the mesh (GAMMA): EchoTwo always goes to v2
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: mesh-grpc, namespace: gateway-conformance-mesh}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: grpc-echo, port: 8080}]
+              rules:
+              - matches: [{method: {service: lattice.echo.v1.Echo, method: EchoTwo}}]
+                backendRefs: [{name: grpc-echo-v2, port: 8080}]
             ---
             # mesh-split: a producer route on the Service echo
             apiVersion: gateway.networking.k8s.io/v1
@@ -153,7 +177,8 @@ class GammaMeshIT {
 
     @BeforeAll
     static void up() throws Exception {
-        c = ConformanceMesh.start(YAML, ConformanceMesh.Option.MESH_ONLY);
+        c = ConformanceMesh.start(YAML.replace("GRPC1", String.valueOf(dev.lattice.it.Mesh.freePort()))
+                .replace("GRPC2", String.valueOf(dev.lattice.it.Mesh.freePort())), ConformanceMesh.Option.MESH_ONLY);
         client = c.port("PORT4");
         consumer = c.port("PORT6");
         c.awaitReady(client, "echo-v1." + MESH + ":80", "/", "echo-v1");
@@ -210,6 +235,21 @@ class GammaMeshIT {
     void meshBackendRequestHeaderModification() {
         c.awaitBackend(client, "echo." + MESH + ":80", "/backend-headers", Map.of(), "echo-v1");
         assertThat(get(client, "echo." + MESH + ":80", "/backend-headers").requestHeader("X-Header-Set")).isEqualTo("mesh");
+    }
+
+    @Test
+    void grpcRouteThroughTheSidecarWithAGrpcJavaClient() throws Exception {
+        io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", client).usePlaintext().overrideAuthority("grpc-echo." + MESH + ":8080").build();
+        try {
+            c.mesh.await("EchoTwo answered by echo-v2 through the sidecar", ConformanceMesh.WAIT,
+                    () -> GRPCRouteIT.backend(GRPCRouteIT.call(ch, dev.lattice.testkit.EchoGrpc.ECHO_TWO, Map.of())).equals("echo-v2"));
+            for (int i = 0; i < 20; i++) {
+                assertThat(GRPCRouteIT.backend(GRPCRouteIT.call(ch, dev.lattice.testkit.EchoGrpc.ECHO_TWO, Map.of()))).isEqualTo("echo-v2");
+            }
+        } finally {
+            ch.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     @Test
