@@ -573,7 +573,7 @@ final class MeshIrBuilder {
             String routeNs = a.route().route().meta().namespace();
             boolean producer = routeNs.equals(ns);
             if (!producer && !routeNs.equals(client.meta().namespace())) continue;
-            if (seen.add(a.route().route().key())) addEntries(entries, a.route());
+            if (seen.add(a.route().resource().key())) addEntries(entries, a.route());
         }
         // GEP-1426: consumer routes take precedence over producer routes; then Gateway API match precedence
         entries.sort(Comparator.comparingInt((Precedence.Entry e) -> e.route().route().meta().namespace().equals(ns) ? 1 : 0)
