@@ -46,6 +46,30 @@ final class GrpcRoutes {
         return false;
     }
 
+    /**
+     * A GRPCRoute that attaches to the Service port(s) that the HTTPRoute parentRef {@code ref} selects, or null:
+     * then the HTTPRoute is Conflicted for that parent (GEP-1426: GRPCRoute takes precedence in the mesh).
+     */
+    static GrpcRoute meshConflict(MeshIndex index, Service s, HttpRoute.ParentRef ref) {
+        Integer port = servicePort(s, ref);
+        for (GrpcRoute g : index.grpcRoutes) {
+            for (HttpRoute.ParentRef p : g.parentRefs()) {
+                String ns = p.namespace() == null ? g.meta().namespace() : p.namespace();
+                if (!p.isService() || !ns.equals(s.meta().namespace()) || !p.name().equals(s.meta().name())) continue;
+                Integer other = servicePort(s, p);
+                if (port == null || other == null || port.equals(other)) return g;
+            }
+        }
+        return null;
+    }
+
+    /** The Service port a parentRef selects by port or sectionName; null for every port. */
+    private static Integer servicePort(Service s, HttpRoute.ParentRef ref) {
+        if (ref.port() != null) return ref.port();
+        if (ref.sectionName() == null) return null;
+        return s.ports().stream().filter(p -> p.name().equals(ref.sectionName())).map(Service.Port::port).findFirst().orElse(-1);
+    }
+
     static HttpRoute.Match match(GrpcRoute.Match m) {
         return new HttpRoute.Match(path(m.method()), m.headers(), List.of(), null);
     }

@@ -240,6 +240,11 @@ final class MeshIrBuilder {
                 } else if (resolved.rejectReason() != null) {
                     reason = resolved.rejectReason();
                     message = resolved.rejectMessage();
+                } else if (grpc == null && GrpcRoutes.meshConflict(index, s, ref) != null) {
+                    GrpcRoute winner = GrpcRoutes.meshConflict(index, s, ref);
+                    reason = "Conflicted";
+                    message = "GRPCRoute " + winner.meta().namespace() + "/" + winner.meta().name() + " also attaches to Service "
+                            + ns + "/" + ref.name() + "; a GRPCRoute takes precedence over an HTTPRoute (GEP-1426)";
                 } else {
                     Integer port = ref.port();
                     if (port == null && ref.sectionName() != null) {

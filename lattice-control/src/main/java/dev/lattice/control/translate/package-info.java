@@ -36,7 +36,8 @@
  *       in the mesh). retry.attempts defaults to 1.</li>
  *   <li>GRPCRoutes ({@link dev.lattice.control.translate.GrpcRoutes}) are translated as HTTPRoute-shaped routes on the
  *       gRPC path, ordered by GRPCRoute precedence and placed before the HTTPRoutes of the same virtual host (no
- *       merging, no conflict detection between the two kinds); their backends are h2c clusters.</li>
+ *       merging); their backends are h2c clusters. In the mesh an HTTPRoute on a Service port that a GRPCRoute also
+ *       has as parent is Accepted=False Conflicted (GEP-1426); at a Gateway both apply.</li>
  *   <li>Gateway status.addresses ({@link dev.lattice.control.translate.GatewayAddresses}): spec.addresses as asked,
  *       else 127.0.0.1.</li>
  * </ul>
