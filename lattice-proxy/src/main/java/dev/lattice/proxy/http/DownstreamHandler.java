@@ -1159,13 +1159,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
     }
 
-    /** The backend attempt took too long: retry when 504 is retriable, else 504. */
+    /**
+     * The backend attempt took too long: retried (as Envoy does) when the policy retries resets or a 504, else 504.
+     */
     private void onPerTryTimeout() {
         perTry = null;
         if (!active || responseDone || responseStarted) {
             return;
         }
-        if (route != null && route.retry.retriable(504) && canRetry()) {
+        if (route != null && (route.retry.onReset || route.retry.retriable(504)) && canRetry()) {
             retry();
             return;
         }

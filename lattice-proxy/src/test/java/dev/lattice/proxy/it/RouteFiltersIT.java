@@ -147,8 +147,8 @@ class RouteFiltersIT {
                                         + " \"request_mirror_policies\": [{\"cluster\": \"svc-dead\"}]}"),
                                 route("timeout", "\"path_separated_prefix\": \"/timeout\"", "\"route\": {\"cluster\": \"svc-a\", \"timeout\": \"0.3s\"}"),
                                 route("pertry", "\"path_separated_prefix\": \"/pertry\"", "\"route\": {\"cluster\": \"svc-a\", \"timeout\": \"5s\","
-                                        + " \"retry_policy\": {\"retry_on\": \"retriable-status-codes\", \"num_retries\": 1,"
-                                        + " \"retriable_status_codes\": [503, 504], \"per_try_timeout\": \"0.2s\"}}"),
+                                        + " \"retry_policy\": {\"retry_on\": \"retriable-status-codes,reset\", \"num_retries\": 1,"
+                                        + " \"retriable_status_codes\": [500], \"per_try_timeout\": \"0.2s\"}}"),
                                 route("retry", "\"path_separated_prefix\": \"/retry\"", "\"route\": {\"cluster\": \"svc-503-then-a\","
                                         + " \"retry_policy\": {\"retry_on\": \"retriable-status-codes,connect-failure,reset\", \"num_retries\": 2,"
                                         + " \"retriable_status_codes\": [503], \"retry_back_off\": {\"base_interval\": \"0.005s\"}}}"),
@@ -329,7 +329,7 @@ class RouteFiltersIT {
         HttpResponse<String> r = send("GET", "/pertry/x?delay=1500ms", null);
         assertThat(r.statusCode()).isEqualTo(504);
         assertThat(send("GET", "/pertry/y?delay=10ms", null).statusCode()).isEqualTo(200);
-        // 504 is retriable here: one retry after the first attempt timed out, then 504
+        // retry_on has reset: an attempt cut by the per-try timeout is retried once, then 504
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         long attempts = 0;
         while (System.nanoTime() < deadline) {
