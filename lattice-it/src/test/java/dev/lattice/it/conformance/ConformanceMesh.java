@@ -192,6 +192,17 @@ final class ConformanceMesh implements AutoCloseable {
         return new ConformanceMesh(Mesh.up(dir), ports, echoPorts);
     }
 
+    /** The file under the mesh's directory that holds the resource named {@code name} (one resource per file). */
+    Path fileOf(String name) throws IOException {
+        try (var files = Files.list(mesh.dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                String text = Files.readString(f);
+                if (text.contains("{name: " + name + ",") || text.contains("name: " + name + "\n")) return f;
+            }
+        }
+        throw new IllegalArgumentException("conformance: no file holds a resource named " + name + " in " + mesh.dir);
+    }
+
     int port(String key) {
         Integer p = ports.get(key);
         if (p == null) {
