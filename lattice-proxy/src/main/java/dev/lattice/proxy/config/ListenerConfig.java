@@ -6,6 +6,10 @@ import java.util.List;
 
 /**
  * One listener: where it binds and its inline route configuration. {@code port} 0 binds a free port (tests).
+ *
+ * <p>{@code filterChains} empty: the listener is one plain HTTP chain made of the top-level fields (the form of
+ * issue #2). Otherwise the chains are authoritative (chosen by SNI when {@code tlsInspector}) and the top-level
+ * route fields mirror the listener's first HTTP chain, for dumps and tools.
  */
 public record ListenerConfig(
         String name,
@@ -15,7 +19,15 @@ public record ListenerConfig(
         String statPrefix,
         boolean stripAnyHostPort,
         String routeConfigName,
-        List<VirtualHostConfig> virtualHosts) {
+        List<VirtualHostConfig> virtualHosts,
+        List<FilterChainConfig> filterChains,
+        boolean tlsInspector) {
+    /** A listener with one plain HTTP chain (no TLS, no SNI). */
+    public ListenerConfig(String name, String address, int port, String role, String statPrefix,
+            boolean stripAnyHostPort, String routeConfigName, List<VirtualHostConfig> virtualHosts) {
+        this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, List.of(), false);
+    }
+
     public ListenerConfig {
         requireNonNull(name, "name");
         requireNonNull(address, "address");
@@ -23,6 +35,7 @@ public record ListenerConfig(
         requireNonNull(statPrefix, "statPrefix");
         requireNonNull(routeConfigName, "routeConfigName");
         virtualHosts = List.copyOf(requireNonNull(virtualHosts, "virtualHosts"));
+        filterChains = List.copyOf(requireNonNull(filterChains, "filterChains"));
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("listener " + name + ": port must be 0..65535, got " + port);
         }
@@ -34,5 +47,14 @@ public record ListenerConfig(
      */
     public String bindKey() {
         return port == 0 ? address + ":0#" + name : address + ":" + port;
+    }
+
+    /** The chains: {@link #filterChains}, or the one plain HTTP chain of the top-level fields. */
+    public List<FilterChainConfig> effectiveChains() {
+        if (!filterChains.isEmpty()) {
+            return filterChains;
+        }
+        return List.of(FilterChainConfig.plainHttp(name,
+                new HttpChainConfig(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, false)));
     }
 }

@@ -21,6 +21,16 @@ final class CompiledListener {
     private final Wildcard[] suffixes; // "*.example.com" stored as ".example.com", longest first
     private final Wildcard[] prefixes; // "foo.*" stored as "foo.", longest first
     private final Vhost star;
+    // listener level (set once by RuntimeConfig before the instance is published)
+    /** This chain terminates TLS: a Host that matches no virtual host is answered 421, not 404. */
+    boolean tls;
+    static final byte[] BODY_421 = "misdirected request: this host is not served with this certificate\n"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */
+    boolean websocket;
+    /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */
+    CompiledChain[] chains;
+    FilterChainSelector<CompiledChain> chainSelector;
 
     CompiledListener(ListenerConfig config, RuntimeConfig runtime, Map<String, Vhost> exact, List<Wildcard> suffixes,
             List<Wildcard> prefixes, Vhost star, ProxyMetrics.RequestCounters localCounters) {

@@ -85,7 +85,7 @@ public final class DataPlane implements AutoCloseable {
         for (var e : next.listenersByBindKey.entrySet()) {
             ListenerSlot slot = slots.get(e.getKey());
             if (slot != null) {
-                slot.current = e.getValue();
+                slot.update(e.getValue());
                 continue;
             }
             ListenerConfig lc = e.getValue().config;
@@ -126,7 +126,11 @@ public final class DataPlane implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         slot.activeConnections.inc();
                         ch.closeFuture().addListener(f -> slot.activeConnections.dec());
-                        ch.pipeline().addLast("detect", new ProtocolDetectHandler(slot));
+                        if (slot.current.chains != null) {
+                            ch.pipeline().addLast("sni", new SniChainSelectorHandler(slot));
+                        } else {
+                            ch.pipeline().addLast("detect", new ProtocolDetectHandler(slot));
+                        }
                     }
                 });
         return b.bind(new InetSocketAddress(lc.address(), lc.port())).syncUninterruptibly().channel();

@@ -302,6 +302,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         String host = headers.get(HttpHeaderNames.HOST);
         CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
         if (vhost == null) {
+            if (l.tls) {
+                localResponse(HttpResponseStatus.MISDIRECTED_REQUEST, CompiledListener.BODY_421, false);
+                return;
+            }
             noRoute(headers);
             return;
         }
@@ -346,6 +350,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
         if (cluster.endpoints.length == 0) {
             localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, BODY_NO_HEALTHY, false);
+            return;
+        }
+        if (!h2 && l.websocket && WebSocketTunnelHandler.isUpgrade(headers)) {
+            WebSocketTunnelHandler.handOff(ctx, slot, cluster, req, telemetry, counters, clientIp());
             return;
         }
         timeoutMillis = route.timeoutMillis;

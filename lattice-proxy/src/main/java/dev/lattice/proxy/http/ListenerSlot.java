@@ -23,6 +23,45 @@ public final class ListenerSlot {
         this.activeConnections = activeConnections;
     }
 
+    /** The slots of this listener's HTTP filter chains, by chain name: what a connection pins once its chain is chosen. */
+    private final java.util.concurrent.ConcurrentHashMap<String, ListenerSlot> chainSlots =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The slot of {@code chain} (an HTTP chain of {@link #current}): its route table follows config updates. */
+    ListenerSlot chainSlot(CompiledChain chain) {
+        ListenerSlot s = chainSlots.computeIfAbsent(chain.name(),
+                k -> new ListenerSlot(bindKey + "#" + k, chain.http(), upstreamChannelClass, activeConnections));
+        CompiledListener c = s.current;
+        if (c != chain.http() && c.runtime.generation < chain.http().runtime.generation) {
+            s.current = chain.http();
+        }
+        return s;
+    }
+
+    /**
+     * A new table for this address: chains that still exist (by name) get their new route table; the slots of vanished
+     * ones are dropped, while their connections keep the table they had.
+     */
+    void update(CompiledListener next) {
+        current = next;
+        for (var it = chainSlots.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            CompiledChain match = null;
+            if (next.chains != null) {
+                for (CompiledChain c : next.chains) {
+                    if (c.name().equals(e.getKey()) && c.http() != null) {
+                        match = c;
+                    }
+                }
+            }
+            if (match == null) {
+                it.remove();
+            } else {
+                e.getValue().current = match.http();
+            }
+        }
+    }
+
     public String bindKey() {
         return bindKey;
     }

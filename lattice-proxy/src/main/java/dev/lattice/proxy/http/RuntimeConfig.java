@@ -70,7 +70,30 @@ public final class RuntimeConfig {
         return listenersByBindKey.get(bindKey);
     }
 
+    /**
+     * A listener: its one plain HTTP chain compiled directly, or (TLS, SNI, passthrough or several chains) a
+     * listener-level table whose {@link CompiledListener#chains} the connection chooses from.
+     */
     private CompiledListener compileListener(ListenerConfig l, ProxyMetrics metrics) {
+        List<dev.lattice.proxy.config.FilterChainConfig> chains = l.effectiveChains();
+        if (l.filterChains().isEmpty()) {
+            return compileHttpChain(l, metrics);
+        }
+        CompiledChain[] compiled = new CompiledChain[chains.size()];
+        for (int i = 0; i < compiled.length; i++) {
+            compiled[i] = ListenerChainsCompiler.compile(l, chains.get(i), this,
+                    view -> compileHttpChain(view, metrics), metrics);
+        }
+        CompiledListener top = compiled.length == 1 && compiled[0].http() != null && compiled[0].ssl() == null
+                && !l.tlsInspector() ? compiled[0].http() : compileHttpChain(l, metrics);
+        top.chains = top == compiled[0].http() ? null : compiled;
+        if (top.chains != null) {
+            top.chainSelector = new FilterChainSelector<>(java.util.Arrays.asList(compiled), CompiledChain::serverNames);
+        }
+        return top;
+    }
+
+    private CompiledListener compileHttpChain(ListenerConfig l, ProxyMetrics metrics) {
         Map<String, CompiledListener.Vhost> exact = new HashMap<>();
         List<CompiledListener.Wildcard> suffixes = new ArrayList<>();
         List<CompiledListener.Wildcard> prefixes = new ArrayList<>();

@@ -74,6 +74,9 @@ public final class XdsResources {
                 .add(HttpConnectionManager.getDescriptor())
                 .add(Router.getDescriptor())
                 .add(HttpProtocolOptions.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
                 .build();
@@ -99,35 +102,6 @@ public final class XdsResources {
             throw new XdsRejection(res, "address.socket_address.named_port: unsupported, use port_value");
         }
         requireIpLiteral(res, "address.socket_address.address", sa.getAddress());
-        if (l.getListenerFiltersCount() > 0) {
-            throw new XdsRejection(res, "listener_filters[0]: unsupported listener filter " + l.getListenerFilters(0).getName());
-        }
-        if (l.hasDefaultFilterChain()) {
-            throw new XdsRejection(res, "default_filter_chain: unsupported");
-        }
-        if (l.getFilterChainsCount() != 1) {
-            throw new XdsRejection(res, "filter_chains: exactly one filter chain is supported, got " + l.getFilterChainsCount());
-        }
-        FilterChain fc = l.getFilterChains(0);
-        if (fc.hasFilterChainMatch()) {
-            throw new XdsRejection(res, "filter_chains[0].filter_chain_match: unsupported");
-        }
-        if (fc.hasTransportSocket()) {
-            throw new XdsRejection(res, "filter_chains[0].transport_socket: unsupported (no TLS yet)");
-        }
-        if (fc.getFiltersCount() != 1) {
-            throw new XdsRejection(res, "filter_chains[0].filters: exactly one filter (" + HCM_FILTER + ") is supported, got "
-                    + fc.getFiltersCount());
-        }
-        Filter f = fc.getFilters(0);
-        String fpath = "filter_chains[0].filters[0]";
-        if (!f.getName().equals(HCM_FILTER)) {
-            throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName());
-        }
-        if (!f.hasTypedConfig()) {
-            throw new XdsRejection(res, fpath + ".typed_config: required (HttpConnectionManager)");
-        }
-        HttpConnectionManager hcm = unpack(res, fpath + ".typed_config", f.getTypedConfig(), HttpConnectionManager.class);
         String role = "";
         Struct lattice = l.getMetadata().getFilterMetadataMap().get("lattice");
         if (lattice != null) {
@@ -136,10 +110,15 @@ public final class XdsResources {
                 role = v.getStringValue();
             }
         }
-        return parseHcm(res, fpath + ".typed_config", l.getName(), sa.getAddress(), sa.getPortValue(), role, hcm);
+        String name = l.getName();
+        String address = sa.getAddress();
+        int port = sa.getPortValue();
+        final String r = role;
+        return ListenerChains.parse(res, l, address, port, role,
+                (rs, path, hcm) -> parseHcm(rs, path, name, address, port, r, hcm));
     }
 
-    private static ListenerConfig parseHcm(String res, String path, String name, String address, int port, String role,
+    static ListenerConfig parseHcm(String res, String path, String name, String address, int port, String role,
             HttpConnectionManager hcm) throws XdsRejection {
         if (hcm.getCodecType() != HttpConnectionManager.CodecType.AUTO) {
             throw new XdsRejection(res, path + ".codec_type: only AUTO is supported, got " + hcm.getCodecType());
@@ -722,7 +701,7 @@ public final class XdsResources {
         return false;
     }
 
-    private static <T extends Message> T unpack(String res, String path, Any any, Class<T> type) throws XdsRejection {
+    static <T extends Message> T unpack(String res, String path, Any any, Class<T> type) throws XdsRejection {
         try {
             return any.unpack(type);
         } catch (InvalidProtocolBufferException e) {

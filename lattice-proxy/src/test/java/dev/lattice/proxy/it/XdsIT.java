@@ -88,7 +88,7 @@ class XdsIT {
         // v2: the listener carries a filter outside the subset -> NACK, the last good listener keeps serving
         String tcp = """
                 {"name": "gw", "address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}},
-                 "filter_chains": [{"filters": [{"name": "envoy.filters.network.tcp_proxy"}]}]}
+                 "filter_chains": [{"filters": [{"name": "envoy.filters.network.redis_proxy"}]}]}
                 """;
         cp.set("v2", List.of(tcp), List.of(cluster("svc-a", a.port()), cluster("svc-b", b.port())));
         await(() -> "v2".equals(proxy.ldsStatus().nackedVersion()), "the NACK of v2");
@@ -96,7 +96,7 @@ class XdsIT {
         assertThat(d.at("/xds/lds/ackedVersion").asText()).isEqualTo("v1");
         assertThat(d.at("/xds/lds/lastNack/version").asText()).isEqualTo("v2");
         assertThat(d.at("/xds/lds/lastNack/reason").asText())
-                .isEqualTo("listener gw: filter_chains[0].filters[0]: unsupported filter envoy.filters.network.tcp_proxy");
+                .isEqualTo("listener gw: filter_chains[0].filters[0]: unsupported filter envoy.filters.network.redis_proxy");
         assertThat(d.at("/xds/cds/ackedVersion").asText()).isEqualTo("v2");
         for (int i = 0; i < 20; i++) {
             var r = get(client, port, "/still", null);

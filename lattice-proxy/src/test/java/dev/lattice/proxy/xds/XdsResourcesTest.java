@@ -135,10 +135,10 @@ class XdsResourcesTest {
     void unsupportedNetworkFilterIsRejectedNamingResourceAndField() throws Exception {
         String tcp = """
                 {"name": "gateway/8080", "address": {"socket_address": {"address": "0.0.0.0", "port_value": 8080}},
-                 "filter_chains": [{"filters": [{"name": "envoy.filters.network.tcp_proxy"}]}]}
+                 "filter_chains": [{"filters": [{"name": "envoy.filters.network.redis_proxy"}]}]}
                 """;
         assertThat(listenerRejection(tcp)).isEqualTo(
-                "listener gateway/8080: filter_chains[0].filters[0]: unsupported filter envoy.filters.network.tcp_proxy");
+                "listener gateway/8080: filter_chains[0].filters[0]: unsupported filter envoy.filters.network.redis_proxy");
     }
 
     @Test

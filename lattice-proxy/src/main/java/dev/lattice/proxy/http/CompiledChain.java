@@ -1,0 +1,33 @@
+package dev.lattice.proxy.http;
+
+import dev.lattice.proxy.config.FilterChainConfig;
+import io.netty.handler.ssl.SslContext;
+import java.util.List;
+
+/**
+ * One compiled filter chain: its TLS context (null: plain, or passthrough), and either its HTTP route table
+ * ({@code http}) or its TCP proxy targets ({@code tcp}).
+ */
+record CompiledChain(FilterChainConfig config, SslContext ssl, CompiledListener http, TcpTargets tcp) {
+    String name() {
+        return config.name();
+    }
+
+    List<String> serverNames() {
+        return config.serverNames();
+    }
+
+    /** A TCP proxy's weighted clusters; a null cluster is one CDS does not define. */
+    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight) {
+        ClusterRuntime pick(int random) {
+            int r = random;
+            for (int i = 0; i < weights.length; i++) {
+                if (r < weights[i]) {
+                    return clusters[i];
+                }
+                r -= weights[i];
+            }
+            return clusters[clusters.length - 1];
+        }
+    }
+}

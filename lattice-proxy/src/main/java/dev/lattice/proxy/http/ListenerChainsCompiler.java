@@ -1,0 +1,68 @@
+package dev.lattice.proxy.http;
+
+import dev.lattice.proxy.config.FilterChainConfig;
+import dev.lattice.proxy.config.HttpChainConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.TcpProxyConfig;
+import dev.lattice.proxy.config.TlsConfig;
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.tls.ServerTlsContexts;
+import io.netty.handler.ssl.SslContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/** Compiles one filter chain of a listener (off the event loops). TLS contexts are reused while their config is. */
+final class ListenerChainsCompiler {
+    private static final Map<TlsConfig, SslContext> SSL_CACHE = new ConcurrentHashMap<>();
+
+    private ListenerChainsCompiler() {}
+
+    static CompiledChain compile(ListenerConfig l, FilterChainConfig chain, RuntimeConfig runtime,
+            Function<ListenerConfig, CompiledListener> httpCompiler, ProxyMetrics metrics) {
+        SslContext ssl = chain.tls() == null ? null : sslContext(l, chain);
+        if (chain.http() != null) {
+            HttpChainConfig h = chain.http();
+            ListenerConfig view = new ListenerConfig(l.name(), l.address(), l.port(), l.role(), h.statPrefix(),
+                    h.stripAnyHostPort(), h.routeConfigName(), h.virtualHosts());
+            CompiledListener http = httpCompiler.apply(view);
+            http.tls = ssl != null;
+            http.websocket = h.websocket();
+            return new CompiledChain(chain, ssl, http, null);
+        }
+        TcpProxyConfig t = chain.tcpProxy();
+        int n = t.clusters().size();
+        String[] names = new String[n];
+        ClusterRuntime[] clusters = new ClusterRuntime[n];
+        int[] weights = new int[n];
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            TcpProxyConfig.WeightedCluster wc = t.clusters().get(i);
+            names[i] = wc.name();
+            clusters[i] = runtime.clusters.get(wc.name());
+            weights[i] = wc.weight();
+            total += wc.weight();
+        }
+        return new CompiledChain(chain, null, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
+    }
+
+    private static SslContext sslContext(ListenerConfig l, FilterChainConfig chain) {
+        SslContext cached = SSL_CACHE.get(chain.tls());
+        if (cached != null) {
+            return cached;
+        }
+        SslContext ctx;
+        try {
+            ctx = ServerTlsContexts.build(chain.tls());
+        } catch (IllegalArgumentException e) {
+            // the xDS parser has built it once already, so this is not expected
+            throw new IllegalArgumentException("listener " + l.name() + ": filter chain " + chain.name() + ": "
+                    + e.getMessage(), e);
+        }
+        if (SSL_CACHE.size() > 256) {
+            SSL_CACHE.clear();
+        }
+        SSL_CACHE.put(chain.tls(), ctx);
+        return ctx;
+    }
+}

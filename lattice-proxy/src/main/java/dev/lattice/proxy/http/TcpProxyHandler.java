@@ -1,0 +1,111 @@
+package dev.lattice.proxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A passthrough filter chain (tcp_proxy): connects to an endpoint of the chain's (weighted) cluster on this
+ * connection's event loop, sends what has been read so far (the ClientHello included), then both channels become a
+ * {@link RelayHandler} byte relay. No cluster, no endpoint or a failed connect closes the client.
+ */
+final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+    private final ListenerSlot slot;
+    private final CompiledChain chain;
+    private List<Object> buffered = new ArrayList<>(2);
+    private boolean closed;
+
+    TcpProxyHandler(ListenerSlot slot, CompiledChain chain) {
+        this.slot = slot;
+        this.chain = chain;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        Channel down = ctx.channel();
+        down.config().setAutoRead(false);
+        down.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        CompiledChain.TcpTargets t = chain.tcp();
+        ClusterRuntime cluster = t.totalWeight() <= 0 ? null : t.pick(ThreadLocalRandom.current().nextInt(t.totalWeight()));
+        if (cluster == null || cluster.endpoints.length == 0) {
+            down.close();
+            return;
+        }
+        InetSocketAddress addr = cluster.endpoints[ThreadLocalRandom.current().nextInt(cluster.endpoints.length)];
+        ChannelFuture f = new Bootstrap()
+                .group(down.eventLoop())
+                .channel(slot.upstreamChannelClass)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new RelayHandler(down))
+                .connect(addr);
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                cluster.connectFailures.inc();
+                release();
+                down.close();
+                return;
+            }
+            cluster.connectionsOpened.inc();
+            Channel up = f.channel();
+            if (closed || !down.isActive()) {
+                release();
+                up.close();
+                return;
+            }
+            List<Object> b = buffered;
+            buffered = null;
+            for (Object m : b) {
+                up.write(m, up.voidPromise());
+            }
+            up.flush();
+            ctx.pipeline().replace(this, "relay", new RelayHandler(up));
+            up.config().setAutoRead(true);
+            down.config().setAutoRead(true);
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (buffered == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        buffered.add(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // reading stays off until the upstream is connected
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        release();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void release() {
+        List<Object> b = buffered;
+        buffered = null;
+        if (b != null) {
+            b.forEach(ReferenceCountUtil::release);
+        }
+    }
+}

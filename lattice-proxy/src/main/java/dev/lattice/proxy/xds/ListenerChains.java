@@ -1,0 +1,281 @@
+package dev.lattice.proxy.xds;
+
+import com.google.protobuf.Any;
+import dev.lattice.proxy.config.FilterChainConfig;
+import dev.lattice.proxy.config.HttpChainConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.TcpProxyConfig;
+import dev.lattice.proxy.config.TlsConfig;
+import dev.lattice.proxy.tls.ServerTlsContexts;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The listener level of docs/xds.md "Listener: TLS and SNI": listener filters (tls_inspector), filter chains with
+ * {@code filter_chain_match.server_names}, TLS termination (DownstreamTlsContext with inline PEM, checked by
+ * building the TLS context, so that a bad certificate or key is NACKed naming listener and chain), HTTP connection
+ * managers (with {@code upgrade_configs} websocket) and TCP proxies (passthrough).
+ */
+final class ListenerChains {
+    static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+    static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
+    static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
+
+    /** Parses HCM payloads; XdsResources' parser, passed in so that this class owns only the listener level. */
+    interface HcmParser {
+        ListenerConfig parse(String res, String path, HttpConnectionManager hcm) throws XdsRejection;
+    }
+
+    private ListenerChains() {}
+
+    static ListenerConfig parse(String res, Listener l, String address, int port, String role, HcmParser hcmParser)
+            throws XdsRejection {
+        boolean inspector = false;
+        for (int i = 0; i < l.getListenerFiltersCount(); i++) {
+            ListenerFilter lf = l.getListenerFilters(i);
+            String p = "listener_filters[" + i + "]";
+            if (!lf.getName().equals(TLS_INSPECTOR)) {
+                throw new XdsRejection(res, p + ": unsupported listener filter " + lf.getName()
+                        + " (supported: " + TLS_INSPECTOR + ")");
+            }
+            if (lf.hasTypedConfig()) {
+                XdsResources.unpack(res, p + ".typed_config", lf.getTypedConfig(), TlsInspector.class);
+            }
+            inspector = true;
+        }
+        if (l.hasDefaultFilterChain()) {
+            throw new XdsRejection(res, "default_filter_chain: unsupported (use a chain without server_names)");
+        }
+        if (l.getFilterChainsCount() == 0) {
+            throw new XdsRejection(res, "filter_chains: at least one filter chain is required");
+        }
+        List<FilterChainConfig> chains = new ArrayList<>();
+        Map<String, String> namesSeen = new HashMap<>();
+        String defaultChain = null;
+        for (int i = 0; i < l.getFilterChainsCount(); i++) {
+            FilterChain fc = l.getFilterChains(i);
+            String cp = "filter_chains[" + i + "]" + (fc.getName().isEmpty() ? "" : " (" + fc.getName() + ")");
+            FilterChainConfig chain = parseChain(res, cp, i, fc, hcmParser);
+            if (!chain.serverNames().isEmpty() && !inspector) {
+                throw new XdsRejection(res, cp + ".filter_chain_match.server_names: needs the listener filter "
+                        + TLS_INSPECTOR + " in listener_filters");
+            }
+            if (chain.serverNames().isEmpty()) {
+                if (defaultChain != null) {
+                    throw new XdsRejection(res, cp + ": a second chain without server_names (the first is "
+                            + defaultChain + ")");
+                }
+                defaultChain = cp;
+            }
+            for (String n : chain.serverNames()) {
+                String prev = namesSeen.putIfAbsent(n, cp);
+                if (prev != null) {
+                    throw new XdsRejection(res, cp + ".filter_chain_match.server_names: " + n + " is already used by " + prev);
+                }
+            }
+            chains.add(chain);
+        }
+        HttpChainConfig first = null;
+        for (FilterChainConfig c : chains) {
+            if (c.http() != null) {
+                first = c.http();
+                break;
+            }
+        }
+        if (chains.size() == 1 && !inspector) {
+            FilterChainConfig only = chains.get(0);
+            if (only.tls() == null && only.http() != null && !only.http().websocket()) {
+                // the plain form of issue #2: no chain list
+                return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
+                        first.routeConfigName(), first.virtualHosts());
+            }
+        }
+        if (first == null) {
+            return new ListenerConfig(l.getName(), address, port, role, l.getName(), false, "", List.of(), chains, inspector);
+        }
+        return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
+                first.routeConfigName(), first.virtualHosts(), chains, inspector);
+    }
+
+    private static FilterChainConfig parseChain(String res, String cp, int index, FilterChain fc, HcmParser hcmParser)
+            throws XdsRejection {
+        List<String> serverNames = new ArrayList<>();
+        if (fc.hasFilterChainMatch()) {
+            FilterChainMatch m = fc.getFilterChainMatch();
+            String mp = cp + ".filter_chain_match";
+            if (!m.toBuilder().clearServerNames().build().equals(FilterChainMatch.getDefaultInstance())) {
+                throw new XdsRejection(res, mp + ": only server_names is supported");
+            }
+            for (int i = 0; i < m.getServerNamesCount(); i++) {
+                String n = m.getServerNames(i).toLowerCase(Locale.ROOT);
+                String np = mp + ".server_names[" + i + "]";
+                if (n.isEmpty()) {
+                    throw new XdsRejection(res, np + ": must not be empty");
+                }
+                if (n.indexOf('*') >= 0 && !(n.startsWith("*.") && n.indexOf('*', 1) < 0 && n.length() > 2)) {
+                    throw new XdsRejection(res, np + ": a wildcard must be a leading '*.' label, got " + n);
+                }
+                if (!serverNames.contains(n)) {
+                    serverNames.add(n);
+                }
+            }
+        }
+        TlsConfig tls = null;
+        if (fc.hasTransportSocket()) {
+            tls = parseTls(res, cp + ".transport_socket", fc.getTransportSocket());
+        }
+        if (fc.getFiltersCount() != 1) {
+            throw new XdsRejection(res, cp + ".filters: exactly one filter (" + XdsResources.HCM_FILTER + " or "
+                    + TCP_PROXY_FILTER + ") is required, got " + fc.getFiltersCount());
+        }
+        Filter f = fc.getFilters(0);
+        String fpath = cp + ".filters[0]";
+        if (!f.getName().equals(XdsResources.HCM_FILTER) && !f.getName().equals(TCP_PROXY_FILTER)) {
+            throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName());
+        }
+        if (!f.hasTypedConfig()) {
+            throw new XdsRejection(res, fpath + ".typed_config: required");
+        }
+        String name = fc.getName().isEmpty() ? "filter_chains[" + index + "]" : fc.getName();
+        if (f.getName().equals(XdsResources.HCM_FILTER)) {
+            HttpConnectionManager hcm = XdsResources.unpack(res, fpath + ".typed_config", f.getTypedConfig(),
+                    HttpConnectionManager.class);
+            boolean websocket = false;
+            for (int i = 0; i < hcm.getUpgradeConfigsCount(); i++) {
+                var u = hcm.getUpgradeConfigs(i);
+                String up = fpath + ".typed_config.upgrade_configs[" + i + "]";
+                if (!u.getUpgradeType().equalsIgnoreCase("websocket")) {
+                    throw new XdsRejection(res, up + ".upgrade_type: unsupported " + u.getUpgradeType() + " (supported: websocket)");
+                }
+                if (u.getFiltersCount() > 0) {
+                    throw new XdsRejection(res, up + ".filters: unsupported");
+                }
+                websocket = !u.hasEnabled() || u.getEnabled().getValue();
+            }
+            ListenerConfig h = hcmParser.parse(res, fpath + ".typed_config", hcm);
+            HttpChainConfig http = new HttpChainConfig(h.statPrefix(), h.stripAnyHostPort(), h.routeConfigName(),
+                    h.virtualHosts(), websocket);
+            return new FilterChainConfig(name, serverNames, tls, http, null);
+        }
+        if (f.getName().equals(TCP_PROXY_FILTER)) {
+            if (tls != null) {
+                throw new XdsRejection(res, cp + ".transport_socket: a " + TCP_PROXY_FILTER
+                        + " chain passes TLS through and must not terminate it");
+            }
+            TcpProxy tp = XdsResources.unpack(res, fpath + ".typed_config", f.getTypedConfig(), TcpProxy.class);
+            return new FilterChainConfig(name, serverNames, null, null, parseTcpProxy(res, fpath + ".typed_config", tp));
+        }
+        throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName() + " (supported: "
+                + XdsResources.HCM_FILTER + ", " + TCP_PROXY_FILTER + ")");
+    }
+
+    private static TcpProxyConfig parseTcpProxy(String res, String path, TcpProxy tp) throws XdsRejection {
+        List<TcpProxyConfig.WeightedCluster> clusters = new ArrayList<>();
+        switch (tp.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                if (tp.getCluster().isEmpty()) {
+                    throw new XdsRejection(res, path + ".cluster: must not be empty");
+                }
+                clusters.add(new TcpProxyConfig.WeightedCluster(tp.getCluster(), 1));
+            }
+            case WEIGHTED_CLUSTERS -> {
+                int total = 0;
+                for (int i = 0; i < tp.getWeightedClusters().getClustersCount(); i++) {
+                    var wc = tp.getWeightedClusters().getClusters(i);
+                    String wp = path + ".weighted_clusters.clusters[" + i + "]";
+                    if (wc.getName().isEmpty()) {
+                        throw new XdsRejection(res, wp + ".name: must not be empty");
+                    }
+                    clusters.add(new TcpProxyConfig.WeightedCluster(wc.getName(), wc.getWeight()));
+                    total += wc.getWeight();
+                }
+                if (total <= 0) {
+                    throw new XdsRejection(res, path + ".weighted_clusters: the weights must add up to more than 0");
+                }
+            }
+            default -> throw new XdsRejection(res, path + ": cluster or weighted_clusters is required");
+        }
+        if (tp.hasTunnelingConfig()) {
+            throw new XdsRejection(res, path + ".tunneling_config: unsupported");
+        }
+        String statPrefix = tp.getStatPrefix();
+        return new TcpProxyConfig(statPrefix, clusters);
+    }
+
+    private static TlsConfig parseTls(String res, String path, io.envoyproxy.envoy.config.core.v3.TransportSocket ts)
+            throws XdsRejection {
+        if (!ts.getName().equals(TLS_TRANSPORT_SOCKET)) {
+            throw new XdsRejection(res, path + ".name: unsupported transport socket " + ts.getName()
+                    + " (supported: " + TLS_TRANSPORT_SOCKET + ")");
+        }
+        if (!ts.hasTypedConfig()) {
+            throw new XdsRejection(res, path + ".typed_config: required (DownstreamTlsContext)");
+        }
+        String tp = path + ".typed_config";
+        Any any = ts.getTypedConfig();
+        DownstreamTlsContext d = XdsResources.unpack(res, tp, any, DownstreamTlsContext.class);
+        if (d.hasRequireClientCertificate() && d.getRequireClientCertificate().getValue()) {
+            throw new XdsRejection(res, tp + ".require_client_certificate: unsupported (no mTLS yet)");
+        }
+        CommonTlsContext c = d.getCommonTlsContext();
+        String cp = tp + ".common_tls_context";
+        if (c.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.VALIDATIONCONTEXTTYPE_NOT_SET) {
+            throw new XdsRejection(res, cp + ": client certificate validation is unsupported (no mTLS yet)");
+        }
+        if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
+            throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: unsupported (inline certificates only)");
+        }
+        if (c.getTlsCertificatesCount() == 0) {
+            throw new XdsRejection(res, cp + ".tls_certificates: at least one certificate is required");
+        }
+        List<TlsConfig.Certificate> certs = new ArrayList<>();
+        for (int i = 0; i < c.getTlsCertificatesCount(); i++) {
+            TlsCertificate tc = c.getTlsCertificates(i);
+            String ip = cp + ".tls_certificates[" + i + "]";
+            String chain = inline(res, ip + ".certificate_chain", tc.getCertificateChain());
+            String key = inline(res, ip + ".private_key", tc.getPrivateKey());
+            certs.add(new TlsConfig.Certificate(chain, key));
+        }
+        List<String> alpn = new ArrayList<>();
+        for (int i = 0; i < c.getAlpnProtocolsCount(); i++) {
+            String a = c.getAlpnProtocols(i);
+            if (!a.equals("h2") && !a.equals("http/1.1")) {
+                throw new XdsRejection(res, cp + ".alpn_protocols[" + i + "]: unsupported " + a + " (supported: h2, http/1.1)");
+            }
+            alpn.add(a);
+        }
+        TlsConfig tls = new TlsConfig(certs, alpn);
+        try {
+            ServerTlsContexts.build(tls);
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage();
+            throw new XdsRejection(res, (msg.startsWith("tls_certificates[") ? cp + "." : cp + ": ") + msg);
+        }
+        return tls;
+    }
+
+    private static String inline(String res, String path, DataSource ds) throws XdsRejection {
+        return switch (ds.getSpecifierCase()) {
+            case INLINE_STRING -> ds.getInlineString();
+            case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
+            default -> throw new XdsRejection(res, path + ": an inline_string or inline_bytes PEM is required, got "
+                    + ds.getSpecifierCase());
+        };
+    }
+}

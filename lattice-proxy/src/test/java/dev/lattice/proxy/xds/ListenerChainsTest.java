@@ -1,0 +1,99 @@
+package dev.lattice.proxy.xds;
+
+import static dev.lattice.proxy.TlsTestConfigs.direct;
+import static dev.lattice.proxy.TlsTestConfigs.httpChain;
+import static dev.lattice.proxy.TlsTestConfigs.listener;
+import static dev.lattice.proxy.TlsTestConfigs.tcpChain;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lattice.proxy.config.FilterChainConfig;
+import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.config.TcpProxyConfig;
+import dev.lattice.proxy.tls.TestCerts;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ListenerChainsTest {
+    static final TestCerts.Cert FOO = TestCerts.selfSigned("foo.example.com", "RSA", "foo.example.com");
+    static final TestCerts.Cert WILD = TestCerts.selfSigned("*.example.com", "EC", "*.example.com");
+
+    @Test
+    void chainsWithTlsSniAndPassthrough() throws Exception {
+        Listener l = listener("gateway/443", 443, List.of(
+                httpChain("foo", List.of("foo.example.com"), FOO.certPem(), FOO.traditionalKeyPem(),
+                        direct("foo", List.of("foo.example.com"), "foo")),
+                httpChain("wild", List.of("*.Example.com"), WILD.certPem(), WILD.pkcs8KeyPem(),
+                        direct("wild", List.of("*.example.com"), "wild")),
+                tcpChain("pass", List.of("pass.example.org"), "default/tls-backend/443"),
+                httpChain("plain", List.of(), null, null, direct("all", List.of("*"), "plain"))));
+        ListenerConfig c = XdsResources.parseListener(l);
+        assertThat(c.tlsInspector()).isTrue();
+        assertThat(c.filterChains()).extracting(FilterChainConfig::name).containsExactly("foo", "wild", "pass", "plain");
+        FilterChainConfig foo = c.filterChains().get(0);
+        assertThat(foo.serverNames()).containsExactly("foo.example.com");
+        assertThat(foo.tls().alpnProtocols()).containsExactly("h2", "http/1.1");
+        assertThat(foo.http().websocket()).isTrue();
+        assertThat(c.filterChains().get(1).serverNames()).containsExactly("*.example.com");
+        assertThat(c.filterChains().get(2).tcpProxy().clusters())
+                .containsExactly(new TcpProxyConfig.WeightedCluster("default/tls-backend/443", 1));
+        assertThat(c.filterChains().get(3).tls()).isNull();
+        // the top-level route fields mirror the first HTTP chain
+        assertThat(c.virtualHosts()).isEqualTo(foo.http().virtualHosts());
+    }
+
+    @Test
+    void aPlainSingleChainWithoutWebsocketKeepsTheIssue2Form() throws Exception {
+        Listener l = listener("gw", 80, List.of(httpChain("c", List.of(), null, null, direct("all", List.of("*"), "x"))));
+        Listener noUpgrade = l.toBuilder().setFilterChains(0, l.getFilterChains(0).toBuilder().setFilters(0,
+                l.getFilterChains(0).getFilters(0).toBuilder().setTypedConfig(com.google.protobuf.Any.pack(
+                        dev.lattice.proxy.TlsTestConfigs.hcm("c", direct("all", List.of("*"), "x")).toBuilder()
+                                .clearUpgradeConfigs().build())))).build();
+        assertThat(XdsResources.parseListener(noUpgrade).filterChains()).isEmpty();
+        assertThat(XdsResources.parseListener(l).filterChains()).hasSize(1);
+    }
+
+    @Test
+    void invalidCertificateOrKeyIsRejectedNamingListenerAndChain() {
+        Listener badKey = listener("gateway/443", 443, List.of(
+                httpChain("foo", List.of("foo.example.com"), FOO.certPem(), WILD.pkcs8KeyPem(),
+                        direct("foo", List.of("foo.example.com"), "foo"))));
+        assertThatThrownBy(() -> XdsResources.parseListener(badKey)).isInstanceOf(XdsRejection.class)
+                .hasMessageStartingWith("listener gateway/443: filter_chains[0] (foo).transport_socket.typed_config"
+                        + ".common_tls_context.tls_certificates[0]: the private key is EC but the certificate's public key is RSA");
+        Listener badPem = listener("gateway/443", 443, List.of(
+                httpChain("plain", List.of(), null, null, direct("all", List.of("*"), "x")),
+                httpChain("foo", List.of("foo.example.com"), "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+                        FOO.pkcs8KeyPem(), direct("foo", List.of("foo.example.com"), "foo"))));
+        assertThatThrownBy(() -> XdsResources.parseListener(badPem)).isInstanceOf(XdsRejection.class)
+                .hasMessageStartingWith("listener gateway/443: filter_chains[1] (foo).transport_socket.typed_config"
+                        + ".common_tls_context.tls_certificates[0].certificate_chain: not a valid PEM certificate chain");
+    }
+
+    @Test
+    void chainMatchingRulesAreChecked() {
+        Listener noInspector = listener("l", 443, List.of(tcpChain("p", List.of("a.example"), "c"))).toBuilder()
+                .clearListenerFilters().build();
+        assertThatThrownBy(() -> XdsResources.parseListener(noInspector))
+                .hasMessageContaining("filter_chains[0] (p).filter_chain_match.server_names: needs the listener filter "
+                        + "envoy.filters.listener.tls_inspector");
+        Listener dup = listener("l", 443, List.of(tcpChain("p", List.of("a.example"), "c"),
+                tcpChain("q", List.of("b.example", "a.example"), "c")));
+        assertThatThrownBy(() -> XdsResources.parseListener(dup))
+                .hasMessageContaining("filter_chains[1] (q).filter_chain_match.server_names: a.example is already used by filter_chains[0] (p)");
+        Listener twoDefaults = listener("l", 443, List.of(
+                httpChain("a", List.of(), null, null, direct("all", List.of("*"), "x")),
+                httpChain("b", List.of(), null, null, direct("all", List.of("*"), "x"))));
+        assertThatThrownBy(() -> XdsResources.parseListener(twoDefaults))
+                .hasMessageContaining("filter_chains[1] (b): a second chain without server_names");
+        Listener badWildcard = listener("l", 443, List.of(tcpChain("p", List.of("foo.*"), "c")));
+        assertThatThrownBy(() -> XdsResources.parseListener(badWildcard))
+                .hasMessageContaining("server_names[0]: a wildcard must be a leading '*.' label, got foo.*");
+        Listener otherFilter = listener("l", 443, List.of(tcpChain("p", List.of("a.example"), "c"))).toBuilder()
+                .addListenerFilters(io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder()
+                        .setName("envoy.filters.listener.proxy_protocol")).build();
+        assertThatThrownBy(() -> XdsResources.parseListener(otherFilter))
+                .hasMessageContaining("listener_filters[1]: unsupported listener filter envoy.filters.listener.proxy_protocol");
+    }
+}
