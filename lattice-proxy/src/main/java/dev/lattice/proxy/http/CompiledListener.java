@@ -24,6 +24,7 @@ final class CompiledListener {
     // listener level (set once by RuntimeConfig before the instance is published)
     /** This chain terminates TLS: a Host that matches no virtual host is answered 421, not 404. */
     boolean tls;
+    static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
     static final byte[] BODY_421 = "misdirected request: this host is not served with this certificate\n"
             .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */

@@ -623,7 +623,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         String xff = headers.get(X_FORWARDED_FOR);
         headers.set(X_FORWARDED_FOR, xff == null ? ip : xff + ", " + ip);
         if (!headers.contains(X_FORWARDED_PROTO)) {
-            headers.set(X_FORWARDED_PROTO, HTTP);
+            headers.set(X_FORWARDED_PROTO, listener.tls ? CompiledListener.HTTPS : HTTP);
         }
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (h2 && upstreamRequestNeedsChunked(headers)) {

@@ -190,7 +190,8 @@ class TlsListenerIT {
         String resolve = "foo.example.com:" + tlsPort + ":127.0.0.1";
         String url = "https://foo.example.com:" + tlsPort + "/hello";
         String h1 = curl("-k", "--http1.1", "--resolve", resolve, "-w", "\n%{http_code} %{http_version}", url);
-        assertThat(h1).contains("\"name\":\"echo\"").contains("\"path\":\"/hello\"").endsWith("\n200 1.1");
+        assertThat(h1).contains("\"name\":\"echo\"").contains("\"path\":\"/hello\"").endsWith("\n200 1.1")
+                .containsPattern("\"x-forwarded-proto\":\\[?\"https\"");
         String h2 = curl("-k", "--http2", "--resolve", resolve, "-w", "\n%{http_code} %{http_version}", url);
         assertThat(h2).contains("\"name\":\"echo\"").endsWith("\n200 2");
         String wild = curl("-k", "--http2", "--resolve", "bar.example.com:" + tlsPort + ":127.0.0.1",
