@@ -72,6 +72,8 @@ class TlsListenerIT {
     static EchoServer echo;
     static TlsEchoServer tlsBackend;
     static WebSocketEchoServer wsBackend;
+    /** Reads until the client half-closes, then answers "got N bytes" and closes. */
+    static ServerSocket countBackend;
     static ProxyServer proxy;
     static int tlsPort;
 
@@ -80,6 +82,24 @@ class TlsListenerIT {
         echo = EchoServer.start(0, "echo", "default");
         tlsBackend = new TlsEchoServer(PASS);
         wsBackend = new WebSocketEchoServer();
+        countBackend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().name("count-backend").start(() -> {
+            while (!countBackend.isClosed()) {
+                try {
+                    Socket s = countBackend.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (s) {
+                            long n = s.getInputStream().transferTo(OutputStream.nullOutputStream());
+                            s.getOutputStream().write(("got " + n + " bytes").getBytes(StandardCharsets.US_ASCII));
+                        } catch (IOException ignored) {
+                            // the client went away
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
         Path boot = dir.resolve("bootstrap.json");
         Files.writeString(boot, "{\"listeners\": [], \"clusters\": []}");
         proxy = ProxyServer.start(new ProxyOptions(null, "gateway~default~tls", 0, 1, boot, Map.of()));
@@ -100,6 +120,9 @@ class TlsListenerIT {
         }
         if (wsBackend != null) {
             wsBackend.close();
+        }
+        if (countBackend != null) {
+            countBackend.close();
         }
     }
 
@@ -122,12 +145,13 @@ class TlsListenerIT {
                 XdsResources.parseListener(listener("tls", 0, chains)),
                 XdsResources.parseListener(listener("strict", 0, List.of(httpChain("only", List.of("only.example.com"),
                         FOO.certPem(), FOO.pkcs8KeyPem(), direct("only", List.of("*"), "only"))))),
+                XdsResources.parseListener(listener("tcp", 0, List.of(tcpChain("raw", List.of(), "count-backend")))),
                 XdsResources.parseListener(listener("ws", 0, List.of(httpChain("ws", List.of(), null, null,
                         toCluster("echo", List.of("echo.example"), "echo"),
                         toCluster("ws", List.of("*"), "ws-backend"))))));
         return ProxyConfig.of(listeners, List.of(
                 cluster("echo", echo.port()), cluster("tls-backend", tlsBackend.port()),
-                cluster("ws-backend", wsBackend.port()), cluster("dead", ProxyFixture.deadPort())));
+                cluster("ws-backend", wsBackend.port()), cluster("count-backend", countBackend.getLocalPort()), cluster("dead", ProxyFixture.deadPort())));
     }
 
     static ClusterConfig cluster(String name, int port) throws Exception {
@@ -226,6 +250,19 @@ class TlsListenerIT {
             assertThat(in.readLine()).hasSize("echo: ".length() + big.length);
         }
         assertThat(tlsBackend.sniSeen).contains("pass.example.org");
+    }
+
+    @Test
+    void aTcpProxyChainRelaysNonTlsBytesAndHalfCloses() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", proxy.listenerPort("tcp"))) {
+            s.setSoTimeout(10_000);
+            byte[] data = new byte[1_000_000];
+            new java.util.Random(7).nextBytes(data);
+            s.getOutputStream().write(data);
+            s.shutdownOutput(); // half-close: the backend sees the end and still answers
+            assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("got 1000000 bytes");
+        }
     }
 
     @Test
