@@ -137,6 +137,8 @@ class TlsListenerIT {
         }
         chains.add(httpChain("deep", List.of("*.deep.example.com"), DEEP.certPem(), DEEP.pkcs8KeyPem(),
                 direct("deep", List.of("*.deep.example.com"), "deep")));
+        chains.add(httpChain("wss", List.of("ws.example.net"), WILD.certPem(), WILD.pkcs8KeyPem(),
+                toCluster("wss", List.of("ws.example.net"), "ws-backend")));
         chains.add(tcpChain("pass", List.of("pass.example.org"), "tls-backend"));
         chains.add(tcpChain("dead", List.of("dead.example.org"), "dead"));
         chains.add(httpChain("default", List.of(), DEF.certPem(), DEF.pkcs8KeyPem(),
@@ -295,6 +297,41 @@ class TlsListenerIT {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         assertThat(wsBackend.upgradeRequests).anySatisfy(r -> assertThat(r.toLowerCase())
                 .contains("upgrade: websocket").contains("connection: upgrade").contains("x-forwarded-for: 127.0.0.1"));
+    }
+
+    @Test
+    void webSocketOverTls() throws Exception {
+        try (SSLSocket s = connect(tlsPort, "ws.example.net")) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /chat HTTP/1.1\r\nHost: ws.example.net\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            assertThat(line(in)).isEqualTo("HTTP/1.1 101 Switching Protocols");
+            List<String> headers = new ArrayList<>();
+            String h;
+            while (!(h = line(in)).isEmpty()) {
+                headers.add(h.toLowerCase());
+            }
+            assertThat(headers).contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=", "upgrade: websocket");
+            for (String msg : List.of("hi", "there")) {
+                byte[] mask = {1, 2, 3, 4};
+                byte[] payload = msg.getBytes(StandardCharsets.UTF_8);
+                ByteArrayOutputStream f = new ByteArrayOutputStream();
+                f.write(0x81);
+                f.write(0x80 | payload.length);
+                f.write(mask);
+                for (int i = 0; i < payload.length; i++) {
+                    f.write(payload[i] ^ mask[i % 4]);
+                }
+                out.write(f.toByteArray());
+                out.flush();
+                assertThat(in.read()).isEqualTo(0x81);
+                assertThat(in.read()).isEqualTo(payload.length);
+                assertThat(new String(in.readNBytes(payload.length), StandardCharsets.UTF_8)).isEqualTo(msg);
+            }
+        }
     }
 
     @Test
