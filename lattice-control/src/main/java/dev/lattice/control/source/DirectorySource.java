@@ -173,6 +173,8 @@ public final class DirectorySource implements ConfigSource {
         private final Path dir;
         private Map<String, List<Resource>> appliedByFile = Map.of();
         private Map<ResourceKey, Resource> appliedByKey = Map.of();
+        /** Generations as the API server keeps them: 1 when an object first appears, +1 each time its spec changes. */
+        private final Map<ResourceKey, Resource> generations = new HashMap<>();
 
         Reader(Path dir) {
             this.dir = dir;
@@ -230,9 +232,22 @@ public final class DirectorySource implements ConfigSource {
                     }
                 }
             }
+            byKey.replaceAll((key, r) -> generation(r));
+            generations.keySet().retainAll(byKey.keySet());
             appliedByFile = byFile;
             appliedByKey = byKey;
             return new SourceState(List.copyOf(byKey.values()), problems);
+        }
+
+        /** The resource with its generation: the written one if any, else bumped when its spec changed since last read. */
+        private Resource generation(Resource r) {
+            if (r.generationWritten()) return r;
+            Resource before = generations.get(r.key());
+            long generation = before == null ? 1
+                    : before.desired().equals(r.desired()) ? before.generation() : before.generation() + 1;
+            Resource stamped = r.withGeneration(generation);
+            generations.put(r.key(), stamped);
+            return stamped;
         }
 
         private List<Path> files(List<Problem> problems) {

@@ -198,4 +198,24 @@ class DirectorySourceTest {
         }
         throw new AssertionError("no matching state within 10 s; last: " + last);
     }
+
+    @Test
+    void generationStartsAtOneAndFollowsSpecChangesOnly() throws Exception {
+        Path dir = tmp.resolve("gen");
+        Files.createDirectories(dir);
+        DirectorySource.Reader reader = new DirectorySource.Reader(dir);
+        Files.writeString(dir.resolve("a.yaml"), service("a", 80));
+        assertThat(resource(reader.read(), "a").generation()).isEqualTo(1);
+        assertThat(resource(reader.read(), "a").generation()).as("nothing changed").isEqualTo(1);
+        Files.writeString(dir.resolve("a.yaml"), service("a", 81));
+        assertThat(resource(reader.read(), "a").generation()).as("spec changed").isEqualTo(2);
+        Files.writeString(dir.resolve("a.yaml"), service("a", 81).replace("metadata: {name: a}", "metadata: {name: a, labels: {x: y}}"));
+        assertThat(resource(reader.read(), "a").generation()).as("only metadata changed").isEqualTo(2);
+        Files.writeString(dir.resolve("a.yaml"), service("a", 81).replace("metadata: {name: a}", "metadata: {name: a, generation: 7}"));
+        assertThat(resource(reader.read(), "a").generation()).as("written by the user").isEqualTo(7);
+        Files.delete(dir.resolve("a.yaml"));
+        reader.read();
+        Files.writeString(dir.resolve("a.yaml"), service("a", 82));
+        assertThat(resource(reader.read(), "a").generation()).as("deleted and created again").isEqualTo(1);
+    }
 }
