@@ -69,7 +69,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             });
             return;
         }
-        ReferenceCountUtil.release(evt);
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
