@@ -15,7 +15,6 @@ import dev.lattice.it.conformance.ConformanceMesh.Reply;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -724,8 +723,6 @@ class HTTPRouteBasicsIT {
     }
 
     @Test
-    @Disabled("not supported yet: httproute-observed-generation-bump (after an edit of the route's file the new spec"
-            + " serves, but metadata.generation / observedGeneration stay at 1), see docs/gateway-api.md")
     void observedGenerationFollowsAnEdit() throws Exception {
         c.awaitBackend(same, "generation.example", "/", Map.of(), "infra-backend-v1");
         JsonNode before = c.resource("HTTPRoute", INFRA, "observed-generation-bump");

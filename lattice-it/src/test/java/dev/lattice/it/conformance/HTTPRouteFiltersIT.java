@@ -17,7 +17,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -431,7 +430,6 @@ class HTTPRouteFiltersIT {
     }
 
     @Test
-    @Disabled("not supported yet: HTTPRouteRetryBackendTimeout (an attempt cut by timeouts.backendRequest is answered 504, not retried), see docs/gateway-api.md")
     void retryAfterABackendRequestTimeout() throws Exception {
         c.awaitBackend(same, "retry-timeout.example", "/", Map.of(), "infra-backend-v3");
         String path = "/slow?delay=1s&id=" + System.nanoTime();
@@ -504,7 +502,6 @@ class HTTPRouteFiltersIT {
     }
 
     @Test
-    @Disabled("not supported yet: HTTPRouteBackendProtocolWebSocket (the gateway drops Upgrade/Connection, so the backend answers 200), see docs/gateway-api.md")
     void webSocketToAKubernetesIoWsBackend() throws Exception {
         c.mesh.awaitRoute(ws, "127.0.0.1:" + ws, "/ws-protocol");
         JsonNode hello = webSocketHello("/ws-protocol", new WebSocket[1]);
@@ -513,7 +510,6 @@ class HTTPRouteFiltersIT {
     }
 
     @Test
-    @Disabled("not supported yet: WebSocket Upgrade over HTTP/1.1 (the gateway drops Upgrade/Connection, so the backend answers 200), see docs/gateway-api.md")
     void webSocketUpgradeOverPlainHttp11Backend() throws Exception {
         c.mesh.awaitRoute(ws, "127.0.0.1:" + ws, "/ws-plain");
         JsonNode hello = webSocketHello("/ws-plain", new WebSocket[1]);

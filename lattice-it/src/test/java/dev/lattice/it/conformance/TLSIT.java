@@ -30,7 +30,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -256,7 +255,6 @@ class TLSIT {
     }
 
     @Test
-    @Disabled("not supported yet: HTTPS listeners (the proxy NACKs envoy.filters.listener.tls_inspector), see docs/gateway-api.md")
     void httpsListenerTerminatesAndRoutesBySni() throws Exception {
         int port = c.port("PORT1");
         c.mesh.await("HTTPS example.org", Duration.ofSeconds(20), () -> https(port, "example.org", "example.org", "/").status() == 200);
@@ -269,7 +267,6 @@ class TLSIT {
     }
 
     @Test
-    @Disabled("not supported yet: GatewayHTTPSListenerDetectMisdirectedRequests (no TLS listeners in the proxy), see docs/gateway-api.md")
     void misdirectedRequestIs421() throws Exception {
         int port = c.port("PORT1");
         c.mesh.await("HTTPS example.org", Duration.ofSeconds(20), () -> https(port, "example.org", "example.org", "/").status() == 200);
@@ -278,7 +275,6 @@ class TLSIT {
     }
 
     @Test
-    @Disabled("not supported yet: TLSRoute (the proxy NACKs envoy.filters.listener.tls_inspector), see docs/gateway-api.md")
     void tlsPassthroughRoutesBySniWithoutTerminating() throws Exception {
         int port = c.port("PORT2");
         c.mesh.await("passthrough abc.example.com", Duration.ofSeconds(20),
