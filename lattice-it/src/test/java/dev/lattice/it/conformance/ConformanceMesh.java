@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * {@code app-backend-v1/v2} and {@code web-backend}.
  *
  * <p>A class's YAML may use {@code ${SAME}}, {@code ${ALL}}, {@code ${BACKEND}} (the base Gateways' ports) and
- * {@code ${PORT1}} .. {@code ${PORT6}} (further free ports for its own Gateways).
+ * {@code ${PORT1}} .. {@code ${PORT8}} (further free ports for its own Gateways).
  */
 final class ConformanceMesh implements AutoCloseable {
     static final String INFRA = "gateway-conformance-infra";
@@ -155,7 +155,8 @@ final class ConformanceMesh implements AutoCloseable {
         requireNonNull(yaml, "yaml");
         List<Option> opts = List.of(options);
         Map<String, Integer> ports = new LinkedHashMap<>();
-        for (String k : List.of("SAME", "ALL", "BACKEND", "PORT1", "PORT2", "PORT3", "PORT4", "PORT5", "PORT6")) {
+        for (String k : List.of("SAME", "ALL", "BACKEND", "PORT1", "PORT2", "PORT3", "PORT4", "PORT5", "PORT6",
+                "PORT7", "PORT8")) {
             ports.put(k, Mesh.freePort());
         }
         boolean sidecars = opts.contains(Option.SIDECARS);

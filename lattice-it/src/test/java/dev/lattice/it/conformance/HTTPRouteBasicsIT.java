@@ -435,6 +435,24 @@ class HTTPRouteBasicsIT {
               listeners:
               - {name: http, port: ${PORT6}, protocol: HTTP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: InvalidRoute}, {kind: HTTPRoute}]}}
             ---
+            # gateway-invalid-listeners-unsupported-protocol
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gateway-only-unsupported-protocols, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: invalid, port: ${PORT7}, protocol: INVALID}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gateway-supported-and-unsupported-protocols, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: http, port: ${PORT8}, protocol: HTTP}
+              - {name: invalid, port: ${PORT7}, protocol: INVALID}
+            ---
             # gateway-http-listener-isolation: a request is served only by the most specific matching listener's routes
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -792,6 +810,27 @@ class HTTPRouteBasicsIT {
             return kinds.size() == 1 && kinds.get(0).path("kind").asText().equals("HTTPRoute")
                     && listener(c.resource("Gateway", INFRA, "gateway-only-invalid-route-kind"), "http")
                             .path("supportedKinds").isEmpty();
+        });
+    }
+
+    static boolean hasCondition(JsonNode conditions, String type, String status, String reason) {
+        for (JsonNode cond : conditions) {
+            if (cond.path("type").asText().equals(type) && cond.path("status").asText().equals(status)
+                    && cond.path("reason").asText().equals(reason)) return true;
+        }
+        return false;
+    }
+
+    @Test
+    void unsupportedListenerProtocolIsUnsupportedProtocol() {
+        c.mesh.await("UnsupportedProtocol / ListenersNotValid", java.time.Duration.ofSeconds(20), () -> {
+            JsonNode only = c.resource("Gateway", INFRA, "gateway-only-unsupported-protocols");
+            JsonNode mixed = c.resource("Gateway", INFRA, "gateway-supported-and-unsupported-protocols");
+            return hasCondition(only.path("status").path("conditions"), "Accepted", "False", "ListenersNotValid")
+                    && hasCondition(listener(only, "invalid").path("conditions"), "Accepted", "False", "UnsupportedProtocol")
+                    && hasCondition(mixed.path("status").path("conditions"), "Accepted", "True", "ListenersNotValid")
+                    && hasCondition(listener(mixed, "invalid").path("conditions"), "Accepted", "False", "UnsupportedProtocol")
+                    && hasCondition(listener(mixed, "http").path("conditions"), "Accepted", "True", "Accepted");
         });
     }
 

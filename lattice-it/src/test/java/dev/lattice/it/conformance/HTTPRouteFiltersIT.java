@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -212,6 +213,25 @@ class HTTPRouteFiltersIT {
                 timeouts: {request: 5s, backendRequest: 300ms}
                 backendRefs: [{name: infra-backend-v3, port: 8080}]
             ---
+            # httproute-backend-url-rewrite (HTTPRouteBackendURLRewrite)
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: backend-url-rewrite, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              hostnames: [backend-rewrite.example]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /full}}]
+                backendRefs:
+                - name: infra-backend-v1
+                  port: 8080
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /rewritten-full}}}]
+              - matches: [{path: {type: PathPrefix, value: /prefix}}]
+                backendRefs:
+                - name: infra-backend-v1
+                  port: 8080
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /rewritten-prefix}}}]
+            ---
             # httproute-cors
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -360,6 +380,15 @@ class HTTPRouteFiltersIT {
         assertThat(get(same, "rewrite.example", "/strip-prefix/three").path()).isEqualTo("/three");
         assertThat(get(same, "rewrite.example", "/strip-prefix").path()).isEqualTo("/");
         assertThat(get(same, "rewrite.example", "/full/one/two?q=1").path()).isEqualTo("/one?q=1");
+    }
+
+    @Test
+    @Disabled("not supported yet: HTTPRouteBackendURLRewrite (URLRewrite on a backendRef is rejected with"
+            + " UnsupportedValue), see docs/gateway-api.md")
+    void backendUrlRewrite() {
+        c.awaitBackend(same, "backend-rewrite.example", "/full/one", Map.of(), "infra-backend-v1");
+        assertThat(get(same, "backend-rewrite.example", "/full/one").path()).isEqualTo("/rewritten-full");
+        assertThat(get(same, "backend-rewrite.example", "/prefix/one").path()).isEqualTo("/rewritten-prefix/one");
     }
 
     @Test
