@@ -212,9 +212,17 @@ final class ConformanceMesh implements AutoCloseable {
         return p;
     }
 
+    /** Stops the mesh (every process under it) and removes its directory, logs included. */
     @Override
     public void close() {
         mesh.close();
+        try (var paths = Files.walk(mesh.dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a leftover temp directory is not worth failing a test for
+        }
     }
 
     /** An answer: status, headers and, when the body is the echo's JSON, that JSON (else a missing node). */
