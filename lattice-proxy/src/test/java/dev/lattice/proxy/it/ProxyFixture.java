@@ -3,7 +3,6 @@ package dev.lattice.proxy.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,10 +36,8 @@ final class ProxyFixture {
     }
 
     /** A port nothing listens on (bound then closed). */
-    static int deadPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    static int deadPort() {
+        return dev.lattice.testkit.FreePorts.next();
     }
 
     /** Runs curl with {@code args}; returns its stdout. */
