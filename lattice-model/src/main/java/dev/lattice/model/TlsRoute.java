@@ -36,22 +36,8 @@ public record TlsRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, Li
         Field spec = root.get("spec");
         if (spec.require()) spec.object();
         spec.known("parentRefs", "hostnames", "rules");
-        List<HttpRoute.ParentRef> parents = new ArrayList<>();
-        List<Field> pf = spec.get("parentRefs").list();
-        if (pf.size() > 32) spec.get("parentRefs").problem("at most 32 parentRefs");
-        for (Field p : pf) {
-            if (!p.object()) continue;
-            p.known("group", "kind", "namespace", "name", "sectionName", "port");
-            parents.add(new HttpRoute.ParentRef(p.get("group").string(HttpRoute.GROUP), p.get("kind").string("Gateway"),
-                    p.get("namespace").string(null), p.get("name").requiredString(), p.get("sectionName").string(null),
-                    p.get("port").port(false)));
-        }
-        List<String> hostnames = spec.get("hostnames").strings();
-        if (hostnames.size() > 16) spec.get("hostnames").problem("at most 16 hostnames");
-        for (int i = 0; i < hostnames.size(); i++) {
-            String bad = Hostnames.check(hostnames.get(i));
-            if (bad != null) spec.get("hostnames").at(i).problem(bad);
-        }
+        List<HttpRoute.ParentRef> parents = HttpRoute.readParentRefs(spec);
+        List<String> hostnames = HttpRoute.readHostnames(spec);
         List<Rule> rules = new ArrayList<>();
         Field rf = spec.get("rules");
         List<Field> rfs = rf.list();
