@@ -262,7 +262,7 @@ final class MeshIrBuilder {
             boolean accepted = reason.equals("Accepted");
             if (!accepted && resolved.rejectReason() == null) problems.add(Lines.problem(res, field, message + " (" + reason + ")"));
             ObjectNode parent = Status.JSON.objectNode();
-            parent.set("parentRef", parentRef(ref));
+            parent.set("parentRef", Status.parentRef(ref));
             parent.put("controllerName", CONTROLLER);
             ObjectNode resolvedRefs = resolved.refReason() == null
                     ? Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen)
@@ -275,17 +275,6 @@ final class MeshIrBuilder {
             st.set("parents", parents);
             statuses.put(res.key(), st);
         }
-    }
-
-    private static ObjectNode parentRef(HttpRoute.ParentRef ref) {
-        ObjectNode p = Status.JSON.objectNode();
-        p.put("group", ref.group());
-        p.put("kind", ref.kind());
-        if (ref.namespace() != null) p.put("namespace", ref.namespace());
-        p.put("name", ref.name());
-        if (ref.sectionName() != null) p.put("sectionName", ref.sectionName());
-        if (ref.port() != null) p.put("port", ref.port());
-        return p;
     }
 
     /** Attaches to the Gateway's matching listeners; returns {reason, message} of the Accepted condition. */

@@ -28,4 +28,16 @@ final class Status {
         for (ObjectNode i : items) a.add(i);
         return a;
     }
+
+    /** A route parent's parentRef as status.parents[].parentRef shows it (unset optional fields left out). */
+    static ObjectNode parentRef(dev.lattice.model.HttpRoute.ParentRef ref) {
+        ObjectNode p = JSON.objectNode();
+        p.put("group", ref.group());
+        p.put("kind", ref.kind());
+        if (ref.namespace() != null) p.put("namespace", ref.namespace());
+        p.put("name", ref.name());
+        if (ref.sectionName() != null) p.put("sectionName", ref.sectionName());
+        if (ref.port() != null) p.put("port", ref.port());
+        return p;
+    }
 }

@@ -77,7 +77,7 @@ final class TlsRoutes {
             boolean accepted = outcome[0].equals("Accepted");
             if (!accepted) problems.add(Lines.problem(res, "spec.parentRefs[" + k + "]", outcome[1] + " (" + outcome[0] + ")"));
             ObjectNode parent = Status.JSON.objectNode();
-            parent.set("parentRef", parentRef(ref));
+            parent.set("parentRef", Status.parentRef(ref));
             parent.put("controllerName", GatewayClass.LATTICE_CONTROLLER);
             ObjectNode resolved = refOutcome[0] == null
                     ? Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen)
@@ -189,16 +189,5 @@ final class TlsRoutes {
         List<Ir.WeightedCluster> out = new ArrayList<>();
         weights.forEach((n, w) -> out.add(new Ir.WeightedCluster(n, w)));
         return out;
-    }
-
-    private static ObjectNode parentRef(HttpRoute.ParentRef ref) {
-        ObjectNode p = Status.JSON.objectNode();
-        p.put("group", ref.group());
-        p.put("kind", ref.kind());
-        if (ref.namespace() != null) p.put("namespace", ref.namespace());
-        p.put("name", ref.name());
-        if (ref.sectionName() != null) p.put("sectionName", ref.sectionName());
-        if (ref.port() != null) p.put("port", ref.port());
-        return p;
     }
 }
