@@ -13,19 +13,7 @@ class H2cUpstreamIT {
     void h2cAppProtocolReachesTheAppOverHttp2() throws Exception {
         int gw = Mesh.freePort(), meshed = Mesh.freePort(), direct = Mesh.freePort();
         Path dir = Files.createTempDirectory("lattice-h2c-");
-        Files.writeString(dir.resolve("mesh.yaml"), """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: GatewayClass
-                metadata: {name: lattice}
-                spec: {controllerName: lattice.dev/gateway-controller}
-                ---
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: Gateway
-                metadata: {name: gw}
-                spec:
-                  gatewayClassName: lattice
-                  listeners: [{name: http, protocol: HTTP, port: GW}]
-                ---
+        Files.writeString(dir.resolve("mesh.yaml"), (Mesh.GATEWAY_GW + """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: HTTPRoute
                 metadata: {name: r}
@@ -65,7 +53,7 @@ class H2cUpstreamIT {
                   ports: [{name: h2c, port: DIRECT}]
                   sidecar: {inject: false}
                   command: [lattice, echo, --port, "DIRECT", --name, grpcish-direct]
-                """.replace("GW", String.valueOf(gw)).replace("MESHED", String.valueOf(meshed)).replace("DIRECT", String.valueOf(direct)));
+                """).replace("GW", String.valueOf(gw)).replace("MESHED", String.valueOf(meshed)).replace("DIRECT", String.valueOf(direct)));
         try (Mesh mesh = Mesh.up(dir)) {
             for (String path : new String[] {"/meshed", "/direct"}) {
                 mesh.awaitRoute(gw, "any.example", path);

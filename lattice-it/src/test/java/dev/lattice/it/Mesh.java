@@ -85,6 +85,25 @@ public final class Mesh implements AutoCloseable {
 
     public record Result(int exit, String output) {}
 
+    /**
+     * Lattice's GatewayClass and a Gateway "gw" with one HTTP listener on port {@code GW} (replace it), followed by
+     * a document separator: the start of a small test mesh.
+     */
+    static final String GATEWAY_GW = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: lattice}
+            spec: {controllerName: lattice.dev/gateway-controller}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw}
+            spec:
+              gatewayClassName: lattice
+              listeners: [{name: http, protocol: HTTP, port: GW}]
+            ---
+            """;
+
     /** A free port that this JVM has not handed out before: see {@link dev.lattice.testkit.FreePorts}. */
     public static int freePort() {
         return dev.lattice.testkit.FreePorts.next();

@@ -19,19 +19,7 @@ class NackIT {
     void aListenerThatCannotBindIsNackedAndTheRestKeepsServing() throws Exception {
         int gw = Mesh.freePort(), app = Mesh.freePort();
         Path dir = Files.createTempDirectory("lattice-nack-");
-        Files.writeString(dir.resolve("mesh.yaml"), """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: GatewayClass
-                metadata: {name: lattice}
-                spec: {controllerName: lattice.dev/gateway-controller}
-                ---
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: Gateway
-                metadata: {name: gw}
-                spec:
-                  gatewayClassName: lattice
-                  listeners: [{name: http, protocol: HTTP, port: GW}]
-                ---
+        Files.writeString(dir.resolve("mesh.yaml"), (Mesh.GATEWAY_GW + """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: HTTPRoute
                 metadata: {name: r}
@@ -53,7 +41,7 @@ class NackIT {
                   ports: [{name: http, port: APP}]
                   sidecar: {inject: false}
                   command: [lattice, echo, --port, "APP", --name, app]
-                """.replace("GW", String.valueOf(gw)).replace("APP", String.valueOf(app)));
+                """).replace("GW", String.valueOf(gw)).replace("APP", String.valueOf(app)));
         try (Mesh mesh = Mesh.up(dir);
                 ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("0.0.0.0"))) {
             mesh.awaitRoute(gw, "x.example", "/");
