@@ -77,18 +77,47 @@ public final class UpCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.addAll(ProxyCommand.recommendedJvmFlags());
-        cmd.addAll(QUIET_JVM_FLAGS);
+        QUIET_JVM_FLAGS.stream().filter(f -> !cmd.contains(f)).forEach(cmd::add);
         var lean = leanProxyClasspath();
         if (lean.isPresent()) {
             // only the proxy's own jars: every jar a JVM opens costs resident memory (about 10 MiB for the CLI's)
-            cmd.add("-cp");
-            cmd.add(lean.get());
+            // in a JVM argument file, so that the proxy's command line stays short: `ps` shows its --node-id, and
+            // ProcessHandle.Info (which reads only a page of /proc/PID/cmdline) sees all of it
+            var argFile = classpathArgFile(lean.get());
+            if (argFile.isPresent()) {
+                cmd.add("@" + argFile.get());
+            } else {
+                cmd.addAll(List.of("-cp", lean.get()));
+            }
             cmd.add(ProxyMain.class.getName());
         } else {
             cmd.add(Main.class.getName());
             cmd.add("proxy");
         }
         return cmd;
+    }
+
+    /**
+     * A JVM argument file ({@code java @file}) that sets the class path, in the temp dir under a name made from its
+     * content: one per build, shared by every {@code lattice up}, written atomically. Empty if it cannot be written.
+     */
+    static java.util.Optional<Path> classpathArgFile(String classpath) {
+        String quoted = "\"" + classpath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        String content = "-cp " + quoted + "\n";
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            Path file = tmp.resolve("lattice-proxy-" + java.util.HexFormat.of().formatHex(digest, 0, 8) + ".args");
+            if (Files.isRegularFile(file) && Files.readString(file).equals(content)) return java.util.Optional.of(file);
+            Path part = Files.createTempFile(tmp, "lattice-proxy-", ".part");
+            Files.writeString(part, content);
+            Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return java.util.Optional.of(file);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The proxy's lean class path, when this CLI runs from a lib directory that holds it (the launcher's). */

@@ -85,6 +85,19 @@ class LocalMeshIT {
         throw e;
     }
 
+    /**
+     * A process's whole command line from /proc (ProcessHandle.Info reads only its first page, and a JVM's class
+     * path can fill that).
+     */
+    static String cmdline(ProcessHandle p) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return p.info().commandLine().orElse("");
+        }
+    }
+
     static HttpResponse<String> get(int port, String host, String path) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10));
@@ -237,14 +250,14 @@ class LocalMeshIT {
         try {
             await("the echo", up, log, Duration.ofSeconds(60), () -> get(app, null, "/").statusCode() == 200);
             await("the sidecar and the sleeper", up, log, Duration.ofSeconds(30), () ->
-                    up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 300"))
-                            && up.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("--node-id sidecar~")));
+                    up.descendants().anyMatch(p -> cmdline(p).contains("sleep 300"))
+                            && up.descendants().anyMatch(p -> cmdline(p).contains("--node-id sidecar~")));
             seen.addAll(up.descendants().toList());
             up.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertThat(up.waitFor(10, TimeUnit.SECONDS)).isTrue();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (seen.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
-            assertThat(seen.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
+            assertThat(seen.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + cmdline(p)))
                     .as("children left after SIGKILL of lattice up").isEmpty();
             Files.delete(log);
         } finally {
