@@ -20,9 +20,9 @@ public record GrpcRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, L
     private static final Pattern SERVICE = Pattern.compile("\\.?[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z_][A-Za-z_0-9]*");
 
-    /** name null when not written; sessionPersistence true when written (not supported; translation reports it). */
+    /** name null when not written; sessionPersistence null when not written. */
     public record Rule(String name, List<Match> matches, List<HttpFilters.Filter> filters,
-                       List<HttpRoute.BackendRef> backendRefs, boolean sessionPersistence) {
+                       List<HttpRoute.BackendRef> backendRefs, HttpRoute.SessionPersistence sessionPersistence) {
         public Rule {
             matches = List.copyOf(matches);
             filters = List.copyOf(filters);
@@ -67,7 +67,7 @@ public record GrpcRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, L
         Field rf = spec.get("rules");
         List<Field> rfs = rf.list();
         if (rfs.size() > 16) rf.problem("at most 16 rules");
-        if (!rf.present()) rules.add(new Rule(null, List.of(new Match(null, List.of())), List.of(), List.of(), false));
+        if (!rf.present()) rules.add(new Rule(null, List.of(new Match(null, List.of())), List.of(), List.of(), null));
         Set<String> names = new HashSet<>();
         for (Field rule : rfs) {
             if (!rule.object()) continue;
@@ -87,7 +87,7 @@ public record GrpcRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, L
                 if (b.object()) backends.add(HttpRoute.readBackendRef(b, true, KIND));
             }
             rules.add(new Rule(name, matches, HttpFilters.read(rule.get("filters"), KIND), backends,
-                    rule.get("sessionPersistence").present()));
+                    HttpRoute.sessionPersistence(rule.get("sessionPersistence"))));
         }
         return new GrpcRoute(meta, parents, hostnames, rules);
     }

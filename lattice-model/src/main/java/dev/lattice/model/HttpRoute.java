@@ -40,10 +40,10 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
 
     /**
      * A rule: name null when not written; timeouts in milliseconds (null when not written, 0 disables); retry null
-     * when not written; sessionPersistence true when written (Lattice does not support it; translation reports it).
+     * when not written; sessionPersistence null when not written.
      */
     public record Rule(String name, List<Match> matches, List<HttpFilters.Filter> filters, List<BackendRef> backendRefs,
-                       Timeouts timeouts, Retry retry, boolean sessionPersistence) {
+                       Timeouts timeouts, Retry retry, SessionPersistence sessionPersistence) {
         public Rule {
             matches = List.copyOf(matches);
             backendRefs = List.copyOf(backendRefs);
@@ -52,7 +52,26 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         }
 
         public Rule(List<Match> matches, List<BackendRef> backendRefs) {
-            this(null, matches, List.of(), backendRefs, Timeouts.NONE, null, false);
+            this(null, matches, List.of(), backendRefs, Timeouts.NONE, null, null);
+        }
+    }
+
+    /**
+     * GEP-1619 session persistence of a rule (HTTPRoute and GRPCRoute). {@code type} is "Cookie" (the default) or
+     * "Header"; {@code name} is the cookie or header name, null when not written (translation picks one); timeouts
+     * in milliseconds, null when not written; {@code permanent} is cookie lifetimeType Permanent (then
+     * absoluteTimeout is set); {@code cookiePath} null when not written. Both shapes of the API are read: v1.x's
+     * {@code sessionName}, {@code idleTimeout} and {@code cookieConfig.lifetimeType}, and the later union
+     * {@code cookie {name, path, lifetimeType}} / {@code header {name}}.
+     */
+    public record SessionPersistence(String type, String name, Long absoluteTimeout, Long idleTimeout, boolean permanent,
+                                     String cookiePath) {
+        public SessionPersistence {
+            requireNonNull(type, "type");
+        }
+
+        public boolean cookie() {
+            return type.equals("Cookie");
         }
     }
 
@@ -151,7 +170,7 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
             List<HttpFilters.Filter> filters = HttpFilters.read(rule.get("filters"), KIND);
             checkPrefixRewrites(filters, rule.get("filters"), matches);
             rules.add(new Rule(name, matches, filters, backends, timeouts(rule.get("timeouts")), retry(rule.get("retry")),
-                    rule.get("sessionPersistence").present()));
+                    sessionPersistence(rule.get("sessionPersistence"))));
         }
         return new HttpRoute(meta, parents, hostnames, rules);
     }
@@ -240,6 +259,56 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
             f.get("backendRequest").problem("must not be longer than request (" + f.get("request").string("") + ")");
         }
         return new Timeouts(request, backend);
+    }
+
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`|~]+");
+
+    /** A rule's sessionPersistence, checked as the CRD's validation rules do; null when not written. */
+    static SessionPersistence sessionPersistence(Field f) {
+        if (!f.present() || !f.object()) return null;
+        f.known("sessionName", "absoluteTimeout", "idleTimeout", "type", "cookieConfig", "cookie", "header");
+        String type = f.get("type").oneOf("Cookie", List.of("Cookie", "Header"));
+        String name = f.get("sessionName").string(null);
+        if (name != null && name.length() > 128) f.get("sessionName").problem("must be at most 128 characters");
+        Long absolute = HttpFilters.duration(f.get("absoluteTimeout"));
+        Long idle = HttpFilters.duration(f.get("idleTimeout"));
+        String lifetime = null;
+        String path = null;
+        Field cookieConfig = f.get("cookieConfig");
+        if (cookieConfig.present() && cookieConfig.object()) {
+            cookieConfig.known("lifetimeType");
+            lifetime = cookieConfig.get("lifetimeType").oneOf(null, List.of("Permanent", "Session"));
+        }
+        Field cookie = f.get("cookie");
+        if (cookie.present() && cookie.object()) {
+            cookie.known("name", "path", "lifetimeType");
+            String n = cookie.get("name").string(null);
+            if (n != null) name = n;
+            path = cookie.get("path").string(null);
+            if (path != null && (!path.startsWith("/") || path.length() > 1024 || path.contains(";"))) {
+                cookie.get("path").problem("must be a path starting with \"/\", at most 1024 characters, without \";\"");
+                path = null;
+            }
+            String l = cookie.get("lifetimeType").oneOf(null, List.of("Permanent", "Session"));
+            if (l != null) lifetime = l;
+        }
+        Field header = f.get("header");
+        if (header.present() && header.object()) {
+            header.known("name");
+            name = header.get("name").requiredString();
+        }
+        if ((cookieConfig.present() || cookie.present()) && !type.equals("Cookie")) {
+            (cookie.present() ? cookie : cookieConfig).problem("can only be set with type Cookie");
+        }
+        if (header.present() && !type.equals("Header")) header.problem("can only be set with type Header");
+        if ("Permanent".equals(lifetime) && absolute == null) {
+            f.get("absoluteTimeout").problem("must be set when the cookie lifetimeType is Permanent");
+        }
+        if (name != null && !TOKEN.matcher(name).matches()) {
+            f.problem("the session name must be an HTTP token (cookie or header name), not \"" + name + "\"");
+            name = null;
+        }
+        return new SessionPersistence(type, name, absolute, idle, "Permanent".equals(lifetime), path);
     }
 
     static Retry retry(Field f) {

@@ -69,7 +69,7 @@ class HttpFiltersTest {
         assertThat(rule.retry()).isEqualTo(new HttpRoute.Retry(2, List.of(503), 1000L));
         assertThat(rule.backendRefs().get(0).filters()).containsExactly(new HttpFilters.HeaderModifier(false,
                 List.of(new HttpFilters.Header("x", "y")), List.of(), List.of()));
-        assertThat(rule.sessionPersistence()).isFalse();
+        assertThat(rule.sessionPersistence()).isNull();
     }
 
     @Test
@@ -190,12 +190,47 @@ class HttpFiltersTest {
     }
 
     @Test
-    void sessionPersistenceAndUnknownTypesAreLeftToTranslation() {
+    void unknownFilterTypesAreLeftToTranslation() {
+        HttpRoute r = route("""
+                  - filters: [{type: RateLimit}]
+                """);
+        assertThat(r.rules().get(0).filters()).containsExactly(new HttpFilters.Unsupported("RateLimit"));
+    }
+
+    @Test
+    void sessionPersistenceInBothShapesOfTheApi() {
         HttpRoute r = route("""
                   - sessionPersistence: {sessionName: s}
-                    filters: [{type: RateLimit}]
+                  - sessionPersistence:
+                      sessionName: perm
+                      absoluteTimeout: 1h
+                      idleTimeout: 10m
+                      cookieConfig: {lifetimeType: Permanent}
+                  - sessionPersistence: {type: Header, sessionName: x-session}
+                  - sessionPersistence: {type: Cookie, cookie: {name: c, path: /app, lifetimeType: Session}}
+                  - sessionPersistence: {type: Header, header: {name: x-h}, absoluteTimeout: 30s}
+                  - sessionPersistence: {}
                 """);
-        assertThat(r.rules().get(0).sessionPersistence()).isTrue();
-        assertThat(r.rules().get(0).filters()).containsExactly(new HttpFilters.Unsupported("RateLimit"));
+        assertThat(r.rules()).extracting(HttpRoute.Rule::sessionPersistence).containsExactly(
+                new HttpRoute.SessionPersistence("Cookie", "s", null, null, false, null),
+                new HttpRoute.SessionPersistence("Cookie", "perm", 3_600_000L, 600_000L, true, null),
+                new HttpRoute.SessionPersistence("Header", "x-session", null, null, false, null),
+                new HttpRoute.SessionPersistence("Cookie", "c", null, null, false, "/app"),
+                new HttpRoute.SessionPersistence("Header", "x-h", 30_000L, null, false, null),
+                new HttpRoute.SessionPersistence("Cookie", null, null, null, false, null));
+    }
+
+    @Test
+    void sessionPersistenceProblemsAreTheCrdsRules() {
+        assertThat(problems("""
+                  - sessionPersistence: {cookieConfig: {lifetimeType: Permanent}}
+                  - sessionPersistence: {type: Header, cookieConfig: {lifetimeType: Session}}
+                  - sessionPersistence: {type: Query}
+                  - sessionPersistence: {sessionName: "a b"}
+                """)).containsExactlyInAnyOrder(
+                "r.yaml:7: HTTPRoute default/r: spec.rules[0].sessionPersistence.absoluteTimeout: must be set when the cookie lifetimeType is Permanent",
+                "r.yaml:8: HTTPRoute default/r: spec.rules[1].sessionPersistence.cookieConfig: can only be set with type Cookie",
+                "r.yaml:9: HTTPRoute default/r: spec.rules[2].sessionPersistence.type: must be one of Cookie, Header, not \"Query\"",
+                "r.yaml:10: HTTPRoute default/r: spec.rules[3].sessionPersistence: the session name must be an HTTP token (cookie or header name), not \"a b\"");
     }
 }

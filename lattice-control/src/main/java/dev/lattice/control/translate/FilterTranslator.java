@@ -58,7 +58,7 @@ final class FilterTranslator {
                                 + "RequestHeaderModifier and ResponseHeaderModifier there; put it in the rule's filters)"));
             }
         }
-        if (rule.sessionPersistence()) {
+        if (rule.sessionPersistence() != null) {
             first = keep(first, reject(rulePath + ".sessionPersistence", "UnsupportedValue",
                     "session persistence is not supported by Lattice"));
         }
