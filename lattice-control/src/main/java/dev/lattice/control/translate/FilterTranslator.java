@@ -24,8 +24,9 @@ final class FilterTranslator {
 
     /**
      * Why a rule makes its route unacceptable, as {reason, message}, or null. IncompatibleFilters: RequestRedirect
-     * with URLRewrite, or with backendRefs. UnsupportedValue: an unknown filter type, a filter that Lattice does
-     * not support at backendRef level, or sessionPersistence.
+     * with URLRewrite (in a rule or in one backendRef), or with backendRefs. UnsupportedValue: an unknown filter type,
+     * a filter that Lattice does not support at backendRef level (RequestMirror, CORS), or a sessionPersistence
+     * idleTimeout.
      */
     String[] rejection(HttpRoute.Rule rule, String rulePath) {
         String[] first = null;
@@ -50,19 +51,48 @@ final class FilterTranslator {
         }
         for (int j = 0; j < rule.backendRefs().size(); j++) {
             List<HttpFilters.Filter> fs = rule.backendRefs().get(j).filters();
+            boolean backendRedirect = false;
+            boolean backendRewrite = false;
             for (int k = 0; k < fs.size(); k++) {
                 HttpFilters.Filter f = fs.get(k);
-                if (f instanceof HttpFilters.HeaderModifier || f instanceof HttpFilters.ExtensionRef) continue;
+                if (f instanceof HttpFilters.Redirect) backendRedirect = true;
+                if (f instanceof HttpFilters.Rewrite) backendRewrite = true;
+                if (f instanceof HttpFilters.HeaderModifier || f instanceof HttpFilters.ExtensionRef
+                        || f instanceof HttpFilters.Redirect || f instanceof HttpFilters.Rewrite) {
+                    continue;
+                }
                 first = keep(first, reject(rulePath + ".backendRefs[" + j + "].filters[" + k + "].type", "UnsupportedValue",
                         "filter type " + f.type() + " is not supported at backendRef level (Lattice supports "
-                                + "RequestHeaderModifier and ResponseHeaderModifier there; put it in the rule's filters)"));
+                                + "RequestHeaderModifier, ResponseHeaderModifier, URLRewrite and RequestRedirect there; put it in "
+                                + "the rule's filters)"));
+            }
+            if (backendRedirect && backendRewrite) {
+                first = keep(first, reject(rulePath + ".backendRefs[" + j + "].filters", "IncompatibleFilters",
+                        "RequestRedirect and URLRewrite cannot be used in the same backendRef"));
             }
         }
-        if (rule.sessionPersistence() != null) {
-            first = keep(first, reject(rulePath + ".sessionPersistence", "UnsupportedValue",
-                    "session persistence is not supported by Lattice"));
+        HttpRoute.SessionPersistence sp = rule.sessionPersistence();
+        if (sp != null && sp.idleTimeout() != null) {
+            first = keep(first, reject(rulePath + ".sessionPersistence.idleTimeout", "UnsupportedValue",
+                    "idleTimeout is not supported by Lattice (as in Envoy Gateway; Gateway API v1.6 removed the field); "
+                            + "use absoluteTimeout"));
         }
         return first;
+    }
+
+    /**
+     * The rule's session persistence, or null. The name is the one written, else, as Envoy Gateway names it,
+     * {@code <kind>-<namespace>-<route>-rule-<index>} in lower case (e.g. {@code httproute-default-shop-rule-0}). A
+     * Permanent cookie gets absoluteTimeout as its Max-Age; absoluteTimeout (any type) also bounds how long the proxy
+     * honours the session (a cookie or header value carries its expiry).
+     */
+    static Ir.Session session(HttpRoute.SessionPersistence sp, String routeKind, String namespace, String name, int rule) {
+        if (sp == null) return null;
+        String sessionName = sp.name() != null ? sp.name()
+                : (routeKind + "-" + namespace + "-" + name + "-rule-" + rule).toLowerCase(java.util.Locale.ROOT);
+        long lifetime = sp.absoluteTimeout() == null ? 0 : Math.max(1, (sp.absoluteTimeout() + 999) / 1000);
+        return new Ir.Session(sp.cookie(), sessionName, sp.cookiePath(), sp.cookie() && sp.permanent() ? lifetime : 0,
+                lifetime);
     }
 
     private static final List<String> TYPES = List.of("RequestHeaderModifier", "ResponseHeaderModifier",

@@ -460,6 +460,7 @@ final class MeshIrBuilder {
                 for (Ir.Mirror m : f.mirrors()) usedClusters.add(m.cluster());
             }
             if (action instanceof Ir.Redirect r && r.port() == null) action = r.withPort(listenerPort);
+            if (action instanceof Ir.Forward f) action = f.withRedirectPort(listenerPort); // backendRef-level redirects
             out.add(new Ir.Route(e.routeName(), match(e.m()), action, e.route().filters().get(e.rule())));
         }
         return out;

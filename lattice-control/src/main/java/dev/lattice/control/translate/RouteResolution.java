@@ -106,7 +106,8 @@ final class RouteResolution {
                 reject[0] = rejected[0];
                 reject[1] = rejected[1];
             }
-            record Key(String cluster, Ir.HeaderOps request, Ir.HeaderOps response) {}
+            record Key(String cluster, Ir.HeaderOps request, Ir.HeaderOps response, Ir.PathRewrite rewrite, String host,
+                       Ir.Redirect redirect) {}
             Map<Key, Integer> weights = new LinkedHashMap<>();
             for (int j = 0; j < rule.backendRefs().size(); j++) {
                 HttpRoute.BackendRef b = rule.backendRefs().get(j);
@@ -126,7 +127,14 @@ final class RouteResolution {
                 }
                 Ir.HeaderOps req = be.valid() ? FilterTranslator.headers(b.filters(), false) : Ir.HeaderOps.NONE;
                 Ir.HeaderOps resp = be.valid() ? FilterTranslator.headers(b.filters(), true) : Ir.HeaderOps.NONE;
-                if (b.weight() > 0) weights.merge(new Key(cluster, req, resp), b.weight(), Integer::sum);
+                HttpFilters.Rewrite brw = be.valid() ? FilterTranslator.rewrite(b.filters()) : null;
+                Ir.PathRewrite bpath = brw == null || brw.path() == null ? null
+                        : new Ir.PathRewrite(brw.path().fullPath(), brw.path().value());
+                Ir.Redirect bredirect = be.valid() ? FilterTranslator.redirect(b.filters()) : null;
+                if (b.weight() > 0) {
+                    weights.merge(new Key(cluster, req, resp, bpath, brw == null ? null : brw.hostname(), bredirect),
+                            b.weight(), Integer::sum);
+                }
             }
             String extension = FilterTranslator.extensionRef(rule.filters());
             Ir.RouteFilters rf = FilterTranslator.routeFilters(rule.filters());
@@ -150,7 +158,8 @@ final class RouteResolution {
                 continue;
             }
             List<Ir.WeightedCluster> ws = new ArrayList<>();
-            weights.forEach((k, w) -> ws.add(new Ir.WeightedCluster(k.cluster(), w, k.request(), k.response())));
+            weights.forEach((k, w) -> ws.add(new Ir.WeightedCluster(k.cluster(), w, k.request(), k.response(), k.rewrite(),
+                    k.host(), k.redirect())));
             List<Ir.Mirror> mirrors = new ArrayList<>();
             for (int k = 0; k < rule.filters().size(); k++) {
                 if (!(rule.filters().get(k) instanceof HttpFilters.Mirror m)) continue;
@@ -168,7 +177,8 @@ final class RouteResolution {
                     : new Ir.PathRewrite(rw.path().fullPath(), rw.path().value());
             long timeout = rule.timeouts().request() == null ? 0 : rule.timeouts().request();
             actions.add(new Ir.Forward(ws, invalid, pathRewrite, rw == null ? null : rw.hostname(), mirrors, timeout,
-                    FilterTranslator.retry(rule)));
+                    FilterTranslator.retry(rule), FilterTranslator.session(rule.sessionPersistence(), routeKind,
+                            routeNs, route.meta().name(), i)));
         }
         return new ResolvedRoute(route, resource, actions, ruleFilters, ref[0], ref[1], reject[0], reject[1], grpc);
     }

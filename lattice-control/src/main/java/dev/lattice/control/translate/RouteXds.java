@@ -9,7 +9,17 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession;
+import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute;
+import io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState;
+import io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState;
+import io.envoyproxy.envoy.type.http.v3.Cookie;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
@@ -29,6 +39,12 @@ import java.util.List;
 final class RouteXds {
     static final String CORS = "envoy.filters.http.cors";
     static final String RETRY_ON = "retriable-status-codes,connect-failure,reset";
+    static final String STATEFUL_SESSION = "envoy.filters.http.stateful_session";
+    static final String SESSION_COOKIE = "envoy.http.stateful_session.cookie";
+    static final String SESSION_HEADER = "envoy.http.stateful_session.header";
+    static final String SESSION_LIFETIME = "session_lifetime_seconds";
+    static final String BACKEND_URL_REWRITE = "lattice.backend_url_rewrite";
+    static final String BACKEND_REDIRECT = "lattice.backend_redirect";
     private static final Duration ZERO = Duration.getDefaultInstance();
 
     private RouteXds() {}
@@ -41,6 +57,7 @@ final class RouteXds {
         b.addAllResponseHeadersToAdd(headersToAdd(rf.responseHeaders()));
         b.addAllResponseHeadersToRemove(rf.responseHeaders().remove());
         if (rf.cors() != null) b.putTypedPerFilterConfig(CORS, Any.pack(cors(rf.cors())));
+        if (r.action() instanceof Ir.Forward f && f.session() != null) session(b, f.session(), r.match());
         switch (r.action()) {
             case Ir.Forward f -> b.setRoute(forward(f));
             case Ir.DirectResponse d -> b.setDirectResponse(DirectResponseAction.newBuilder().setStatus(d.status())
@@ -52,34 +69,33 @@ final class RouteXds {
 
     private static RouteAction forward(Ir.Forward f) {
         RouteAction.Builder a = RouteAction.newBuilder().setTimeout(millis(f.timeoutMillis()));
-        boolean plain = f.clusters().size() == 1 && !f.invalidBackends() && f.clusters().get(0).requestHeaders().isEmpty()
-                && f.clusters().get(0).responseHeaders().isEmpty();
+        boolean plain = f.clusters().size() == 1 && !f.invalidBackends() && !f.clusters().get(0).hasFilters();
         if (plain) {
             a.setCluster(f.clusters().get(0).name());
         } else {
             WeightedCluster.Builder w = WeightedCluster.newBuilder();
             for (Ir.WeightedCluster c : f.clusters()) {
-                w.addClusters(WeightedCluster.ClusterWeight.newBuilder().setName(c.name())
+                WeightedCluster.ClusterWeight.Builder cw = WeightedCluster.ClusterWeight.newBuilder().setName(c.name())
                         .setWeight(UInt32Value.of(c.weight()))
                         .addAllRequestHeadersToAdd(headersToAdd(c.requestHeaders()))
                         .addAllRequestHeadersToRemove(c.requestHeaders().remove())
                         .addAllResponseHeadersToAdd(headersToAdd(c.responseHeaders()))
-                        .addAllResponseHeadersToRemove(c.responseHeaders().remove()));
+                        .addAllResponseHeadersToRemove(c.responseHeaders().remove());
+                if (c.hostRewrite() != null) cw.setHostRewriteLiteral(c.hostRewrite());
+                if (c.rewrite() != null) {
+                    RouteAction.Builder rw = RouteAction.newBuilder();
+                    pathRewrite(rw, c.rewrite());
+                    cw.putTypedPerFilterConfig(BACKEND_URL_REWRITE, optional(Any.pack(rw.build())));
+                }
+                if (c.redirect() != null) cw.putTypedPerFilterConfig(BACKEND_REDIRECT, optional(Any.pack(redirect(c.redirect()))));
+                w.addClusters(cw);
             }
             a.setWeightedClusters(w);
         }
         if (f.invalidBackends()) {
             a.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
         }
-        if (f.rewrite() != null) {
-            if (f.rewrite().fullPath()) {
-                a.setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
-                        .setPattern(RegexMatcher.newBuilder().setRegex("^/.*$"))
-                        .setSubstitution(f.rewrite().value()));
-            } else {
-                a.setPrefixRewrite(f.rewrite().value());
-            }
-        }
+        if (f.rewrite() != null) pathRewrite(a, f.rewrite());
         if (f.hostRewrite() != null) a.setHostRewriteLiteral(f.hostRewrite());
         for (Ir.Mirror m : f.mirrors()) {
             RouteAction.RequestMirrorPolicy.Builder p = RouteAction.RequestMirrorPolicy.newBuilder().setCluster(m.cluster());
@@ -106,6 +122,60 @@ final class RouteXds {
             a.setRetryPolicy(p);
         }
         return a.build();
+    }
+
+    /** URLRewrite's path: ReplaceFullPath as a regex_rewrite of the whole path, ReplacePrefixMatch as prefix_rewrite. */
+    private static void pathRewrite(RouteAction.Builder a, Ir.PathRewrite p) {
+        if (p.fullPath()) {
+            a.setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+                    .setPattern(RegexMatcher.newBuilder().setRegex("^/.*$"))
+                    .setSubstitution(p.value()));
+        } else {
+            a.setPrefixRewrite(p.value());
+        }
+    }
+
+    /** A per-filter config that an Envoy without the (Lattice) filter may ignore. */
+    private static Any optional(Any config) {
+        return Any.pack(FilterConfig.newBuilder().setConfig(config).setIsOptional(true).build());
+    }
+
+    /**
+     * The route's session persistence: a per-route StatefulSession with cookie (name, path, ttl) or header state, and,
+     * when the proxy must bound a session that no cookie Max-Age bounds, route metadata
+     * {@code filter_metadata["lattice"].session_lifetime_seconds}.
+     */
+    private static void session(Route.Builder b, Ir.Session s, Ir.Match m) {
+        TypedExtensionConfig state;
+        if (s.cookie()) {
+            Cookie.Builder c = Cookie.newBuilder().setName(s.name()).setPath(s.cookiePath() != null ? s.cookiePath() : cookiePath(m));
+            if (s.cookieTtlSeconds() > 0) c.setTtl(Duration.newBuilder().setSeconds(s.cookieTtlSeconds()));
+            state = TypedExtensionConfig.newBuilder().setName(SESSION_COOKIE)
+                    .setTypedConfig(Any.pack(CookieBasedSessionState.newBuilder().setCookie(c).build())).build();
+        } else {
+            state = TypedExtensionConfig.newBuilder().setName(SESSION_HEADER)
+                    .setTypedConfig(Any.pack(HeaderBasedSessionState.newBuilder().setName(s.name()).build())).build();
+        }
+        b.putTypedPerFilterConfig(STATEFUL_SESSION, Any.pack(StatefulSessionPerRoute.newBuilder()
+                .setStatefulSession(StatefulSession.newBuilder().setSessionState(state)).build()));
+        if (s.lifetimeSeconds() > 0 && s.cookieTtlSeconds() == 0) {
+            b.setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
+                    .putFields(SESSION_LIFETIME, Value.newBuilder().setNumberValue(s.lifetimeSeconds()).build()).build()));
+        }
+    }
+
+    /**
+     * The cookie Path for a route's match (GEP-1619 before v1.6, as Envoy Gateway does): an exact path, a prefix, or
+     * for a regex the path up to the segment before its first special character ("/" when none is left).
+     */
+    static String cookiePath(Ir.Match m) {
+        if (m.pathKind() != Ir.PathKind.REGEX) return m.path();
+        String p = m.path();
+        int i = 0;
+        while (i < p.length() && ".*+?()[]{}|^$\\".indexOf(p.charAt(i)) < 0) i++;
+        if (i == p.length()) return p;
+        int slash = p.lastIndexOf('/', i);
+        return slash <= 0 ? "/" : p.substring(0, slash);
     }
 
     private static RedirectAction redirect(Ir.Redirect d) {

@@ -18,6 +18,12 @@ public final class XdsJson {
             .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.RouteAction.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.RedirectAction.getDescriptor())
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).preservingProtoFieldNames();
 

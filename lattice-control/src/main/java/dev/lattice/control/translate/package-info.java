@@ -28,8 +28,12 @@
  *       two claim one SNI name the first by namespace/name keeps it.</li>
  *   <li>Route filters ({@link dev.lattice.control.translate.FilterTranslator}, xDS by
  *       {@link dev.lattice.control.translate.RouteXds}): RequestRedirect with URLRewrite, or with backendRefs, is
- *       IncompatibleFilters; an unknown filter type, a filter other than the header modifiers at backendRef level, and
- *       sessionPersistence are UnsupportedValue; each rejects the whole route (Accepted=False, nothing sent).
+ *       IncompatibleFilters (also both in one backendRef); an unknown filter type, RequestMirror or CORS at backendRef
+ *       level, and a sessionPersistence idleTimeout (as Envoy Gateway) are UnsupportedValue; each rejects the whole
+ *       route (Accepted=False, nothing sent). backendRef-level URLRewrite and RequestRedirect apply when that backend is
+ *       picked. Session persistence: the cookie or header named by the rule, else
+ *       {@code <kind>-<namespace>-<route>-rule-<i>} (Envoy Gateway's name); the cookie Path is the route match's path
+ *       (the regex's literal leading segments) unless cookie.path is written; Max-Age only for lifetimeType Permanent.
  *       ExtensionRef (Lattice has none) is an unresolved reference: ResolvedRefs=False InvalidKind, the rule (or that
  *       backend's share) answers 500. A mirror whose backendRef does not resolve is left out (ResolvedRefs=False).
  *       A redirect without port takes the scheme's port (http 80, https 443), else the listener's (the Service port

@@ -235,17 +235,43 @@ public final class Ir {
     /**
      * Forward to weighted clusters (weights > 0). A backend found invalid is a cluster named
      * {@code lattice.invalid/<reason>}; then {@code invalidBackends} is true and a missing cluster answers 500.
+     * {@code session} is the rule's session persistence, null when none.
      */
     public record Forward(List<WeightedCluster> clusters, boolean invalidBackends, PathRewrite rewrite, String hostRewrite,
-                          List<Mirror> mirrors, long timeoutMillis, Retry retry) implements Action {
+                          List<Mirror> mirrors, long timeoutMillis, Retry retry, Session session) implements Action {
         public Forward {
             clusters = List.copyOf(clusters);
             mirrors = List.copyOf(mirrors);
             if (clusters.isEmpty()) throw new IllegalArgumentException("clusters must not be empty");
         }
 
+        public Forward(List<WeightedCluster> clusters, boolean invalidBackends, PathRewrite rewrite, String hostRewrite,
+                       List<Mirror> mirrors, long timeoutMillis, Retry retry) {
+            this(clusters, invalidBackends, rewrite, hostRewrite, mirrors, timeoutMillis, retry, null);
+        }
+
         public Forward(List<WeightedCluster> clusters, boolean invalidBackends) {
-            this(clusters, invalidBackends, null, null, List.of(), 0, null);
+            this(clusters, invalidBackends, null, null, List.of(), 0, null, null);
+        }
+
+        /** This forward with {@code port} in its backends' redirects that have none yet (the listener's port). */
+        public Forward withRedirectPort(int port) {
+            if (clusters.stream().noneMatch(c -> c.redirect() != null && c.redirect().port() == null)) return this;
+            List<WeightedCluster> cs = clusters.stream().map(c -> c.redirect() == null || c.redirect().port() != null ? c
+                    : new WeightedCluster(c.name(), c.weight(), c.requestHeaders(), c.responseHeaders(), c.rewrite(),
+                            c.hostRewrite(), c.redirect().withPort(port))).toList();
+            return new Forward(cs, invalidBackends, rewrite, hostRewrite, mirrors, timeoutMillis, retry, session);
+        }
+    }
+
+    /**
+     * Session persistence (GEP-1619) by a cookie or a header named {@code name}. {@code cookiePath} null: the path
+     * of the route's match. {@code cookieTtlSeconds} > 0 makes the cookie permanent (Max-Age); {@code lifetimeSeconds}
+     * (> 0) is how long the proxy honours a session it issued (absoluteTimeout), 0 for ever.
+     */
+    public record Session(boolean cookie, String name, String cookiePath, long cookieTtlSeconds, long lifetimeSeconds) {
+        public Session {
+            requireNonNull(name, "name");
         }
     }
 
@@ -255,16 +281,30 @@ public final class Ir {
         }
     }
 
-    /** A weighted cluster with its backendRef-level header modifiers. */
-    public record WeightedCluster(String name, int weight, HeaderOps requestHeaders, HeaderOps responseHeaders) {
+    /**
+     * A weighted cluster with its backendRef-level filters: header modifiers, a URL rewrite (path and host, null when
+     * none) and a redirect (null when none; then the proxy answers it when this backend is picked).
+     */
+    public record WeightedCluster(String name, int weight, HeaderOps requestHeaders, HeaderOps responseHeaders,
+                                  PathRewrite rewrite, String hostRewrite, Redirect redirect) {
         public WeightedCluster {
             requireNonNull(name, "name");
             requireNonNull(requestHeaders, "requestHeaders");
             requireNonNull(responseHeaders, "responseHeaders");
         }
 
+        public WeightedCluster(String name, int weight, HeaderOps requestHeaders, HeaderOps responseHeaders) {
+            this(name, weight, requestHeaders, responseHeaders, null, null, null);
+        }
+
         public WeightedCluster(String name, int weight) {
             this(name, weight, HeaderOps.NONE, HeaderOps.NONE);
+        }
+
+        /** Whether it has backendRef-level filters (then it is sent as a weighted cluster, never a plain one). */
+        public boolean hasFilters() {
+            return !requestHeaders.isEmpty() || !responseHeaders.isEmpty() || rewrite != null || hostRewrite != null
+                    || redirect != null;
         }
     }
 
