@@ -113,7 +113,6 @@ final class TlsRoutes {
         }
         boolean any = false;
         for (ListenerInfo i : allowed) {
-            counts[i.index()]++;
             String lh = i.listener().hostname();
             List<String> names = new ArrayList<>();
             if (r.hostnames().isEmpty()) {
@@ -126,6 +125,7 @@ final class TlsRoutes {
                 if (names.isEmpty()) continue;
             }
             any = true;
+            counts[i.index()]++; // upstream's tlsroute-invalid-no-matching-listener-hostname: no shared hostname, not attached
             attachments.computeIfAbsent(g.key(), x -> new ArrayList<>()).add(new Attachment(r, i.index(), names, clusters));
         }
         if (!any) return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};

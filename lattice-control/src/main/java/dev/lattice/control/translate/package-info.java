@@ -25,7 +25,8 @@
  *       parses is InvalidCertificateRef, one to another namespace without a ReferenceGrant RefNotPermitted; either
  *       leaves the listener unprogrammed. Chains: {@link dev.lattice.control.translate.ListenerChains}.</li>
  *   <li>TLSRoutes ({@link dev.lattice.control.translate.TlsRoutes}): all rules' backendRefs form one weighted set; when
- *       two claim one SNI name the first by namespace/name keeps it.</li>
+ *       two claim one SNI name the first by namespace/name keeps it. A TLSRoute counts in a listener's attachedRoutes
+ *       only when one of its hostnames intersects the listener's (as upstream's TLSRoute conformance tests read it).</li>
  *   <li>Route filters ({@link dev.lattice.control.translate.FilterTranslator}, xDS by
  *       {@link dev.lattice.control.translate.RouteXds}): RequestRedirect with URLRewrite, or with backendRefs, is
  *       IncompatibleFilters (also both in one backendRef); an unknown filter type, RequestMirror or CORS at backendRef
