@@ -93,6 +93,33 @@ public final class EchoCore {
         return 0;
     }
 
+    /**
+     * Answers one complete request on the connection's event loop: now, or after the delay its path asks for
+     * ({@link #delayMillis}); {@code send} gets the answer.
+     */
+    public void answer(io.netty.util.concurrent.EventExecutor loop, Request req, java.util.function.Consumer<Response> send) {
+        long delay = delayMillis(req.path());
+        if (delay > 0) {
+            loop.schedule(() -> send.accept(respond(req)), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            send.accept(respond(req));
+        }
+    }
+
+    /**
+     * The request's headers as the echo reports them: names lower-cased, values in order, and the names
+     * {@code skip} rejects (HTTP/2 pseudo-headers, say) left out.
+     */
+    public static Map<String, List<String>> headerMap(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers,
+                                                      java.util.function.Predicate<String> skip) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<? extends CharSequence, ? extends CharSequence> h : headers) {
+            String name = h.getKey().toString().toLowerCase(java.util.Locale.ROOT);
+            if (!skip.test(name)) out.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(h.getValue().toString());
+        }
+        return out;
+    }
+
     /** Computes the answer for one complete request (records it unless it asked for the request log). */
     public Response respond(Request req) {
         String pathOnly = req.path();

@@ -32,12 +32,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1.1 echo for one connection. Requests are answered in order (pipelined ones wait in a queue while
@@ -137,10 +133,7 @@ final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static EchoCore.Request request(ChannelHandlerContext ctx, HttpRequest req, long bodyLength) {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (Map.Entry<String, String> h : req.headers()) {
-            headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
-        }
+        Map<String, List<String>> headers = EchoCore.headerMap(req.headers(), name -> false);
         String host = req.headers().get(HttpHeaderNames.HOST, "");
         String proto = req.protocolVersion().equals(HttpVersion.HTTP_1_0) ? "HTTP/1.0" : "HTTP/1.1";
         return new EchoCore.Request(req.method().name(), req.uri(), host, proto, headers,
@@ -148,13 +141,7 @@ final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void answer(ChannelHandlerContext ctx, HttpRequest req) {
-        EchoCore.Request request = request(ctx, req, bodyLength);
-        long delay = EchoCore.delayMillis(req.uri());
-        if (delay > 0) {
-            ctx.executor().schedule(() -> send(ctx, core.respond(request)), delay, TimeUnit.MILLISECONDS);
-        } else {
-            send(ctx, core.respond(request));
-        }
+        core.answer(ctx.executor(), request(ctx, req, bodyLength), r -> send(ctx, r));
     }
 
     private void send(ChannelHandlerContext ctx, EchoCore.Response r) {

@@ -13,12 +13,8 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** HTTP/2 echo for one stream (a child channel of {@code Http2MultiplexHandler}). */
 final class Http2EchoStreamHandler extends ChannelInboundHandlerAdapter {
@@ -59,15 +55,9 @@ final class Http2EchoStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         answered = true;
-        Map<String, List<String>> headers = new LinkedHashMap<>();
+        Map<String, List<String>> headers = EchoCore.headerMap(requestHeaders,
+                name -> name.startsWith(":") || name.startsWith("x-http2-"));
         String host = "";
-        for (Map.Entry<CharSequence, CharSequence> h : requestHeaders) {
-            String name = h.getKey().toString().toLowerCase(Locale.ROOT);
-            if (name.startsWith(":") || name.startsWith("x-http2-")) {
-                continue;
-            }
-            headers.computeIfAbsent(name, k -> new ArrayList<>()).add(h.getValue().toString());
-        }
         if (requestHeaders.authority() != null) {
             host = requestHeaders.authority().toString();
         } else if (headers.containsKey("host")) {
@@ -77,12 +67,7 @@ final class Http2EchoStreamHandler extends ChannelInboundHandlerAdapter {
         String path = requestHeaders.path() == null ? "/" : requestHeaders.path().toString();
         String remote = String.valueOf(ctx.channel().parent().remoteAddress()).replaceFirst("^/", "");
         EchoCore.Request request = new EchoCore.Request(method, path, host, "HTTP/2.0", headers, bodyLength, remote);
-        long delay = EchoCore.delayMillis(path);
-        if (delay > 0) {
-            ctx.executor().schedule(() -> send(ctx, core.respond(request)), delay, TimeUnit.MILLISECONDS);
-        } else {
-            send(ctx, core.respond(request));
-        }
+        core.answer(ctx.executor(), request, r -> send(ctx, r));
     }
 
     private void send(ChannelHandlerContext ctx, EchoCore.Response r) {
