@@ -136,6 +136,12 @@ public final class ConfigDump {
                     JsonObject w = add(wc);
                     w.addProperty("name", c.name());
                     w.addProperty("weight", c.weight());
+                    if (!c.rewrite().isNone()) {
+                        w.addProperty("rewrite", c.rewrite().toString());
+                    }
+                    if (c.redirect() != null) {
+                        w.addProperty("redirect", c.redirect().toString());
+                    }
                 }
                 a.addProperty("clusterNotFoundStatus", f.clusterNotFoundStatus());
                 a.addProperty("timeoutMs", f.timeout().toMillis());
@@ -147,6 +153,9 @@ public final class ConfigDump {
                 }
                 if (f.retry() != null) {
                     a.addProperty("retry", f.retry().toString());
+                }
+                if (f.session() != null) {
+                    a.addProperty("session", f.session().toString());
                 }
             }
             case RouteAction.Redirect rd -> obj(n, "redirect").addProperty("spec", rd.toString());

@@ -16,7 +16,7 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
      * {@code clusterNotFoundStatus} answers when the chosen cluster is not defined; a zero timeout disables it.
      */
     record Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout, Rewrite rewrite,
-            List<Mirror> mirrors, RetryPolicy retry) implements RouteAction {
+            List<Mirror> mirrors, RetryPolicy retry, SessionPolicy session) implements RouteAction {
         public Forward {
             clusters = List.copyOf(requireNonNull(clusters, "clusters"));
             requireNonNull(timeout, "timeout");
@@ -25,6 +25,11 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
             if (clusters.isEmpty()) {
                 throw new IllegalArgumentException("route action: at least one cluster is required");
             }
+        }
+
+        public Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout, Rewrite rewrite,
+                List<Mirror> mirrors, RetryPolicy retry) {
+            this(clusters, clusterNotFoundStatus, timeout, rewrite, mirrors, retry, null);
         }
 
         public Forward(List<WeightedCluster> clusters, int clusterNotFoundStatus, Duration timeout) {
@@ -41,16 +46,25 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Dir
         }
     }
 
-    /** A weighted target with its own (backendRef-level) header modifiers. */
-    record WeightedCluster(String name, int weight, HeaderMods requestHeaders, HeaderMods responseHeaders) {
+    /**
+     * A weighted target with its own (backendRef-level) filters: header modifiers, a URL rewrite (used instead of the
+     * route's; its parts that are null keep the route's) and a redirect ({@code null}: none) answered when it is picked.
+     */
+    record WeightedCluster(String name, int weight, HeaderMods requestHeaders, HeaderMods responseHeaders, Rewrite rewrite,
+            Redirect redirect) {
         public WeightedCluster(String name, int weight) {
             this(name, weight, HeaderMods.NONE, HeaderMods.NONE);
+        }
+
+        public WeightedCluster(String name, int weight, HeaderMods requestHeaders, HeaderMods responseHeaders) {
+            this(name, weight, requestHeaders, responseHeaders, Rewrite.NONE, null);
         }
 
         public WeightedCluster {
             requireNonNull(name, "name");
             requireNonNull(requestHeaders, "requestHeaders");
             requireNonNull(responseHeaders, "responseHeaders");
+            requireNonNull(rewrite, "rewrite");
             if (weight < 0) {
                 throw new IllegalArgumentException("weighted cluster " + name + ": weight must be >= 0, got " + weight);
             }

@@ -9,6 +9,8 @@ final class ClusterRuntime {
     final ClusterConfig config;
     final String name;
     final InetSocketAddress[] endpoints;
+    /** The endpoints as session persistence names them ({@link SessionPersistence#key}), same order. */
+    final String[] endpointKeys;
     final boolean h2;
     final boolean leastRequest;
     final int connectTimeoutMillis;
@@ -23,6 +25,10 @@ final class ClusterRuntime {
             ClusterConfig.Endpoint e = config.endpoints().get(i);
             // IP literals only (checked by the xDS parser), so this does not touch DNS
             endpoints[i] = new InetSocketAddress(e.host(), e.port());
+        }
+        this.endpointKeys = new String[endpoints.length];
+        for (int i = 0; i < endpoints.length; i++) {
+            endpointKeys[i] = SessionPersistence.key(endpoints[i]);
         }
         this.h2 = config.protocol() == ClusterConfig.UpstreamProtocol.H2C;
         this.leastRequest = config.lbPolicy() == ClusterConfig.LbPolicy.LEAST_REQUEST;

@@ -32,6 +32,7 @@ final class CompiledRoute {
     final RouteFilters.Rewrite rewrite;
     final Mirror[] mirrors;
     final Retry retry;
+    final SessionPersistence session;
     /** Any response-side work: response header modifiers here or on a target, or CORS. */
     final boolean responseFilters;
 
@@ -65,6 +66,8 @@ final class CompiledRoute {
         this.rewrite = rw.isNone() ? null : new RouteFilters.Rewrite(rw);
         this.mirrors = mirrors == null || mirrors.length == 0 ? null : mirrors;
         this.retry = retry;
+        this.session = config.action() instanceof RouteAction.Forward f && f.session() != null
+                ? new SessionPersistence(f.session()) : null;
         boolean targetResponse = false;
         if (targets != null) {
             for (Target t : targets) {
@@ -115,12 +118,37 @@ final class CompiledRoute {
         };
     }
 
-    /** A weighted target; {@code cluster} is null when no CDS resource defines it. */
+    /**
+     * A weighted target; {@code cluster} is null when no CDS resource defines it. Its own filters (null when none):
+     * header modifiers, a rewrite (already merged with the route's: it replaces the route's for this target) and a
+     * redirect answered instead of forwarding.
+     */
     record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
-            RouteFilters.HeaderOps requestOps, RouteFilters.HeaderOps responseOps) {
+            RouteFilters.HeaderOps requestOps, RouteFilters.HeaderOps responseOps, RouteFilters.Rewrite rewrite,
+            RouteAction.Redirect redirect) {
         Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
-            this(name, weight, cluster, counters, null, null);
+            this(name, weight, cluster, counters, null, null, null, null);
         }
+    }
+
+    /**
+     * The target and endpoint that a session key names, as {@code {target index, endpoint index}}, or null when no
+     * target's cluster has that endpoint.
+     */
+    int[] sessionTarget(String key) {
+        for (int t = 0; t < targets.length; t++) {
+            ClusterRuntime c = targets[t].cluster();
+            if (c == null || targets[t].weight() == 0) {
+                continue;
+            }
+            String[] keys = c.endpointKeys;
+            for (int e = 0; e < keys.length; e++) {
+                if (keys[e].equals(key)) {
+                    return new int[] {t, e};
+                }
+            }
+        }
+        return null;
     }
 
     /** A compiled string matcher on a header or query parameter. */

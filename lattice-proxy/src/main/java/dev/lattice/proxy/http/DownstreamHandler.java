@@ -115,6 +115,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private int retryCount;
     private ScheduledFuture<?> perTry;
     private final Runnable perTryTask = this::onPerTryTimeout;
+    /** The endpoint index a valid session named (session persistence routes only), else -1. */
+    private int sessionEndpoint = -1;
 
     DownstreamHandler(ListenerSlot slot, boolean h2, TelemetryHandler telemetry) {
         this.slot = slot;
@@ -235,6 +237,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         retryCount = 0;
         attempts = 0;
         triedMask = 0;
+        sessionEndpoint = -1;
         CompiledListener l = slot.current;
         listener = l;
 
@@ -340,9 +343,28 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             }
         }
         this.route = route;
-        CompiledRoute.Target t = pickTarget(route);
+        CompiledRoute.Target t = null;
+        if (route.session != null) {
+            // a session that names an endpoint of one of the route's clusters goes back to it (before the weights)
+            String key = route.session.requestedEndpoint(headers, System.currentTimeMillis() / 1000);
+            int[] pinned = key == null ? null : route.sessionTarget(key);
+            if (pinned != null) {
+                t = route.targets[pinned[0]];
+                sessionEndpoint = pinned[1];
+            }
+        }
+        if (t == null) {
+            t = pickTarget(route);
+        }
         target = t;
         counters = t.counters();
+        if (t.redirect() != null) {
+            HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
+            extra.set(HttpHeaderNames.LOCATION, RouteFilters.location(t.redirect(), secure(), host, uri, pathEnd,
+                    route.pathKind, route.pathValue));
+            localResponse(HttpResponseStatus.valueOf(t.redirect().status()), new byte[0], false, extra);
+            return;
+        }
         ClusterRuntime cluster = t.cluster();
         if (cluster == null) {
             localResponse(HttpResponseStatus.valueOf(route.clusterNotFoundStatus), BODY_CLUSTER_NOT_FOUND, false);
@@ -367,8 +389,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         if (route.mirrors != null) {
             startMirrors(route, req);
         }
-        if (route.rewrite != null) {
-            RouteFilters.Rewrite rw = route.rewrite;
+        RouteFilters.Rewrite rw = t.rewrite() != null ? t.rewrite() : route.rewrite;
+        if (rw != null) {
             req.setUri(rw.uri(uri, pathEnd, route.pathKind, route.pathValue));
             if (rw.host != null) {
                 headers.set(HttpHeaderNames.HOST, rw.host);
@@ -392,7 +414,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
         lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
-        endpointIndex = lb.pick();
+        endpointIndex = sessionEndpoint >= 0 && sessionEndpoint < lb.pools.length ? sessionEndpoint : lb.pick();
         tryEndpoint(false);
     }
 
@@ -809,6 +831,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             prepareResponse(resp, code, u);
             if (r != null && r.responseFilters) {
                 responseFilters(r, resp.headers());
+            }
+            if (r != null && r.session != null && endpointIndex != sessionEndpoint && lb != null) {
+                // a new session, or the named endpoint was not the one that answered: name the one that did
+                r.session.respond(resp.headers(), lb.pools[endpointIndex].address, System.currentTimeMillis() / 1000,
+                        secure());
             }
             telemetry.exchange(counters);
             ctx.write(resp, ctx.voidPromise());

@@ -117,6 +117,17 @@ public final class RuntimeConfig {
         return new CompiledListener(l, this, exact, suffixes, prefixes, star, metrics.requestCounters(l.name(), ""));
     }
 
+    /** A weighted cluster's rewrite merged with the route's (its path and host replace the route's), or null. */
+    private static RouteFilters.Rewrite targetRewrite(RouteAction.Rewrite route, RouteAction.Rewrite own) {
+        if (own.isNone()) {
+            return null;
+        }
+        boolean ownPath = own.prefix() != null || own.regex() != null;
+        return new RouteFilters.Rewrite(new RouteAction.Rewrite(ownPath ? own.prefix() : route.prefix(),
+                ownPath ? own.regex() : route.regex(), ownPath ? own.substitution() : route.substitution(),
+                own.host() != null ? own.host() : route.host()));
+    }
+
     private CompiledRoute[] compileRoutes(ListenerConfig l, VirtualHostConfig vh, ProxyMetrics metrics) {
         CompiledRoute[] out = new CompiledRoute[vh.routes().size()];
         for (int i = 0; i < out.length; i++) {
@@ -135,7 +146,8 @@ public final class RuntimeConfig {
                         RouteAction.WeightedCluster wc = f.clusters().get(t);
                         targets[t] = new CompiledRoute.Target(wc.name(), wc.weight(), clusters.get(wc.name()),
                                 metrics.requestCounters(l.name(), wc.name()), RouteFilters.HeaderOps.of(wc.requestHeaders()),
-                                RouteFilters.HeaderOps.of(wc.responseHeaders()));
+                                RouteFilters.HeaderOps.of(wc.responseHeaders()), targetRewrite(f.rewrite(), wc.rewrite()),
+                                wc.redirect());
                         total += wc.weight();
                     }
                     CompiledRoute.Mirror[] mirrors = f.mirrors().stream()

@@ -24,7 +24,12 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import dev.lattice.proxy.config.SessionPolicy;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute;
+import io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState;
+import io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
@@ -59,6 +64,10 @@ public final class XdsResources {
     static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
     static final String ROUTER_FILTER = "envoy.filters.http.router";
     static final String CORS_FILTER = "envoy.filters.http.cors";
+    static final String STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
+    static final String BACKEND_URL_REWRITE = "lattice.backend_url_rewrite";
+    static final String BACKEND_REDIRECT = "lattice.backend_redirect";
+    static final String SESSION_LIFETIME = "session_lifetime_seconds";
     static final String HTTP_PROTOCOL_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     /** Envoy's default route timeout when the field is absent. */
     static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
@@ -79,6 +88,13 @@ public final class XdsResources {
                 .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+                .add(StatefulSessionPerRoute.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession.getDescriptor())
+                .add(CookieBasedSessionState.getDescriptor())
+                .add(HeaderBasedSessionState.getDescriptor())
+                .add(FilterConfig.getDescriptor())
+                .add(io.envoyproxy.envoy.config.route.v3.RouteAction.getDescriptor())
+                .add(RedirectAction.getDescriptor())
                 .build();
     }
 
@@ -130,8 +146,9 @@ public final class XdsResources {
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter hf = hcm.getHttpFilters(i);
             String hp = path + ".http_filters[" + i + "]";
-            if (hf.getName().equals(CORS_FILTER) && i != hcm.getHttpFiltersCount() - 1) {
-                continue; // the per-route CorsPolicy does the work
+            if ((hf.getName().equals(CORS_FILTER) || hf.getName().equals(STATEFUL_SESSION_FILTER))
+                    && i != hcm.getHttpFiltersCount() - 1) {
+                continue; // the per-route CorsPolicy / StatefulSessionPerRoute does the work
             }
             if (!hf.getName().equals(ROUTER_FILTER)) {
                 throw new XdsRejection(res, hp + ": unsupported http filter " + hf.getName());
@@ -250,10 +267,16 @@ public final class XdsResources {
         HeaderMods respMods = headerMods(res, path + ".response_headers_to_add", r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList());
         CorsPolicy cors = null;
+        SessionPolicy session = null;
         for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
             String fp = path + ".typed_per_filter_config[\"" + e.getKey() + "\"]";
+            if (e.getKey().equals(STATEFUL_SESSION_FILTER)) {
+                session = sessionPolicy(res, fp, unpack(res, fp, e.getValue(), StatefulSessionPerRoute.class), r);
+                continue;
+            }
             if (!e.getKey().equals(CORS_FILTER)) {
-                throw new XdsRejection(res, fp + ": unsupported filter (supported: " + CORS_FILTER + ")");
+                throw new XdsRejection(res, fp + ": unsupported filter (supported: " + CORS_FILTER + ", "
+                        + STATEFUL_SESSION_FILTER + ")");
             }
             cors = corsPolicy(res, fp, unpack(res, fp, e.getValue(),
                     io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class));
@@ -281,7 +304,117 @@ public final class XdsResources {
             default -> throw new XdsRejection(res, path + ": unsupported action " + r.getActionCase()
                     + " (supported: route, redirect, direct_response)");
         };
+        if (session != null) {
+            if (!(action instanceof RouteAction.Forward f)) {
+                throw new XdsRejection(res, path + ".typed_per_filter_config[\"" + STATEFUL_SESSION_FILTER
+                        + "\"]: session persistence needs a route action (not " + action.kind() + ")");
+            }
+            action = new RouteAction.Forward(f.clusters(), f.clusterNotFoundStatus(), f.timeout(), f.rewrite(), f.mirrors(),
+                    f.retry(), session);
+        }
         return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, cors);
+    }
+
+    /**
+     * A per-route StatefulSession: cookie (name, path, ttl) or header (name) session state; null when disabled. The
+     * lifetime the proxy enforces is the cookie's ttl, else the route's
+     * {@code metadata.filter_metadata["lattice"].session_lifetime_seconds}.
+     */
+    private static SessionPolicy sessionPolicy(String res, String path, StatefulSessionPerRoute pr, Route r)
+            throws XdsRejection {
+        if (pr.getDisabled()) {
+            return null;
+        }
+        if (!pr.hasStatefulSession()) {
+            throw new XdsRejection(res, path + ".stateful_session: required (or disabled: true)");
+        }
+        var ss = pr.getStatefulSession();
+        if (ss.getStrict()) {
+            throw new XdsRejection(res, path + ".stateful_session.strict: true is unsupported");
+        }
+        if (!ss.hasSessionState() || !ss.getSessionState().hasTypedConfig()) {
+            throw new XdsRejection(res, path + ".stateful_session.session_state.typed_config: required");
+        }
+        Any cfg = ss.getSessionState().getTypedConfig();
+        String sp = path + ".stateful_session.session_state.typed_config";
+        Duration lifetime = Duration.ZERO;
+        Struct lattice = r.getMetadata().getFilterMetadataMap().get("lattice");
+        if (lattice != null && lattice.getFieldsMap().containsKey(SESSION_LIFETIME)) {
+            double secs = lattice.getFieldsMap().get(SESSION_LIFETIME).getNumberValue();
+            if (!(secs >= 0) || secs > 1e10) {
+                throw new XdsRejection(res, path.substring(0, path.lastIndexOf(".typed_per_filter_config"))
+                        + ".metadata.filter_metadata[\"lattice\"]." + SESSION_LIFETIME + ": must be a number of seconds >= 0");
+            }
+            lifetime = Duration.ofSeconds((long) secs);
+        }
+        if (cfg.is(CookieBasedSessionState.class)) {
+            var c = unpack(res, sp, cfg, CookieBasedSessionState.class).getCookie();
+            if (c.getName().isEmpty()) {
+                throw new XdsRejection(res, sp + ".cookie.name: must not be empty");
+            }
+            Duration ttl = c.hasTtl() ? duration(c.getTtl()) : Duration.ZERO;
+            if (ttl.isNegative()) {
+                throw new XdsRejection(res, sp + ".cookie.ttl: must not be negative");
+            }
+            return new SessionPolicy(SessionPolicy.Kind.COOKIE, c.getName(), c.getPath().isEmpty() ? null : c.getPath(), ttl,
+                    ttl.isZero() ? lifetime : ttl);
+        }
+        if (cfg.is(HeaderBasedSessionState.class)) {
+            String name = unpack(res, sp, cfg, HeaderBasedSessionState.class).getName();
+            if (name.isEmpty()) {
+                throw new XdsRejection(res, sp + ".name: must not be empty");
+            }
+            return new SessionPolicy(SessionPolicy.Kind.HEADER, name.toLowerCase(Locale.ROOT), null, Duration.ZERO, lifetime);
+        }
+        throw new XdsRejection(res, sp + ": unsupported session state " + cfg.getTypeUrl()
+                + " (supported: CookieBasedSessionState, HeaderBasedSessionState)");
+    }
+
+    /** A weighted cluster's own rewrite and redirect (docs/xds.md: backendRef-level URLRewrite and RequestRedirect). */
+    private static RouteAction.WeightedCluster backendFilters(String res, String cp, WeightedCluster.ClusterWeight cw,
+            RouteAction.WeightedCluster plain) throws XdsRejection {
+        String host = switch (cw.getHostRewriteSpecifierCase()) {
+            case HOST_REWRITE_LITERAL -> cw.getHostRewriteLiteral().isEmpty() ? null : cw.getHostRewriteLiteral();
+            case HOSTREWRITESPECIFIER_NOT_SET -> null;
+        };
+        String prefix = null;
+        String regex = null;
+        String substitution = null;
+        RouteAction.Redirect redirect = null;
+        for (Map.Entry<String, Any> e : cw.getTypedPerFilterConfigMap().entrySet()) {
+            String fp = cp + ".typed_per_filter_config[\"" + e.getKey() + "\"]";
+            Any cfg = e.getValue();
+            boolean optional = false;
+            if (cfg.is(FilterConfig.class)) {
+                FilterConfig fc = unpack(res, fp, cfg, FilterConfig.class);
+                optional = fc.getIsOptional();
+                cfg = fc.getConfig();
+                fp += ".config";
+            }
+            if (e.getKey().equals(BACKEND_URL_REWRITE)) {
+                var ra = unpack(res, fp, cfg, io.envoyproxy.envoy.config.route.v3.RouteAction.class);
+                prefix = ra.getPrefixRewrite().isEmpty() ? null : ra.getPrefixRewrite();
+                if (ra.hasRegexRewrite()) {
+                    if (prefix != null) {
+                        throw new XdsRejection(res, fp + ".regex_rewrite: excludes prefix_rewrite");
+                    }
+                    regex = regex(res, fp + ".regex_rewrite.pattern", ra.getRegexRewrite().getPattern());
+                    substitution = ra.getRegexRewrite().getSubstitution();
+                }
+            } else if (e.getKey().equals(BACKEND_REDIRECT)) {
+                redirect = parseRedirect(res, fp, unpack(res, fp, cfg, RedirectAction.class));
+            } else if (!optional) {
+                throw new XdsRejection(res, fp + ": unsupported filter (supported: " + BACKEND_URL_REWRITE + ", "
+                        + BACKEND_REDIRECT + ")");
+            }
+        }
+        if (host == null && prefix == null && regex == null && redirect == null) {
+            return plain;
+        }
+        RouteAction.Rewrite rw = host == null && prefix == null && regex == null ? RouteAction.Rewrite.NONE
+                : new RouteAction.Rewrite(prefix, regex, substitution, host);
+        return new RouteAction.WeightedCluster(plain.name(), plain.weight(), plain.requestHeaders(), plain.responseHeaders(),
+                rw, redirect);
     }
 
     private static HeaderMods headerMods(String res, String path, List<HeaderValueOption> adds, List<String> removes)
@@ -456,7 +589,7 @@ public final class XdsResources {
                         throw new XdsRejection(res, cp + ".weight: too large");
                     }
                     total += w;
-                    clusters.add(new RouteAction.WeightedCluster(cw.getName(), w, cwReq, cwResp));
+                    clusters.add(backendFilters(res, cp, cw, new RouteAction.WeightedCluster(cw.getName(), w, cwReq, cwResp)));
                 }
                 if (clusters.isEmpty()) {
                     throw new XdsRejection(res, path + ".weighted_clusters.clusters: at least one cluster is required");

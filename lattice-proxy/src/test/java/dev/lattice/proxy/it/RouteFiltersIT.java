@@ -135,6 +135,12 @@ class RouteFiltersIT {
                                 route("strip", "\"path_separated_prefix\": \"/strip\"", "\"route\": {\"cluster\": \"svc-a\", \"prefix_rewrite\": \"/\"}"),
                                 route("prefix", "\"path_separated_prefix\": \"/prefix\"", "\"route\": {\"cluster\": \"svc-a\", \"prefix_rewrite\": \"/foo\","
                                         + " \"host_rewrite_literal\": \"rewritten.example\"}"),
+                                route("backend-rewrite", "\"path_separated_prefix\": \"/backend\"", "\"route\": {\"weighted_clusters\":"
+                                        + " {\"clusters\": [{\"name\": \"svc-a\", \"weight\": 1, \"host_rewrite_literal\": \"backend.example\","
+                                        + " \"typed_per_filter_config\": {\"lattice.backend_url_rewrite\": {\"@type\":"
+                                        + " \"type.googleapis.com/envoy.config.route.v3.FilterConfig\", \"is_optional\": true, \"config\": {\"@type\":"
+                                        + " \"type.googleapis.com/envoy.config.route.v3.RouteAction\", \"prefix_rewrite\": \"/own\"}}}}]},"
+                                        + " \"prefix_rewrite\": \"/route-level\", \"timeout\": \"0s\"}"),
                                 route("full", "\"path_separated_prefix\": \"/full\"", "\"route\": {\"cluster\": \"svc-a\", \"regex_rewrite\":"
                                         + " {\"pattern\": {\"regex\": \"^/.*$\"}, \"substitution\": \"/replaced\"}}"),
                                 route("mirror", "\"path_separated_prefix\": \"/mirror\"", "\"route\": {\"cluster\": \"svc-a\", \"prefix_rewrite\": \"/rewritten\","
@@ -242,6 +248,14 @@ class RouteFiltersIT {
         assertThat(path("/full/any/thing?k=v")).isEqualTo("/replaced?k=v");
         HttpResponse<String> r = send("GET", "/prefix/h", null);
         assertThat(json(r.body()).get("host").asText()).isEqualTo("rewritten.example");
+    }
+
+    @Test
+    void aBackendsOwnRewriteReplacesTheRoutes() throws Exception {
+        assertThat(path("/backend/a?q=1")).isEqualTo("/own/a?q=1");
+        HttpResponse<String> r = send("GET", "/backend", null);
+        assertThat(json(r.body()).get("host").asText()).isEqualTo("backend.example");
+        assertThat(json(r.body()).get("path").asText()).isEqualTo("/own");
     }
 
     private static String path(String p) throws Exception {
