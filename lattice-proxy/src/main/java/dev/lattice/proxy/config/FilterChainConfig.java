@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * One filter chain of a listener: the SNI names it is chosen for (empty: the default chain), its TLS termination
  * ({@code tls}, null for plain or passthrough) and exactly one of an HTTP connection manager ({@code http}) or a
- * TCP proxy ({@code tcpProxy}, TLS passthrough). {@code name} names it in errors and config dumps.
+ * TCP proxy ({@code tcpProxy}: TLS passthrough without {@code tls}; with it, TLS ends at the proxy and the decrypted
+ * stream is relayed). {@code name} names it in errors and config dumps.
  */
 public record FilterChainConfig(String name, List<String> serverNames, TlsConfig tls, HttpChainConfig http,
         TcpProxyConfig tcpProxy) {
@@ -16,9 +17,6 @@ public record FilterChainConfig(String name, List<String> serverNames, TlsConfig
         serverNames = List.copyOf(requireNonNull(serverNames, "serverNames"));
         if ((http == null) == (tcpProxy == null)) {
             throw new IllegalArgumentException("filter chain " + name + ": exactly one of http and tcpProxy is required");
-        }
-        if (tls != null && tcpProxy != null) {
-            throw new IllegalArgumentException("filter chain " + name + ": a tcp proxy chain does not terminate TLS");
         }
     }
 

@@ -5,7 +5,8 @@ import io.netty.handler.ssl.SslContext;
 import java.util.List;
 
 /**
- * One compiled filter chain: its TLS context (null: plain, or passthrough), and either its HTTP route table
+ * One compiled filter chain: its TLS context (null: plain, or passthrough; with {@code tcp}: TLS terminated, then
+ * relayed), and either its HTTP route table
  * ({@code http}) or its TCP proxy targets ({@code tcp}).
  */
 record CompiledChain(FilterChainConfig config, SslContext ssl, CompiledListener http, TcpTargets tcp) {

@@ -43,7 +43,7 @@ final class ListenerChainsCompiler {
             weights[i] = wc.weight();
             total += wc.weight();
         }
-        return new CompiledChain(chain, null, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
+        return new CompiledChain(chain, ssl, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
     }
 
     private static SslContext sslContext(ListenerConfig l, FilterChainConfig chain) {

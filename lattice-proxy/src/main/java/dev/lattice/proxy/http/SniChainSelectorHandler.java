@@ -9,7 +9,7 @@ import io.netty.util.concurrent.Future;
  * The tls_inspector and filter chain match of a listener with several chains: peeks the ClientHello's SNI without
  * consuming it (a connection that is not TLS has no SNI), chooses the chain ({@link FilterChainSelector}) from the
  * listener's current table and replaces itself with that chain's pipeline: TLS termination then HTTP, plain HTTP,
- * or a TCP relay ({@link TcpProxyHandler}). No chain: the connection is closed. The connection keeps its chain.
+ * a TCP relay of the TLS bytes ({@link TcpProxyHandler}), or TLS termination then a TCP relay of the plain bytes. No chain: the connection is closed. The connection keeps its chain.
  */
 final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
     private final ListenerSlot slot;
@@ -39,6 +39,10 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
         } else if (chain == null) {
             ctx.close();
             return;
+        } else if (chain.tcp() != null && chain.ssl() != null) {
+            // TLS ends here: the relay carries the decrypted stream (TLSRoute on a Terminate listener)
+            p.addAfter(ctx.name(), "tls", chain.ssl().newHandler(ctx.alloc()));
+            p.addAfter("tls", "tcp", new TcpProxyHandler(slot, chain));
         } else if (chain.tcp() != null) {
             p.addAfter(ctx.name(), "tcp", new TcpProxyHandler(slot, chain));
         } else {

@@ -5,7 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -15,7 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A passthrough filter chain (tcp_proxy): connects to an endpoint of the chain's (weighted) cluster on this
  * connection's event loop, sends what has been read so far (the ClientHello included), then both channels become a
- * {@link RelayHandler} byte relay. No cluster, no endpoint or a failed connect closes the client.
+ * {@link RelayHandler} byte relay. No cluster, no endpoint or a failed connect closes the client. Behind TLS
+ * termination (the chain has a TLS context) the relay carries the decrypted bytes, and the end of the upstream's
+ * stream is passed on as a TLS close_notify.
  */
 final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ListenerSlot slot;
@@ -47,7 +52,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new RelayHandler(down))
+                .handler(chain.ssl() == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel up) {
+                        up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
+                        up.pipeline().addLast("relay", new RelayHandler(down));
+                    }
+                })
                 .connect(addr);
         f.addListener(done -> {
             if (!done.isSuccess()) {
@@ -99,6 +110,34 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /**
+     * On the upstream side of a relay behind TLS termination: when the upstream's input ends, the client is sent a
+     * TLS close_notify before the relay shuts the connection's output, so that it sees a clean end of stream.
+     */
+    static final class CloseNotifyHandler extends ChannelInboundHandlerAdapter {
+        private final Channel down;
+
+        CloseNotifyHandler(Channel down) {
+            this.down = down;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                SslHandler ssl = down.pipeline().get(SslHandler.class);
+                if (ssl != null && down.isActive()) {
+                    // both channels share the event loop: the close_notify is written before the relay shuts the output
+                    if (down.eventLoop().inEventLoop()) {
+                        ssl.closeOutbound();
+                    } else {
+                        down.eventLoop().execute(ssl::closeOutbound);
+                    }
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     private void release() {

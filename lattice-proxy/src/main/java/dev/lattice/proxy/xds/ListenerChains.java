@@ -30,7 +30,8 @@ import java.util.Map;
  * The listener level of docs/xds.md "Listener: TLS and SNI": listener filters (tls_inspector), filter chains with
  * {@code filter_chain_match.server_names}, TLS termination (DownstreamTlsContext with inline PEM, checked by
  * building the TLS context, so that a bad certificate or key is NACKed naming listener and chain), HTTP connection
- * managers (with {@code upgrade_configs} websocket) and TCP proxies (passthrough).
+ * managers (with {@code upgrade_configs} websocket) and TCP proxies (passthrough, or after TLS termination when the
+ * chain has a transport socket).
  */
 final class ListenerChains {
     static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
@@ -174,12 +175,9 @@ final class ListenerChains {
             return new FilterChainConfig(name, serverNames, tls, http, null);
         }
         if (f.getName().equals(TCP_PROXY_FILTER)) {
-            if (tls != null) {
-                throw new XdsRejection(res, cp + ".transport_socket: a " + TCP_PROXY_FILTER
-                        + " chain passes TLS through and must not terminate it");
-            }
+            // without transport_socket the TLS bytes pass through; with one, TLS ends here and the plain stream is relayed
             TcpProxy tp = XdsResources.unpack(res, fpath + ".typed_config", f.getTypedConfig(), TcpProxy.class);
-            return new FilterChainConfig(name, serverNames, null, null, parseTcpProxy(res, fpath + ".typed_config", tp));
+            return new FilterChainConfig(name, serverNames, tls, null, parseTcpProxy(res, fpath + ".typed_config", tp));
         }
         throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName() + " (supported: "
                 + XdsResources.HCM_FILTER + ", " + TCP_PROXY_FILTER + ")");

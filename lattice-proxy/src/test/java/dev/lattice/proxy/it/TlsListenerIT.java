@@ -141,6 +141,9 @@ class TlsListenerIT {
                 toCluster("wss", List.of("ws.example.net"), "ws-backend")));
         chains.add(tcpChain("pass", List.of("pass.example.org"), "tls-backend"));
         chains.add(tcpChain("dead", List.of("dead.example.org"), "dead"));
+        // TLS terminated at the proxy, then the plain bytes relayed (TLSRoute on a Terminate listener)
+        chains.add(tcpChain("term", List.of("term.example.org"), "count-backend").toBuilder()
+                .setTransportSocket(dev.lattice.proxy.TlsTestConfigs.tls(FOO.certPem(), FOO.pkcs8KeyPem())).build());
         chains.add(httpChain("default", List.of(), DEF.certPem(), DEF.pkcs8KeyPem(),
                 direct("default", List.of("*"), "default")));
         List<ListenerConfig> listeners = List.of(
@@ -264,6 +267,75 @@ class TlsListenerIT {
             s.shutdownOutput(); // half-close: the backend sees the end and still answers
             assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
                     .isEqualTo("got 1000000 bytes");
+        }
+    }
+
+    @Test
+    void aTerminatingTcpProxyChainRelaysThePlainBytesAndEndsWithCloseNotify() throws Exception {
+        try (SSLSocket s = connect(tlsPort, "term.example.org")) {
+            assertThat(peerCn(s)).isEqualTo("CN=foo.example.com"); // the proxy's certificate: TLS ends here
+            byte[] data = new byte[300_000];
+            new java.util.Random(11).nextBytes(data);
+            s.getOutputStream().write(data);
+            s.getOutputStream().flush();
+            s.shutdownOutput(); // close_notify and FIN: the backend sees the end of the plain stream and answers
+            // the backend counted the decrypted bytes; the answer ends cleanly (close_notify, not a truncation)
+            assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("got 300000 bytes");
+        }
+    }
+
+    @Test
+    void theEndOfATerminatedRelayIsACloseNotify() throws Exception {
+        io.netty.channel.EventLoopGroup g = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        try {
+            io.netty.handler.ssl.SslContext client = io.netty.handler.ssl.SslContextBuilder.forClient()
+                    .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
+            StringBuilder got = new StringBuilder();
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            io.netty.channel.Channel ch = new io.netty.bootstrap.Bootstrap().group(g)
+                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                    .option(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel c) {
+                            c.pipeline().addLast(client.newHandler(c.alloc(), "term.example.org", tlsPort));
+                            c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                    io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                                    got.append(b.toString(StandardCharsets.US_ASCII));
+                                    b.release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                                        closed.complete(null); // the proxy's FIN
+                                    }
+                                    ctx.fireUserEventTriggered(evt);
+                                }
+
+                                @Override
+                                public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) {
+                                    closed.complete(null);
+                                }
+                            });
+                        }
+                    }).connect("127.0.0.1", tlsPort).sync().channel();
+            io.netty.handler.ssl.SslHandler ssl = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            ssl.handshakeFuture().sync();
+            ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[1234])).sync();
+            ssl.closeOutbound().sync();
+            ((io.netty.channel.socket.SocketChannel) ch).shutdownOutput().sync();
+            closed.get(10, TimeUnit.SECONDS);
+            assertThat(got.toString()).isEqualTo("got 1234 bytes");
+            // the proxy ended the stream with a TLS close_notify, not just a FIN (which would fail this future)
+            assertThat(ssl.sslCloseFuture().await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(ssl.sslCloseFuture().isSuccess()).as(String.valueOf(ssl.sslCloseFuture().cause())).isTrue();
+        } finally {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 

@@ -44,6 +44,19 @@ class ListenerChainsTest {
     }
 
     @Test
+    void aTcpProxyChainWithATransportSocketTerminatesTls() throws Exception {
+        Listener l = listener("gateway/8443", 8443, List.of(
+                tcpChain("term", List.of("tls.example.com"), "default/tcp-backend/3000").toBuilder()
+                        .setTransportSocket(dev.lattice.proxy.TlsTestConfigs.tls(FOO.certPem(), FOO.pkcs8KeyPem())).build(),
+                tcpChain("pass", List.of("abc.example.com"), "default/tcp-backend/8443")));
+        ListenerConfig c = XdsResources.parseListener(l);
+        FilterChainConfig term = c.filterChains().get(0);
+        assertThat(term.tls()).isNotNull();
+        assertThat(term.tcpProxy().clusters()).containsExactly(new TcpProxyConfig.WeightedCluster("default/tcp-backend/3000", 1));
+        assertThat(c.filterChains().get(1).tls()).isNull();
+    }
+
+    @Test
     void aPlainSingleChainWithoutWebsocketKeepsTheIssue2Form() throws Exception {
         Listener l = listener("gw", 80, List.of(httpChain("c", List.of(), null, null, direct("all", List.of("*"), "x"))));
         Listener noUpgrade = l.toBuilder().setFilterChains(0, l.getFilterChains(0).toBuilder().setFilters(0,
