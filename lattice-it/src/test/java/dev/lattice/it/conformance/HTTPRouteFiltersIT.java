@@ -17,7 +17,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -232,6 +231,25 @@ class HTTPRouteFiltersIT {
                   port: 8080
                   filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /rewritten-prefix}}}]
             ---
+            # httproute-backend-request-redirect (HTTPRouteBackendRequestRedirect)
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: backend-request-redirect, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              hostnames: [backend-redirect.example]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /full}}]
+                backendRefs:
+                - name: infra-backend-v1
+                  port: 8080
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /redirected-full}}}]
+              - matches: [{path: {type: PathPrefix, value: /prefix}}]
+                backendRefs:
+                - name: infra-backend-v1
+                  port: 8080
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /redirected-prefix}}}]
+            ---
             # httproute-cors
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -383,12 +401,29 @@ class HTTPRouteFiltersIT {
     }
 
     @Test
-    @Disabled("not supported yet: HTTPRouteBackendURLRewrite (URLRewrite on a backendRef is rejected with"
-            + " UnsupportedValue), see docs/gateway-api.md")
-    void backendUrlRewrite() {
-        c.awaitBackend(same, "backend-rewrite.example", "/full/one", Map.of(), "infra-backend-v1");
-        assertThat(get(same, "backend-rewrite.example", "/full/one").path()).isEqualTo("/rewritten-full");
-        assertThat(get(same, "backend-rewrite.example", "/prefix/one").path()).isEqualTo("/rewritten-prefix/one");
+    void backendUrlRewrite() throws Exception {
+        c.awaitRouteCondition("HTTPRoute", INFRA, "backend-url-rewrite", "same-namespace", "Accepted", "True", "Accepted");
+        c.awaitRouteCondition("HTTPRoute", INFRA, "backend-url-rewrite", "same-namespace", "ResolvedRefs", "True", "ResolvedRefs");
+        c.awaitBackend(same, "backend-rewrite.example", "/full/original", Map.of(), "infra-backend-v1");
+        assertThat(get(same, "backend-rewrite.example", "/full/original").path()).isEqualTo("/rewritten-full");
+        assertThat(get(same, "backend-rewrite.example", "/prefix/original").path()).isEqualTo("/rewritten-prefix/original");
+    }
+
+    @Test
+    void backendRequestRedirect() throws Exception {
+        c.awaitRouteCondition("HTTPRoute", INFRA, "backend-request-redirect", "same-namespace", "Accepted", "True", "Accepted");
+        c.awaitRouteCondition("HTTPRoute", INFRA, "backend-request-redirect", "same-namespace", "ResolvedRefs", "True",
+                "ResolvedRefs");
+        c.awaitStatus(same, "backend-redirect.example", "/full/original", Map.of(), 302);
+        Reply full = get(same, "backend-redirect.example", "/full/original");
+        assertThat(full.status()).as(full.toString()).isEqualTo(302);
+        assertThat(full.header("location")).as(full.toString())
+                .isEqualTo("http://backend-redirect.example:" + same + "/redirected-full");
+        Reply prefix = get(same, "backend-redirect.example", "/prefix/original");
+        assertThat(prefix.status()).as(prefix.toString()).isEqualTo(302);
+        assertThat(prefix.header("location")).as(prefix.toString())
+                .isEqualTo("http://backend-redirect.example:" + same + "/redirected-prefix/original");
+        assertThat(c.echoCount("infra-backend-v1", "/full/original")).as("a redirect never reaches the backend").isZero();
     }
 
     @Test
