@@ -54,14 +54,25 @@ final class XdsBuilder {
                 .build();
     }
 
-    /** The HCM of a listener or filter chain; WebSocket upgrades are always on (docs/xds.md). */
+    /**
+     * The HCM of a listener or filter chain; WebSocket upgrades are always on (docs/xds.md). When a route uses session
+     * persistence, the stateful_session filter comes before the router, disabled (each route enables it with its own
+     * config), as Envoy needs it to honour the per-route config.
+     */
     static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig) {
         HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRouteConfig(routeConfig)
-                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
-                .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
+                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"));
+        boolean sessions = routeConfig.getVirtualHostsList().stream().flatMap(v -> v.getRoutesList().stream())
+                .anyMatch(r -> r.containsTypedPerFilterConfig(RouteXds.STATEFUL_SESSION));
+        if (sessions) {
+            hcm.addHttpFilters(HttpFilter.newBuilder().setName(RouteXds.STATEFUL_SESSION).setDisabled(true)
+                    .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
+                            .getDefaultInstance())));
+        }
+        hcm.addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
         if (stripAnyHostPort) hcm.setStripAnyHostPort(true);
         return hcm.build();
     }

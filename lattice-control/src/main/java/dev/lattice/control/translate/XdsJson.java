@@ -19,6 +19,7 @@ public final class XdsJson {
             .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState.getDescriptor())
             .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())

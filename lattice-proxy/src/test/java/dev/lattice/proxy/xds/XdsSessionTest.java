@@ -41,6 +41,19 @@ class XdsSessionTest {
     }
 
     @Test
+    void theDisabledHcmFilterEntryIsAccepted() {
+        String route = "{\"name\": \"r\", \"match\": {\"prefix\": \"/\"}, \"route\": {\"cluster\": \"a\"}, "
+                + session(COOKIE_STATE + ", \"cookie\": {\"name\": \"s\"}", "") + "}";
+        String json = bootstrap(List.of(listener("l", 0, false, vhost("v", List.of("*"), route))), List.of())
+                .replace("\"http_filters\": [", "\"http_filters\": [{\"name\": \"envoy.filters.http.stateful_session\", "
+                        + "\"disabled\": true, \"typed_config\": {\"@type\": "
+                        + "\"type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession\"}}, ");
+        assertThat(json).contains("stateful_session.v3.StatefulSession\"");
+        RouteConfig r = BootstrapLoader.parse(json, "t").listeners().get(0).virtualHosts().get(0).routes().get(0);
+        assertThat(((RouteAction.Forward) r.action()).session().name()).isEqualTo("s");
+    }
+
+    @Test
     void headerSessionTakesItsLifetimeFromRouteMetadata() {
         RouteConfig r = only("{\"name\": \"r\", \"match\": {\"prefix\": \"/h\"}, \"route\": {\"cluster\": \"a\"}, "
                 + "\"metadata\": {\"filter_metadata\": {\"lattice\": {\"session_lifetime_seconds\": 90}}}, "
