@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gateway listeners: which are accepted (protocol HTTP, HTTPS with tls.mode Terminate, TLS with Passthrough), which
+ * Gateway listeners: which are accepted (protocol HTTP, HTTPS with tls.mode Terminate, TLS with Passthrough or Terminate), which
  * conflict on a port (HostnameConflict, ProtocolConflict), their certificates (InvalidCertificateRef,
  * RefNotPermitted), supported route kinds, and the Gateway and listener status the Gateway API asks for.
  */
@@ -62,9 +62,10 @@ final class GatewayListeners {
                     }
                 }
                 case "TLS" -> {
-                    if (tls != null && !tls.mode().equals(Gateway.Tls.PASSTHROUGH)) {
+                    // Passthrough relays the TLS bytes by SNI; Terminate ends TLS here and relays the plain stream
+                    if (tls != null && !tls.mode().equals(Gateway.Tls.PASSTHROUGH) && !tls.mode().equals(Gateway.Tls.TERMINATE)) {
                         acceptedReason = "UnsupportedValue";
-                        acceptedMessage = "TLS listeners pass TLS through: tls.mode Terminate is not supported for TLS";
+                        acceptedMessage = "tls.mode must be Passthrough or Terminate, not " + tls.mode();
                     }
                 }
                 default -> {
@@ -115,10 +116,13 @@ final class GatewayListeners {
             String refReason = null;
             String refMessage = null;
             Ir.TlsContext context = null;
-            if (acceptedReason == null && protocol.equals("HTTPS") && tls != null) {
+            boolean terminates = tls != null && tls.mode().equals(Gateway.Tls.TERMINATE)
+                    && (protocol.equals("HTTPS") || protocol.equals("TLS"));
+            if (acceptedReason == null && tls != null && terminates) {
                 Secrets.Resolution r = Secrets.resolve(g, tls, index);
                 if (r.resolved()) {
-                    context = new Ir.TlsContext(r.certificates(), ALPN);
+                    // HTTPS offers h2 and http/1.1 by ALPN; a TLS listener relays bytes and selects no protocol
+                    context = new Ir.TlsContext(r.certificates(), protocol.equals("HTTPS") ? ALPN : List.of());
                 } else {
                     refReason = r.reason();
                     refMessage = r.message();

@@ -13,7 +13,8 @@ import java.util.Set;
  * TLS-terminating chain per HTTPS listener, matched by its hostname as SNI (no hostname: the default chain), whose
  * HCM holds only the virtual hosts that listener owns (listener isolation) plus a 421 virtual host for each host its
  * hostname covers that a more specific listener owns; and one tcp_proxy chain per TLSRoute attached to a TLS
- * (Passthrough) listener, matched by the route's SNI names. A server name goes to the first chain that claims it.
+ * listener, matched by the route's SNI names (Passthrough: without TLS context; Terminate: with the listener's, so the
+ * proxy ends TLS and relays the plain stream). A server name goes to the first chain that claims it.
  */
 final class ListenerChains {
     static final int MISDIRECTED = 421;
@@ -65,7 +66,8 @@ final class ListenerChains {
                     for (Ir.WeightedCluster c : a.clusters()) {
                         if (!c.name().startsWith(RouteResolution.INVALID_PREFIX)) usedClusters.add(c.name());
                     }
-                    chains.add(new Ir.FilterChain(names, null, new Ir.TcpProxy(stat, a.clusters())));
+                    // Passthrough: no TLS context, the bytes go through; Terminate: TLS ends here, the plain stream goes on
+                    chains.add(new Ir.FilterChain(names, l.tls(), new Ir.TcpProxy(stat, a.clusters())));
                 }
             }
         }

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * TLSRoutes: attachment to TLS (Passthrough) listeners, their backends as weighted clusters, and their status (as
+ * TLSRoutes: attachment to TLS listeners (Passthrough or Terminate), their backends as weighted clusters, and their status (as
  * HTTPRoute's: Accepted, ResolvedRefs). Each attachment becomes a tcp_proxy filter chain matched by the SNI names
  * of the route hostnames intersected with the listener hostname.
  */
