@@ -52,7 +52,7 @@ class TLSIT {
                 kind: Secret
                 metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
                 type: kubernetes.io/tls
-                data: {tls.crt: CRT, tls.key: KEY}
+                data: {tls.crt: @CRT@, tls.key: @KEY@}
                 ---
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
@@ -121,7 +121,7 @@ class TLSIT {
                 spec:
                   ports: [{name: tls, port: BACKEND_PORT}]
                   sidecar: {inject: false}
-                """.replace("CRT", crtB64).replace("KEY", keyB64).replace("BACKEND_PORT", String.valueOf(backendPort));
+                """.replace("@CRT@", crtB64).replace("@KEY@", keyB64).replace("BACKEND_PORT", String.valueOf(backendPort));
     }
 
     @BeforeAll

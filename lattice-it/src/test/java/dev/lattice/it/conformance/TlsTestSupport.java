@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,6 +143,35 @@ final class TlsTestSupport {
                             }
                         }
                         answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " sni=" + sni);
+                    } catch (IOException e) {
+                        // the client went away
+                    }
+                });
+            }
+        });
+        return server;
+    }
+
+    /**
+     * A plain TCP server on 127.0.0.1 (upstream's tcp-backend on its plain-text port): it reads one HTTP/1.1 request
+     * head per connection and answers {@code name=<name> namespace=<ns> plaintext}, then closes. A TLS ClientHello
+     * reaching it is not a request head, so a connection that was not terminated before it gets no answer.
+     */
+    static ServerSocket plainBackend(String name, String namespace) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress("127.0.0.1", 0));
+        Thread.ofVirtual().name("plain-backend-" + name).start(() -> {
+            while (!server.isClosed()) {
+                Socket s;
+                try {
+                    s = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                Thread.ofVirtual().start(() -> {
+                    try (s) {
+                        s.setSoTimeout(10_000);
+                        answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " plaintext");
                     } catch (IOException e) {
                         // the client went away
                     }
