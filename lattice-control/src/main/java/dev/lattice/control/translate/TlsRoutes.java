@@ -100,12 +100,14 @@ final class TlsRoutes {
                 .filter(i -> ref.port() == null || i.listener().port() == ref.port())
                 .toList();
         if (candidates.isEmpty()) return new String[] {"NoMatchingParent", gw + " has no listener that the parentRef selects"};
-        List<ListenerInfo> programmed = candidates.stream().filter(ListenerInfo::programmed).toList();
-        if (programmed.isEmpty()) {
+        // a listener whose certificate refs do not resolve still counts its routes (attachedRoutes), it serves none:
+        // only programmed listeners get chains (MeshIrBuilder.gatewayProxy)
+        List<ListenerInfo> valid = candidates.stream().filter(i -> i.accepted() && !i.conflicted()).toList();
+        if (valid.isEmpty()) {
             return new String[] {"NoMatchingParent", gw + " has no valid listener among those the parentRef selects"};
         }
         String routeNs = r.meta().namespace();
-        List<ListenerInfo> allowed = programmed.stream()
+        List<ListenerInfo> allowed = valid.stream()
                 .filter(i -> i.allows(HttpRoute.GROUP, TlsRoute.KIND) && namespaceAllowed(g, i.listener(), routeNs))
                 .toList();
         if (allowed.isEmpty()) {
