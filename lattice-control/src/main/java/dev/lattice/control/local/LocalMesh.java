@@ -198,7 +198,7 @@ public final class LocalMesh implements AutoCloseable {
             desired.put(key, new Supervisor.Launch(key, r.id().role().wire() + " " + r.id().namespace() + "/"
                     + r.id().name(), String.join(" ", argv.subList(options.proxyCommand().size(), argv.size())), argv,
                     childEnv(options.commandEnv()), options.dir(),
-                    logs.resolve(r.id().role().wire() + "-" + r.id().namespace() + "-" + r.id().name() + ".log")));
+                    logs.resolve(logName(r.id().role().wire() + "-" + r.id().namespace() + "-" + r.id().name()))));
         }
         for (Resource w : s.snapshot().resources()) {
             if (!w.kind().equals("Workload")) continue;
@@ -223,10 +223,19 @@ public final class LocalMesh implements AutoCloseable {
             }
             String key = "workload " + w.namespace() + "/" + w.name();
             desired.put(key, new Supervisor.Launch(key, key, written, command, childEnv(env), options.dir(),
-                    logs.resolve("workload-" + w.namespace() + "-" + w.name() + ".log")));
+                    logs.resolve(logName("workload-" + w.namespace() + "-" + w.name()))));
         }
         supervisor.reconcile(desired);
         printLayout(s, desired);
+    }
+
+    /**
+     * A log file name for {@code base}: {@code base.log}, or, when that would pass the file systems' 255-byte limit
+     * (object names go up to 253 characters), the first 200 characters of base, '-', its hash and {@code .log}.
+     */
+    static String logName(String base) {
+        if (base.length() <= 240) return base + ".log";
+        return base.substring(0, 200) + "-" + Integer.toHexString(base.hashCode()) + ".log";
     }
 
     private static Map<String, String> childEnv(Map<String, String> extra) {

@@ -53,6 +53,8 @@ final class MeshIrBuilder {
     private final Map<ResourceKey, List<Attachment>> gatewayAttachments = new HashMap<>();
     private final Map<ResourceKey, int[]> attachedRoutes = new HashMap<>();
     private final List<MeshAttachment> meshAttachments = new ArrayList<>();
+    /** Gateways rejected as a whole (Accepted=False), with the message. */
+    private final Map<ResourceKey, String> rejectedGateways = new HashMap<>();
     private final TlsRoutes tlsRoutes;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
@@ -82,7 +84,11 @@ final class MeshIrBuilder {
         }
         Map<ResourceKey, List<ListenerInfo>> listenerInfos = new HashMap<>();
         for (Gateway g : index.gateways) {
-            if (index.isLatticeGateway(g)) listenerInfos.put(g.key(), listenerInfos(g));
+            if (!index.isLatticeGateway(g)) continue;
+            // a rejected Gateway (invalid parametersRef) has no listeners: nothing attaches, nothing is served
+            String invalid = invalidParameters(g);
+            if (invalid != null) rejectedGateways.put(g.key(), invalid);
+            listenerInfos.put(g.key(), invalid != null ? List.of() : listenerInfos(g));
         }
         for (HttpRoute r : index.routes) attachRoute(r, null, index.resource(r), listenerInfos);
         for (GrpcRoute r : index.grpcRoutes) attachRoute(GrpcRoutes.toHttp(r), r, index.resource(r), listenerInfos);
@@ -218,6 +224,9 @@ final class MeshIrBuilder {
                 if (g == null) {
                     reason = "NoMatchingParent";
                     message = "Gateway " + ns + "/" + ref.name() + " not found";
+                } else if (rejectedGateways.containsKey(g.key())) {
+                    reason = "NoMatchingParent";
+                    message = "Gateway " + ns + "/" + ref.name() + " is not accepted: " + rejectedGateways.get(g.key());
                 } else if (resolved.rejectReason() != null) {
                     reason = resolved.rejectReason();
                     message = resolved.rejectMessage();
@@ -289,10 +298,12 @@ final class MeshIrBuilder {
         if (candidates.isEmpty()) {
             String what = ref.sectionName() != null && ref.port() != null
                     ? "named " + ref.sectionName() + " on port " + ref.port()
-                    : ref.sectionName() != null ? "named " + ref.sectionName() : "on port " + ref.port();
+                    : ref.sectionName() != null ? "named " + ref.sectionName()
+                    : ref.port() != null ? "on port " + ref.port() : "at all";
             return new String[] {"NoMatchingParent", gw + " has no listener " + what};
         }
-        List<ListenerInfo> programmed = candidates.stream().filter(ListenerInfo::programmed).toList();
+        // a listener whose certificate refs do not resolve still counts its routes (attachedRoutes), it serves none
+        List<ListenerInfo> programmed = candidates.stream().filter(i -> i.accepted() && !i.conflicted()).toList();
         if (programmed.isEmpty()) {
             return new String[] {"NoMatchingParent", gw + " has no valid HTTP listener among those the parentRef selects"};
         }
@@ -307,7 +318,6 @@ final class MeshIrBuilder {
         boolean any = false;
         int[] counts = attachedRoutes.get(g.key());
         for (ListenerInfo i : allowed) {
-            counts[i.index()]++;
             List<String> hosts = new ArrayList<>();
             String lh = i.listener().hostname();
             if (r.hostnames().isEmpty()) {
@@ -320,6 +330,7 @@ final class MeshIrBuilder {
             }
             if (!hosts.isEmpty()) {
                 any = true;
+                counts[i.index()]++; // attachedRoutes: routes the listener accepts (a hostname in common)
                 gatewayAttachments.get(g.key()).add(new Attachment(resolved, i.index(), hosts));
             }
         }
@@ -331,8 +342,29 @@ final class MeshIrBuilder {
 
     private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
         ObjectNode st = GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
+        String invalid = rejectedGateways.get(g.key());
+        if (invalid != null) {
+            long gen = g.meta().generation();
+            st.set("conditions", Status.array(Status.condition("Accepted", false, "InvalidParameters", invalid, gen),
+                    Status.condition("Programmed", false, "Invalid", "The Gateway is not accepted", gen)));
+        }
         st.set("addresses", GatewayAddresses.of(index.resource(g)));
         return st;
+    }
+
+    /**
+     * Why the Gateway's {@code spec.infrastructure.parametersRef} is invalid, or null when it has none. Lattice defines
+     * no parameters kind, so every reference is to a kind it does not support (the spec's InvalidParameters).
+     */
+    private String invalidParameters(Gateway g) {
+        Resource res = index.resource(g);
+        com.fasterxml.jackson.databind.JsonNode ref = res == null ? null
+                : res.object().path("spec").path("infrastructure").path("parametersRef");
+        if (ref == null || !ref.isObject()) return null;
+        String message = "parametersRef " + ref.path("group").asText("") + "/" + ref.path("kind").asText("")
+                + " " + ref.path("name").asText("") + " is not supported: Lattice has no Gateway parameters kinds";
+        problems.add(Lines.problem(res, "spec.infrastructure.parametersRef", message + " (InvalidParameters)"));
+        return message;
     }
 
     /** Specificity of a listener hostname: any host < wildcard (longer is more specific) < exact. */
@@ -500,6 +532,7 @@ final class MeshIrBuilder {
         ProxyPorts pp = snapshot.ports().get(id);
         List<Ir.Listener> listeners = new ArrayList<>();
         Set<String> used = new TreeSet<>();
+        List<Ir.Cluster> workloadClusters = new ArrayList<>();
         int outbound = pp != null && pp.outboundPort() > 0 ? pp.outboundPort()
                 : w.sidecar().outboundPort() != null ? w.sidecar().outboundPort() : 0;
         if (outbound > 0) {
@@ -510,6 +543,18 @@ final class MeshIrBuilder {
                     if (!p.protocol().equals("TCP")) continue;
                     vhosts.add(outboundHost(w, s, p, first, used));
                     first = false;
+                }
+            }
+            // a request sent straight to a workload's address (not to a Service) reaches it without any route
+            for (Workload target : index.workloads) {
+                for (Workload.Port wp : target.ports()) {
+                    Ir.Cluster cluster = workloadCluster(target, wp.port());
+                    if (cluster == null) continue;
+                    workloadClusters.add(cluster);
+                    String host = (target.address().contains(":") ? "[" + target.address() + "]" : target.address()) + ":" + wp.port();
+                    vhosts.add(new Ir.VirtualHost(cluster.name(), List.of(host), List.of(new Ir.Route(cluster.name() + "/direct",
+                            new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
+                            new Ir.Forward(List.of(new Ir.WeightedCluster(cluster.name(), 1)), false)))));
                 }
             }
             listeners.add(new Ir.Listener("outbound", "127.0.0.1", outbound, Ir.Role.SIDECAR_OUTBOUND, "outbound", false,
@@ -529,7 +574,25 @@ final class MeshIrBuilder {
         }
         List<Ir.Cluster> cs = new ArrayList<>(inboundClusters);
         used.stream().map(clusters::get).filter(java.util.Objects::nonNull).forEach(cs::add);
+        cs.addAll(workloadClusters);
         return new Ir.Proxy(id, listeners, cs);
+    }
+
+    /**
+     * The cluster {@code workload/<ns>/<name>/<appPort>} of one Workload port, for requests a client sends straight to
+     * the Workload's address: the Workload's sidecar inbound port when it has one (the mesh hop), else the app port;
+     * null when its sidecar has no inbound port for it yet.
+     */
+    private Ir.Cluster workloadCluster(Workload target, int appPort) {
+        String name = "workload/" + target.meta().namespace() + "/" + target.meta().name() + "/" + appPort;
+        Integer port = appPort;
+        if (target.sidecar().inject()) {
+            ProxyPorts pp = snapshot.ports().get(new ProxyId(ProxyId.Role.SIDECAR, target.meta().namespace(), target.meta().name()));
+            port = pp == null ? null : pp.inbound().get(appPort);
+        }
+        if (port == null) return null;
+        return new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(target, appPort),
+                List.of(new Ir.Endpoint(target.address(), port)));
     }
 
     /**

@@ -11,7 +11,12 @@
  *   <li>A host belongs to the most specific Gateway listener on its port that matches it (listener isolation);
  *       every listener hostname gets a virtual host even without routes, so its hosts never fall through to a
  *       less specific listener's routes.</li>
- *   <li>attachedRoutes counts routes selected by parentRef and allowedRoutes, whatever their hostnames.</li>
+ *   <li>attachedRoutes counts the routes a listener accepts: selected by parentRef and allowedRoutes, with a hostname
+ *       in common (a listener whose certificate refs do not resolve still counts them, and serves none).</li>
+ *   <li>A Gateway with a {@code spec.infrastructure.parametersRef} is Accepted=False InvalidParameters (Lattice has
+ *       no parameters kind) and gets no listeners.</li>
+ *   <li>A sidecar's outbound listener also has one virtual host per Workload port, {@code <address>:<port>}, sending
+ *       straight to that Workload (through its sidecar): a request to a workload's address bypasses Service routes.</li>
  *   <li>A parentRef to a Gateway that does not exist gets Accepted=False NoMatchingParent; one to another
  *       controller's Gateway gets no status entry from Lattice.</li>
  *   <li>GAMMA: producer routes (route namespace = Service namespace) apply to every client, consumer routes to
