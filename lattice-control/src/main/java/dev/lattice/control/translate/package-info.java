@@ -24,7 +24,8 @@
  *   <li>A namespace's labels are those of a core v1 Namespace resource, plus kubernetes.io/metadata.name.</li>
  *   <li>A rule without backendRefs, or whose backendRefs all have weight 0, answers 500 (direct response).</li>
  *   <li>Listeners ({@link dev.lattice.control.translate.GatewayListeners}): HTTP, HTTPS with tls.mode Terminate and
- *       TLS with Passthrough are accepted (else UnsupportedProtocol / UnsupportedValue). HTTPS and TLS share a port by
+ *       TLS with Passthrough or Terminate (TLS ends at the gateway, the TLSRoute gets the plain stream) are accepted
+ *       (else UnsupportedProtocol / UnsupportedValue). HTTPS and TLS, Terminate and Passthrough, share a port by
  *       SNI; HTTP shares one with HTTP only (else ProtocolConflict); the later of two listeners with one port and
  *       hostname is Conflicted (HostnameConflict). A certificateRef that is not a kubernetes.io/tls Secret with PEM that
  *       parses is InvalidCertificateRef, one to another namespace without a ReferenceGrant RefNotPermitted; either
