@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * {@code app-backend-v1/v2} and {@code web-backend}.
  *
  * <p>A class's YAML may use {@code ${SAME}}, {@code ${ALL}}, {@code ${BACKEND}} (the base Gateways' ports) and
- * {@code ${PORT1}} .. {@code ${PORT8}} (further free ports for its own Gateways).
+ * {@code ${PORT1}} .. {@code ${PORT16}} (further free ports for its own Gateways).
  */
 final class ConformanceMesh implements AutoCloseable {
     static final String INFRA = "gateway-conformance-infra";
@@ -156,7 +156,7 @@ final class ConformanceMesh implements AutoCloseable {
         List<Option> opts = List.of(options);
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String k : List.of("SAME", "ALL", "BACKEND", "PORT1", "PORT2", "PORT3", "PORT4", "PORT5", "PORT6",
-                "PORT7", "PORT8")) {
+                "PORT7", "PORT8", "PORT9", "PORT10", "PORT11", "PORT12", "PORT13", "PORT14", "PORT15", "PORT16")) {
             ports.put(k, Mesh.freePort());
         }
         boolean sidecars = opts.contains(Option.SIDECARS);

@@ -1,0 +1,459 @@
+package dev.lattice.it.conformance;
+
+import static dev.lattice.it.conformance.ConformanceMesh.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lattice.it.conformance.ConformanceMesh.Reply;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upstream's mesh conformance tests (conformance/tests/mesh/) with their own manifests, applied one test at a time as
+ * upstream does: each test writes its routes into the running mesh's directory, checks every case until it holds
+ * (upstream's "eventually consistent" requests), and removes them again. The mesh base is upstream's: Services echo,
+ * echo-v1 and echo-v2 (ports 80 and 8080) in gateway-conformance-mesh, Workloads echo-v1 and echo-v2 with sidecars
+ * running {@code lattice echo}, and a client Workload whose sidecar's outbound port the test calls with the Host the
+ * upstream test names ({@code echo}, {@code echo-v1:8080}, or a workload's own address for mesh-frontend).
+ */
+class MeshRoutesIT {
+    static final String MESH = "gateway-conformance-mesh";
+    static ConformanceMesh c;
+    static int client;
+    static int v2Port;
+
+    static final String BASE = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: gateway-conformance-mesh, labels: {gateway-conformance: mesh}}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: echo, namespace: gateway-conformance-mesh}
+            spec:
+              selector: {app: echo}
+              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: echo-v1, namespace: gateway-conformance-mesh}
+            spec:
+              selector: {app: echo, version: v1}
+              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: echo-v2, namespace: gateway-conformance-mesh}
+            spec:
+              selector: {app: echo, version: v2}
+              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: Workload
+            metadata: {name: echo-v1, namespace: gateway-conformance-mesh, labels: {app: echo, version: v1}}
+            spec:
+              ports: [{name: http, port: ${PORT1}}]
+              command: [lattice, echo, --port, "${PORT1}", --name, echo-v1, --namespace, gateway-conformance-mesh]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: Workload
+            metadata: {name: echo-v2, namespace: gateway-conformance-mesh, labels: {app: echo, version: v2}}
+            spec:
+              ports: [{name: http, port: ${PORT2}}]
+              command: [lattice, echo, --port, "${PORT2}", --name, echo-v2, --namespace, gateway-conformance-mesh]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: Workload
+            metadata: {name: client, namespace: gateway-conformance-mesh, labels: {app: client}}
+            spec:
+              ports: [{name: http, port: ${PORT3}}]
+              sidecar: {outboundPort: ${PORT4}}
+            """;
+
+    @BeforeAll
+    static void up() throws Exception {
+        c = ConformanceMesh.start(BASE, ConformanceMesh.Option.MESH_ONLY);
+        client = c.port("PORT4");
+        v2Port = c.port("PORT2");
+        c.awaitReady(client, "echo-v1", "/", "echo-v1");
+    }
+
+    @AfterAll
+    static void down() {
+        if (c != null) c.close();
+    }
+
+    /** Removes the routes the test applied, and waits until the control plane has dropped them. */
+    @AfterEach
+    void removeRoutes() throws IOException {
+        try (var files = Files.list(c.mesh.dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("test-")).toList()) Files.delete(f);
+        }
+        c.mesh.await("the test's routes removed", ConformanceMesh.WAIT,
+                () -> c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH).isEmpty());
+    }
+
+    /**
+     * Writes a test's manifest into the mesh's directory (the directory source picks it up) and waits until every
+     * route in it is Accepted by its parent.
+     */
+    static void apply(String name, String yaml) throws IOException {
+        Files.writeString(c.mesh.dir.resolve("test-" + name + ".yaml"), yaml);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kind: HTTPRoute\nmetadata: \\{name: ([a-z0-9-]+),").matcher(yaml);
+        while (m.find()) {
+            String route = m.group(1);
+            c.mesh.await(route + " Accepted", ConformanceMesh.WAIT, () -> {
+                var all = c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH + "&name=" + route);
+                for (var p : all.path(0).path("status").path("parents")) {
+                    for (var cond : p.path("conditions")) {
+                        if (cond.path("type").asText().equals("Accepted") && cond.path("status").asText().equals("True")) return true;
+                    }
+                }
+                return false;
+            });
+        }
+    }
+
+    /**
+     * Upstream's MakeRequestAndExpectEventuallyConsistentResponse: waits until the answer passes 5 times in a row
+     * (a config not yet applied could pass once by chance of load balancing).
+     */
+    static Reply expect(String host, String path, Map<String, String> headers, Predicate<Reply> ok) {
+        String what = "GET http://" + host + path + " " + headers + " through the client's sidecar";
+        int[] inARow = {0};
+        Reply[] last = {null};
+        try {
+            c.mesh.await(what + " passing 5 times in a row", ConformanceMesh.WAIT, () -> {
+                last[0] = get(client, host, path, headers);
+                inARow[0] = ok.test(last[0]) ? inARow[0] + 1 : 0;
+                return inARow[0] >= 5;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(what + ": last answer " + last[0], e);
+        }
+        return last[0];
+    }
+
+    static Predicate<Reply> backend(String name) {
+        return r -> r.status() == 200 && r.backend().equals(name) && r.namespace().equals(MESH);
+    }
+
+    static Predicate<Reply> status(int status) {
+        return r -> r.status() == status;
+    }
+
+    static Predicate<Reply> redirect(int status, String location) {
+        return r -> r.status() == status && location.equals(r.header("location"));
+    }
+
+    static Predicate<Reply> requestHeaders(Map<String, String> present, String... absent) {
+        return r -> {
+            if (!backend("echo-v1").test(r)) return false;
+            for (var e : present.entrySet()) if (!e.getValue().equals(r.requestHeader(e.getKey()))) return false;
+            for (String a : absent) if (r.requestHeader(a) != null) return false;
+            return true;
+        };
+    }
+
+    static String route(String name, String parent, String rules) {
+        return """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: NAME, namespace: gateway-conformance-mesh}
+                spec:
+                  parentRefs: [PARENT]
+                  rules:
+                """.replace("NAME", name).replace("PARENT", parent) + rules.indent(2);
+    }
+
+    static final String ECHO_80 = "{group: \"\", kind: Service, name: echo, port: 80}";
+
+    @Test
+    void meshBasic() {
+        expect("echo", "/", Map.of(), r -> r.status() == 200 && r.backend().startsWith("echo-v"));
+    }
+
+    @Test
+    void meshSplit() throws IOException {
+        apply("mesh-split", route("mesh-split", "{group: \"\", kind: Service, name: echo}", """
+                - matches: [{path: {type: Exact, value: /v1}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{path: {type: Exact, value: /v2}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                """));
+        expect("echo", "/v1", Map.of(), backend("echo-v1"));
+        expect("echo", "/v2", Map.of(), backend("echo-v2"));
+    }
+
+    /** mesh-frontend: the route binds to the Service frontend; a request sent to the workload's address bypasses it. */
+    @Test
+    void meshFrontend() throws IOException {
+        apply("mesh-frontend", route("mesh-split-v1", "{group: \"\", kind: Service, name: echo-v2}", """
+                - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Header-Set, value: set}]}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                """));
+        expect("echo-v2", "/", Map.of(), backend("echo-v2").and(r -> "set".equals(r.header("X-Header-Set"))));
+        expect("127.0.0.1:" + v2Port, "/", Map.of(), backend("echo-v2").and(r -> r.header("X-Header-Set") == null));
+    }
+
+    @Test
+    void meshPorts() throws IOException {
+        apply("mesh-ports", route("mesh-split-v1", "{group: \"\", kind: Service, name: echo-v1, port: 80}", """
+                - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Header-Set, value: v1}]}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                """) + "---\n" + route("mesh-split-v2", "{group: \"\", kind: Service, name: echo-v2}", """
+                - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Header-Set, value: v2}]}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                """));
+        expect("echo-v1", "/", Map.of(), backend("echo-v1").and(r -> "v1".equals(r.header("X-Header-Set"))));
+        expect("echo-v1:8080", "/", Map.of(), backend("echo-v1").and(r -> r.header("X-Header-Set") == null));
+        expect("echo-v2", "/", Map.of(), backend("echo-v2").and(r -> "v2".equals(r.header("X-Header-Set"))));
+        expect("echo-v2:8080", "/", Map.of(), backend("echo-v2").and(r -> "v2".equals(r.header("X-Header-Set"))));
+    }
+
+    @Test
+    void meshHttpRouteMatching() throws IOException {
+        apply("mesh-matching", route("mesh-matching", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /}}, {headers: [{name: version, value: one}]}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /v2}}, {headers: [{name: version, value: two}]}]
+                  backendRefs: [{name: echo-v2, port: 8080}]
+                """));
+        expect("echo", "/v2", Map.of(), backend("echo-v2"));
+        expect("echo", "/", Map.of(), backend("echo-v1"));
+        expect("echo", "/example", Map.of(), backend("echo-v1"));
+        expect("echo", "/", Map.of("Version", "one"), backend("echo-v1"));
+        expect("echo", "/v2/example", Map.of(), backend("echo-v2"));
+        expect("echo", "/", Map.of("Version", "two"), backend("echo-v2"));
+        expect("echo", "/v2/", Map.of(), backend("echo-v2"));
+        expect("echo", "/v2example", Map.of(), backend("echo-v1"));
+        expect("echo", "/foo/v2/example", Map.of(), backend("echo-v1"));
+    }
+
+    @Test
+    void meshHttpRouteQueryParamMatching() throws IOException {
+        apply("mesh-query-param-matching", route("mesh-query-param-matching", ECHO_80, """
+                - matches: [{queryParams: [{name: animal, value: whale}]}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{queryParams: [{name: animal, value: dolphin}]}]
+                  backendRefs: [{name: echo-v2, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /path1}, queryParams: [{name: animal, value: whale}]}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{headers: [{name: version, value: one}], queryParams: [{name: animal, value: whale}]}]
+                  backendRefs: [{name: echo-v2, port: 8080}]
+                - matches:
+                  - {path: {type: PathPrefix, value: /path3}, queryParams: [{name: animal, value: shark}]}
+                  - {path: {type: PathPrefix, value: /path4}, headers: [{name: version, value: three}], queryParams: [{name: animal, value: kraken}]}
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /path5}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{queryParams: [{name: animal, value: hydra}]}]
+                  backendRefs: [{name: echo-v2, port: 8080}]
+                """));
+        expect("echo", "/?animal=dolphin", Map.of(), backend("echo-v2"));
+        expect("echo", "/?animal=whale", Map.of(), backend("echo-v1"));
+        expect("echo", "/?animal=whale&otherparam=irrelevant", Map.of(), backend("echo-v1"));
+        expect("echo", "/?animal=dolphin&color=yellow", Map.of(), backend("echo-v2"));
+        expect("echo", "/?color=blue", Map.of(), status(404));
+        expect("echo", "/?animal=dog", Map.of(), status(404));
+        expect("echo", "/?animal=whaledolphin", Map.of(), status(404));
+        expect("echo", "/", Map.of(), status(404));
+        expect("echo", "/path1?animal=whale", Map.of(), backend("echo-v1"));
+        expect("echo", "/?animal=whale", Map.of("version", "one"), backend("echo-v2"));
+        expect("echo", "/path3?animal=shark", Map.of(), backend("echo-v1"));
+        expect("echo", "/path4?animal=kraken", Map.of("version", "three"), backend("echo-v1"));
+        expect("echo", "/?animal=shark", Map.of(), status(404));
+        expect("echo", "/path4?animal=kraken", Map.of(), status(404));
+        expect("echo", "/path5?animal=hydra", Map.of(), backend("echo-v1"));
+    }
+
+    @Test
+    void meshHttpRouteRequestHeaderModifier() throws IOException {
+        apply("mesh-request-header-modifier", route("mesh-request-header-modifier", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /set}}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Header-Set, value: set-overwrites-values}]}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /add}}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: X-Header-Add, value: add-appends-values}]}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /remove}}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {remove: [X-Header-Remove]}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /multiple}}]
+                  filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier:
+                      set: [{name: X-Header-Set-1, value: header-set-1}, {name: X-Header-Set-2, value: header-set-2}]
+                      add: [{name: X-Header-Add-1, value: header-add-1}, {name: X-Header-Add-2, value: header-add-2}, {name: X-Header-Add-3, value: header-add-3}]
+                      remove: [X-Header-Remove-1, X-Header-Remove-2]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /case-insensitivity}}]
+                  filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier:
+                      set: [{name: X-Header-Set, value: header-set}]
+                      add: [{name: X-Header-Add, value: header-add}]
+                      remove: [X-Header-Remove]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                """));
+        expect("echo", "/set", Map.of("Some-Other-Header", "val"),
+                requestHeaders(Map.of("Some-Other-Header", "val", "X-Header-Set", "set-overwrites-values")));
+        expect("echo", "/set", Map.of("Some-Other-Header", "val", "X-Header-Set", "some-other-value"),
+                requestHeaders(Map.of("Some-Other-Header", "val", "X-Header-Set", "set-overwrites-values")));
+        expect("echo", "/add", Map.of("Some-Other-Header", "val"),
+                requestHeaders(Map.of("Some-Other-Header", "val", "X-Header-Add", "add-appends-values")));
+        expect("echo", "/add", Map.of("Some-Other-Header", "val", "X-Header-Add", "some-other-value"),
+                requestHeaders(Map.of("Some-Other-Header", "val", "X-Header-Add", "some-other-value,add-appends-values")));
+        expect("echo", "/remove", Map.of("X-Header-Remove", "val"), requestHeaders(Map.of(), "X-Header-Remove"));
+        expect("echo", "/multiple", Map.of("X-Header-Set-2", "set-val-2", "X-Header-Add-2", "add-val-2",
+                        "X-Header-Remove-2", "remove-val-2", "Another-Header", "another-header-val"),
+                requestHeaders(Map.of("X-Header-Set-1", "header-set-1", "X-Header-Set-2", "header-set-2",
+                        "X-Header-Add-1", "header-add-1", "X-Header-Add-2", "add-val-2,header-add-2",
+                        "X-Header-Add-3", "header-add-3", "Another-Header", "another-header-val"),
+                        "X-Header-Remove-1", "X-Header-Remove-2"));
+        expect("echo", "/case-insensitivity", Map.of("x-header-set", "original-val-set", "x-header-add", "original-val-add",
+                        "x-header-remove", "original-val-remove", "Another-Header", "another-header-val"),
+                requestHeaders(Map.of("X-Header-Set", "header-set", "X-Header-Add", "original-val-add,header-add",
+                        "Another-Header", "another-header-val"), "X-Header-Remove"));
+    }
+
+    @Test
+    void meshHttpRouteRewritePath() throws IOException {
+        String modify = """
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier:
+                      set: [{name: X-Header-Set, value: set-overwrites-values}]
+                      add: [{name: X-Header-Add, value: header-val-1}, {name: X-Header-Add-Append, value: header-val-2}]
+                      remove: [X-Header-Remove]
+                """;
+        apply("mesh-rewrite-path", route("mesh-rewrite-path", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /prefix/one}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /one}}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /strip-prefix}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /full/one}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /one}}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /full/rewrite-path-and-modify-headers}}]
+                  filters:
+                  - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /test}}}
+                """ + modify + """
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /prefix/rewrite-path-and-modify-headers}}]
+                  filters:
+                  - {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /prefix}}}
+                """ + modify + """
+                  backendRefs: [{name: echo-v1, port: 80}]
+                """));
+        expect("echo", "/prefix/one/two", Map.of(), backend("echo-v1").and(r -> r.path().equals("/one/two")));
+        expect("echo", "/strip-prefix/three", Map.of(), backend("echo-v1").and(r -> r.path().equals("/three")));
+        expect("echo", "/strip-prefix", Map.of(), backend("echo-v1").and(r -> r.path().equals("/")));
+        expect("echo", "/full/one/two", Map.of(), backend("echo-v1").and(r -> r.path().equals("/one")));
+        Map<String, String> in = Map.of("X-Header-Remove", "remove-val", "X-Header-Add-Append", "append-val-1",
+                "X-Header-Set", "set-val");
+        Map<String, String> out = Map.of("X-Header-Add", "header-val-1", "X-Header-Add-Append", "append-val-1,header-val-2",
+                "X-Header-Set", "set-overwrites-values");
+        expect("echo", "/full/rewrite-path-and-modify-headers/test", in,
+                requestHeaders(out, "X-Header-Remove").and(r -> r.path().equals("/test")));
+        expect("echo", "/prefix/rewrite-path-and-modify-headers/one", in,
+                requestHeaders(out, "X-Header-Remove").and(r -> r.path().equals("/prefix/one")));
+    }
+
+    /** Redirect Locations: the mesh's listener port is the Service port (80, the scheme's default, left out). */
+    @Test
+    void meshHttpRouteRedirectPath() throws IOException {
+        apply("mesh-redirect-path", route("mesh-redirect-path", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /original-prefix}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement-prefix}}}]
+                - matches: [{path: {type: PathPrefix, value: /full}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /full-path-replacement}}}]
+                - matches: [{path: {type: PathPrefix, value: /path-and-host}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement-prefix}}}]
+                - matches: [{path: {type: PathPrefix, value: /path-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement-prefix}, statusCode: 301}}]
+                - matches: [{path: {type: PathPrefix, value: /full-path-and-host}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, path: {type: ReplaceFullPath, replaceFullPath: /replacement-full}}}]
+                - matches: [{path: {type: PathPrefix, value: /full-path-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /replacement-full}, statusCode: 301}}]
+                """));
+        expect("echo", "/original-prefix/lemon", Map.of(), redirect(302, "http://echo/replacement-prefix/lemon"));
+        expect("echo", "/full/path/original", Map.of(), redirect(302, "http://echo/full-path-replacement"));
+        expect("echo", "/path-and-host", Map.of(), redirect(302, "http://example.org/replacement-prefix"));
+        expect("echo", "/path-and-status", Map.of(), redirect(301, "http://echo/replacement-prefix"));
+        expect("echo", "/full-path-and-host", Map.of(), redirect(302, "http://example.org/replacement-full"));
+        expect("echo", "/full-path-and-status", Map.of(), redirect(301, "http://echo/replacement-full"));
+    }
+
+    @Test
+    void meshHttpRouteRedirectPort() throws IOException {
+        apply("mesh-redirect-port", route("mesh-redirect-port", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /port}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {port: 8083}}]
+                - matches: [{path: {type: PathPrefix, value: /port-and-host}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, port: 8083}}]
+                - matches: [{path: {type: PathPrefix, value: /port-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {port: 8083, statusCode: 301}}]
+                - matches: [{path: {type: PathPrefix, value: /port-and-host-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {port: 8083, hostname: example.org, statusCode: 302}}]
+                """));
+        expect("echo", "/port", Map.of(), redirect(302, "http://echo:8083/port"));
+        expect("echo", "/port-and-host", Map.of(), redirect(302, "http://example.org:8083/port-and-host"));
+        expect("echo", "/port-and-status", Map.of(), redirect(301, "http://echo:8083/port-and-status"));
+        expect("echo", "/port-and-host-and-status", Map.of(), redirect(302, "http://example.org:8083/port-and-host-and-status"));
+    }
+
+    @Test
+    void meshHttpRouteRedirectScheme() throws IOException {
+        apply("mesh-redirect-scheme", route("mesh-redirect-scheme", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /scheme}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
+                - matches: [{path: {type: PathPrefix, value: /scheme-and-host}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, scheme: https}}]
+                - matches: [{path: {type: PathPrefix, value: /scheme-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+                - matches: [{path: {type: PathPrefix, value: /scheme-and-host-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 302, hostname: example.org}}]
+                """));
+        expect("echo", "/scheme", Map.of(), redirect(302, "https://echo/scheme"));
+        expect("echo", "/scheme-and-host", Map.of(), redirect(302, "https://example.org/scheme-and-host"));
+        expect("echo", "/scheme-and-status", Map.of(), redirect(301, "https://echo/scheme-and-status"));
+        expect("echo", "/scheme-and-host-and-status", Map.of(), redirect(302, "https://example.org/scheme-and-host-and-status"));
+    }
+
+    @Test
+    void meshHttpRouteRedirectHostAndStatus() throws IOException {
+        apply("mesh-redirect-host-and-status", route("mesh-redirect-host-and-status", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /hostname-redirect}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]
+                - matches: [{path: {type: PathPrefix, value: /host-and-status}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {statusCode: 301, hostname: example.org}}]
+                """));
+        expect("echo", "/hostname-redirect", Map.of(), redirect(302, "http://example.org/hostname-redirect"));
+        expect("echo", "/host-and-status", Map.of(), redirect(301, "http://example.org/host-and-status"));
+    }
+
+    @Test
+    void meshHttpRoute303307308Redirects() throws IOException {
+        apply("mesh-30x-redirect", route("mesh-303-redirect", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /redirect}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {statusCode: 303}}]
+                """) + "---\n" + route("mesh-307-redirect", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /temporary}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {statusCode: 307}}]
+                """) + "---\n" + route("mesh-308-redirect", ECHO_80, """
+                - matches: [{path: {type: PathPrefix, value: /permanent}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {statusCode: 308}}]
+                """));
+        expect("echo", "/redirect", Map.of(), redirect(303, "http://echo/redirect"));
+        expect("echo", "/temporary", Map.of(), redirect(307, "http://echo/temporary"));
+        expect("echo", "/permanent", Map.of(), redirect(308, "http://echo/permanent"));
+    }
+}
