@@ -7,6 +7,7 @@ import dev.lattice.it.conformance.ConformanceMesh.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.Test;
  * (upstream's "eventually consistent" requests), and removes them again. The mesh base is upstream's: Services echo,
  * echo-v1 and echo-v2 (ports 80 and 8080) in gateway-conformance-mesh, Workloads echo-v1 and echo-v2 with sidecars
  * running {@code lattice echo}, and a client Workload whose sidecar's outbound port the test calls with the Host the
- * upstream test names ({@code echo}, {@code echo-v1:8080}, or a workload's own address for mesh-frontend).
+ * upstream test names ({@code echo}, {@code echo-v1:8080}, or a workload's own address for mesh-frontend). The
+ * Services also have upstream's gRPC port 7070 (the echo's gRPC server) for the mesh GRPCRoute tests, called with a
+ * grpc-java client through the same sidecar with authority {@code echo:7070}.
  */
 class MeshRoutesIT {
     static final String MESH = "gateway-conformance-mesh";
@@ -38,35 +41,44 @@ class MeshRoutesIT {
             metadata: {name: echo, namespace: gateway-conformance-mesh}
             spec:
               selector: {app: echo}
-              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+              ports:
+              - {name: http, port: 80, targetPort: http}
+              - {name: http-alt, port: 8080, targetPort: http}
+              - {name: grpc, port: 7070, targetPort: grpc, appProtocol: kubernetes.io/h2c}
             ---
             apiVersion: v1
             kind: Service
             metadata: {name: echo-v1, namespace: gateway-conformance-mesh}
             spec:
               selector: {app: echo, version: v1}
-              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+              ports:
+              - {name: http, port: 80, targetPort: http}
+              - {name: http-alt, port: 8080, targetPort: http}
+              - {name: grpc, port: 7070, targetPort: grpc, appProtocol: kubernetes.io/h2c}
             ---
             apiVersion: v1
             kind: Service
             metadata: {name: echo-v2, namespace: gateway-conformance-mesh}
             spec:
               selector: {app: echo, version: v2}
-              ports: [{name: http, port: 80, targetPort: http}, {name: http-alt, port: 8080, targetPort: http}]
+              ports:
+              - {name: http, port: 80, targetPort: http}
+              - {name: http-alt, port: 8080, targetPort: http}
+              - {name: grpc, port: 7070, targetPort: grpc, appProtocol: kubernetes.io/h2c}
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: Workload
             metadata: {name: echo-v1, namespace: gateway-conformance-mesh, labels: {app: echo, version: v1}}
             spec:
-              ports: [{name: http, port: ${PORT1}}]
-              command: [lattice, echo, --port, "${PORT1}", --name, echo-v1, --namespace, gateway-conformance-mesh]
+              ports: [{name: http, port: ${PORT1}}, {name: grpc, port: ${PORT5}}]
+              command: [lattice, echo, --port, "${PORT1}", --grpc-port, "${PORT5}", --name, echo-v1, --namespace, gateway-conformance-mesh]
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: Workload
             metadata: {name: echo-v2, namespace: gateway-conformance-mesh, labels: {app: echo, version: v2}}
             spec:
-              ports: [{name: http, port: ${PORT2}}]
-              command: [lattice, echo, --port, "${PORT2}", --name, echo-v2, --namespace, gateway-conformance-mesh]
+              ports: [{name: http, port: ${PORT2}}, {name: grpc, port: ${PORT6}}]
+              command: [lattice, echo, --port, "${PORT2}", --grpc-port, "${PORT6}", --name, echo-v2, --namespace, gateway-conformance-mesh]
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: Workload
@@ -96,7 +108,8 @@ class MeshRoutesIT {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("test-")).toList()) Files.delete(f);
         }
         c.mesh.await("the test's routes removed", ConformanceMesh.WAIT,
-                () -> c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH).isEmpty());
+                () -> c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH).isEmpty()
+                        && c.mesh.adminJson("/api/v1/resources?kind=GRPCRoute&namespace=" + MESH).isEmpty());
     }
 
     /**
@@ -105,11 +118,12 @@ class MeshRoutesIT {
      */
     static void apply(String name, String yaml) throws IOException {
         Files.writeString(c.mesh.dir.resolve("test-" + name + ".yaml"), yaml);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kind: HTTPRoute\nmetadata: \\{name: ([a-z0-9-]+),").matcher(yaml);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kind: (HTTPRoute|GRPCRoute)\nmetadata: \\{name: ([a-z0-9-]+),").matcher(yaml);
         while (m.find()) {
-            String route = m.group(1);
-            c.mesh.await(route + " Accepted", ConformanceMesh.WAIT, () -> {
-                var all = c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH + "&name=" + route);
+            String kind = m.group(1);
+            String route = m.group(2);
+            c.mesh.await(kind + " " + route + " Accepted", ConformanceMesh.WAIT, () -> {
+                var all = c.mesh.adminJson("/api/v1/resources?kind=" + kind + "&namespace=" + MESH + "&name=" + route);
                 for (var p : all.path(0).path("status").path("parents")) {
                     for (var cond : p.path("conditions")) {
                         if (cond.path("type").asText().equals("Accepted") && cond.path("status").asText().equals("True")) return true;
@@ -159,6 +173,38 @@ class MeshRoutesIT {
             for (String a : absent) if (r.requestHeader(a) != null) return false;
             return true;
         };
+    }
+
+    /** A GRPCRoute on Service echo port 7070. */
+    static String grpcRoute(String name, String rules) {
+        return """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: NAME, namespace: gateway-conformance-mesh}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+                  rules:
+                """.replace("NAME", name) + rules.indent(2);
+    }
+
+    /** Runs {@code body} with a grpc-java channel to the client's sidecar, authority {@code echo:7070}. */
+    static void withGrpc(java.util.function.Consumer<io.grpc.Channel> body) throws InterruptedException {
+        io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", client)
+                .usePlaintext().overrideAuthority("echo:7070").build();
+        try {
+            body.accept(ch);
+        } finally {
+            ch.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A gRPC call's answer passes: from {@code backend}, with these request metadata and without those. */
+    static boolean grpcPasses(com.google.protobuf.Struct r, String backend, Map<String, String> present, String... absent) {
+        if (!GRPCRouteIT.backend(r).equals(backend)) return false;
+        com.google.protobuf.Struct md = r.getFieldsOrThrow("metadata").getStructValue();
+        for (var e : present.entrySet()) if (!e.getValue().equals(GRPCRouteIT.first(md, e.getKey()))) return false;
+        for (String a : absent) if (GRPCRouteIT.first(md, a) != null) return false;
+        return true;
     }
 
     static String route(String name, String parent, String rules) {
@@ -455,5 +501,76 @@ class MeshRoutesIT {
         expect("echo", "/redirect", Map.of(), redirect(303, "http://echo/redirect"));
         expect("echo", "/temporary", Map.of(), redirect(307, "http://echo/temporary"));
         expect("echo", "/permanent", Map.of(), redirect(308, "http://echo/permanent"));
+    }
+
+    @Test
+    void meshGrpcRouteRequestHeaderModifier() throws Exception {
+        apply("mesh-grpc-request-header-modifier", grpcRoute("grpc-request-header-modifier", """
+                - matches: [{headers: [{name: x-test-case, value: set}]}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-header-set, value: set-overwrites-values}]}}]
+                  backendRefs: [{name: echo-v1, port: 7070}]
+                - matches: [{headers: [{name: x-test-case, value: add}]}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-header-add, value: add-appends-values}]}}]
+                  backendRefs: [{name: echo-v1, port: 7070}]
+                - matches: [{headers: [{name: x-test-case, value: remove}]}]
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {remove: [x-header-remove]}}]
+                  backendRefs: [{name: echo-v1, port: 7070}]
+                - matches: [{headers: [{name: x-test-case, value: multi}]}]
+                  filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier:
+                      set: [{name: x-header-set-1, value: header-set-1}, {name: x-header-set-2, value: header-set-2}]
+                      add: [{name: x-header-add-1, value: header-add-1}, {name: x-header-add-2, value: header-add-2}]
+                      remove: [x-header-remove-1, x-header-remove-2]
+                  backendRefs: [{name: echo-v2, port: 7070}]
+                """));
+        record Case(Map<String, String> sent, String backend, Map<String, String> expected, String... absent) {}
+        List<Case> cases = List.of(
+                new Case(Map.of("x-test-case", "set", "some-other-header", "this-header-should-be-set",
+                        "x-header-set", "this-value-should-be-overwritten"), "echo-v1",
+                        Map.of("x-test-case", "set", "some-other-header", "this-header-should-be-set", "x-header-set", "set-overwrites-values")),
+                new Case(Map.of("x-test-case", "add", "x-header-add", "this-value-should-be-appended"), "echo-v1",
+                        Map.of("x-test-case", "add", "x-header-add", "this-value-should-be-appended,add-appends-values")),
+                new Case(Map.of("x-test-case", "remove", "x-header-remove", "this-should-be-removed"), "echo-v1",
+                        Map.of("x-test-case", "remove"), "x-header-remove"),
+                new Case(Map.of("x-test-case", "multi", "x-header-set-2", "set-header-2", "x-header-add-2", "add-header-2",
+                        "x-header-remove-2", "should-be-removed-2"), "echo-v2",
+                        Map.of("x-test-case", "multi", "x-header-set-1", "header-set-1", "x-header-set-2", "header-set-2",
+                                "x-header-add-1", "header-add-1", "x-header-add-2", "add-header-2,header-add-2"),
+                        "x-header-remove-1", "x-header-remove-2"));
+        withGrpc(ch -> {
+            for (Case k : cases) {
+                int[] inARow = {0};
+                c.mesh.await("gRPC " + k.sent() + " answered by " + k.backend() + " with " + k.expected(), ConformanceMesh.WAIT, () -> {
+                    boolean ok = grpcPasses(GRPCRouteIT.call(ch, dev.lattice.testkit.EchoGrpc.ECHO, k.sent()), k.backend(),
+                            k.expected(), k.absent());
+                    inARow[0] = ok ? inARow[0] + 1 : 0;
+                    return inARow[0] >= 5;
+                });
+            }
+        });
+    }
+
+    /** Mesh grpcroute-weight: 500 calls split 70/30 within ±0.05; the weight-0 backend (echo-v3, absent) never answers. */
+    @Test
+    void meshGrpcRouteWeight() throws Exception {
+        apply("mesh-grpc-weight", grpcRoute("mesh-grpc-weighted-backends", """
+                - backendRefs:
+                  - {name: echo-v1, port: 7070, weight: 70}
+                  - {name: echo-v2, port: 7070, weight: 30}
+                  - {name: echo-v3, port: 7070, weight: 0}
+                """));
+        withGrpc(ch -> {
+            // eventually consistent first: both backends answer (without the route the Service's two endpoints do too)
+            c.mesh.await("gRPC through echo:7070", ConformanceMesh.WAIT,
+                    () -> GRPCRouteIT.backend(GRPCRouteIT.call(ch, dev.lattice.testkit.EchoGrpc.ECHO, Map.of())).startsWith("echo-v"));
+            int n = 500;
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            for (int i = 0; i < n; i++) {
+                counts.merge(GRPCRouteIT.backend(GRPCRouteIT.call(ch, dev.lattice.testkit.EchoGrpc.ECHO, Map.of())), 1, Integer::sum);
+            }
+            assertThat(counts.keySet()).as(counts.toString()).containsOnly("echo-v1", "echo-v2");
+            assertThat(counts.get("echo-v1") / (double) n).as(counts.toString()).isCloseTo(0.7, org.assertj.core.api.Assertions.within(0.05));
+        });
     }
 }
