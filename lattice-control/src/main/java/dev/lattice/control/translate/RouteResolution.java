@@ -59,12 +59,21 @@ final class RouteResolution {
      */
     static Backend backend(HttpRoute.BackendRef b, String routeKind, String routeNs, String field, MeshIndex index,
                            Predicate<String> clusterExists) {
+        return backend(b, routeKind, routeNs, field, index, clusterExists, true);
+    }
+
+    /**
+     * As above; {@code grantNeeded} false for a mesh route (all its parents Services): GAMMA routes augment Services
+     * that clients can reach anyway, so their backendRefs need no ReferenceGrant (GEP-1294).
+     */
+    static Backend backend(HttpRoute.BackendRef b, String routeKind, String routeNs, String field, MeshIndex index,
+                           Predicate<String> clusterExists, boolean grantNeeded) {
         String ns = b.namespace() == null ? routeNs : b.namespace();
         if (!b.isService()) {
             return new Backend(null, "InvalidKind", "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
                     + " is not supported: only core Service", field + ".kind", field);
         }
-        if (!ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, routeKind, routeNs, "", Service.KIND, ns, b.name())) {
+        if (grantNeeded && !ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, routeKind, routeNs, "", Service.KIND, ns, b.name())) {
             return new Backend(null, "RefNotPermitted", "Service " + ns + "/" + b.name() + " is in another namespace and no "
                     + "ReferenceGrant in " + ns + " allows " + routeKind + "s from " + routeNs + " to refer to it", field + ".namespace", field);
         }
@@ -93,6 +102,7 @@ final class RouteResolution {
                                  Predicate<String> clusterExists, List<Problem> problems) {
         String routeNs = route.meta().namespace();
         String routeKind = resource.kind();
+        boolean grantNeeded = route.parentRefs().isEmpty() || !route.parentRefs().stream().allMatch(HttpRoute.ParentRef::isService);
         String[] ref = new String[2];
         String[] reject = new String[2];
         List<Ir.Action> actions = new ArrayList<>();
@@ -112,7 +122,7 @@ final class RouteResolution {
             for (int j = 0; j < rule.backendRefs().size(); j++) {
                 HttpRoute.BackendRef b = rule.backendRefs().get(j);
                 String field = rulePath + ".backendRefs[" + j + "]";
-                Backend be = backend(b, routeKind, routeNs, field, index, clusterExists);
+                Backend be = backend(b, routeKind, routeNs, field, index, clusterExists, grantNeeded);
                 String extension = FilterTranslator.extensionRef(b.filters());
                 if (be.valid() && extension != null) {
                     be = new Backend(null, "InvalidKind", "backendRef filter ExtensionRef " + extension
@@ -164,7 +174,7 @@ final class RouteResolution {
             for (int k = 0; k < rule.filters().size(); k++) {
                 if (!(rule.filters().get(k) instanceof HttpFilters.Mirror m)) continue;
                 String field = rulePath + ".filters[" + k + "].requestMirror.backendRef";
-                Backend be = backend(m.backend(), routeKind, routeNs, field, index, clusterExists);
+                Backend be = backend(m.backend(), routeKind, routeNs, field, index, clusterExists, grantNeeded);
                 if (!be.valid()) {
                     record(ref, be, problems, resource);
                     continue;
