@@ -27,8 +27,10 @@ import org.junit.jupiter.api.Test;
  */
 class MeshRoutesIT {
     static final String MESH = "gateway-conformance-mesh";
+    static final String CONSUMER = "gateway-conformance-mesh-consumer";
     static ConformanceMesh c;
     static int client;
+    static int consumerClient;
     static int v2Port;
 
     static final String BASE = """
@@ -86,12 +88,24 @@ class MeshRoutesIT {
             spec:
               ports: [{name: http, port: ${PORT3}}]
               sidecar: {outboundPort: ${PORT4}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: gateway-conformance-mesh-consumer, labels: {gateway-conformance: mesh-consumer}}
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: Workload
+            metadata: {name: client, namespace: gateway-conformance-mesh-consumer, labels: {app: client}}
+            spec:
+              ports: [{name: http, port: ${PORT7}}]
+              sidecar: {outboundPort: ${PORT8}}
             """;
 
     @BeforeAll
     static void up() throws Exception {
         c = ConformanceMesh.start(BASE, ConformanceMesh.Option.MESH_ONLY);
         client = c.port("PORT4");
+        consumerClient = c.port("PORT8");
         v2Port = c.port("PORT2");
         c.awaitReady(client, "echo-v1", "/", "echo-v1");
     }
@@ -108,8 +122,8 @@ class MeshRoutesIT {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("test-")).toList()) Files.delete(f);
         }
         c.mesh.await("the test's routes removed", ConformanceMesh.WAIT,
-                () -> c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute&namespace=" + MESH).isEmpty()
-                        && c.mesh.adminJson("/api/v1/resources?kind=GRPCRoute&namespace=" + MESH).isEmpty());
+                () -> c.mesh.adminJson("/api/v1/resources?kind=HTTPRoute").isEmpty()
+                        && c.mesh.adminJson("/api/v1/resources?kind=GRPCRoute").isEmpty());
     }
 
     /**
@@ -118,12 +132,13 @@ class MeshRoutesIT {
      */
     static void apply(String name, String yaml) throws IOException {
         Files.writeString(c.mesh.dir.resolve("test-" + name + ".yaml"), yaml);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kind: (HTTPRoute|GRPCRoute)\nmetadata: \\{name: ([a-z0-9-]+),").matcher(yaml);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kind: (HTTPRoute|GRPCRoute)\nmetadata: \\{name: ([a-z0-9-]+), namespace: ([a-z0-9-]+)}").matcher(yaml);
         while (m.find()) {
             String kind = m.group(1);
             String route = m.group(2);
+            String ns = m.group(3);
             c.mesh.await(kind + " " + route + " Accepted", ConformanceMesh.WAIT, () -> {
-                var all = c.mesh.adminJson("/api/v1/resources?kind=" + kind + "&namespace=" + MESH + "&name=" + route);
+                var all = c.mesh.adminJson("/api/v1/resources?kind=" + kind + "&namespace=" + ns + "&name=" + route);
                 for (var p : all.path(0).path("status").path("parents")) {
                     for (var cond : p.path("conditions")) {
                         if (cond.path("type").asText().equals("Accepted") && cond.path("status").asText().equals("True")) return true;
@@ -139,12 +154,17 @@ class MeshRoutesIT {
      * (a config not yet applied could pass once by chance of load balancing).
      */
     static Reply expect(String host, String path, Map<String, String> headers, Predicate<Reply> ok) {
-        String what = "GET http://" + host + path + " " + headers + " through the client's sidecar";
+        return expect(client, host, path, headers, ok);
+    }
+
+    /** As above, through the sidecar whose outbound port is {@code via}. */
+    static Reply expect(int via, String host, String path, Map<String, String> headers, Predicate<Reply> ok) {
+        String what = "GET http://" + host + path + " " + headers + " through the sidecar on :" + via;
         int[] inARow = {0};
         Reply[] last = {null};
         try {
             c.mesh.await(what + " passing 5 times in a row", ConformanceMesh.WAIT, () -> {
-                last[0] = get(client, host, path, headers);
+                last[0] = get(via, host, path, headers);
                 inARow[0] = ok.test(last[0]) ? inARow[0] + 1 : 0;
                 return inARow[0] >= 5;
             });
@@ -223,6 +243,26 @@ class MeshRoutesIT {
     @Test
     void meshBasic() {
         expect("echo", "/", Map.of(), r -> r.status() == 200 && r.backend().startsWith("echo-v"));
+    }
+
+    /**
+     * mesh-consumer-route: a route in the consumer namespace on Service echo-v1 of the mesh namespace applies to the
+     * consumer namespace's clients only; its backendRef to the other namespace needs no ReferenceGrant (GEP-1294).
+     */
+    @Test
+    void meshConsumerRoute() throws IOException {
+        apply("mesh-consumer-route", """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: mesh-echo-add-header, namespace: gateway-conformance-mesh-consumer}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: echo-v1, namespace: gateway-conformance-mesh}]
+                  rules:
+                  - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Header-Set, value: set}]}}]
+                    backendRefs: [{name: echo-v1, namespace: gateway-conformance-mesh, port: 80}]
+                """);
+        expect(consumerClient, "echo-v1." + MESH, "/", Map.of(), backend("echo-v1").and(r -> "set".equals(r.header("X-Header-Set"))));
+        expect(client, "echo-v1." + MESH, "/", Map.of(), backend("echo-v1").and(r -> r.header("X-Header-Set") == null));
     }
 
     @Test
