@@ -27,6 +27,7 @@ public final class Models {
 
     private static final Map<String, KindInfo> KINDS = Map.ofEntries(
             Map.entry("v1/Service", new KindInfo(true, Service::read)),
+            Map.entry("discovery.k8s.io/v1/EndpointSlice", new KindInfo(true, EndpointSlice::read)),
             Map.entry("v1/Namespace", new KindInfo(false, (r, root, p) -> new Namespace(ObjectMeta.read(r, root, p)))),
             Map.entry("lattice.dev/v1alpha1/Workload", new KindInfo(true, Workload::read)),
             Map.entry(GW + "v1/GatewayClass", new KindInfo(false, GatewayClass::read)),
@@ -44,7 +45,7 @@ public final class Models {
             Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service, Namespace and Secret, lattice.dev/v1alpha1 Workload, "
+    public static final String KNOWN = "v1 Service, Namespace and Secret, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant (HTTPRoute and "
             + "ReferenceGrant also v1beta1), TLSRoute (v1alpha2, v1alpha3, v1)";
 

@@ -17,6 +17,7 @@ public final class Kinds {
 
     public static final List<Kind> ALL = List.of(
             new Kind("Service", "", true, "services", List.of("service", "svc")),
+            new Kind("EndpointSlice", "discovery.k8s.io", true, "endpointslices", List.of("endpointslice")),
             new Kind("Namespace", "", false, "namespaces", List.of("namespace", "ns")),
             new Kind("Workload", "lattice.dev", true, "workloads", List.of("workload", "wl")),
             new Kind("GatewayClass", "gateway.networking.k8s.io", false, "gatewayclasses", List.of("gatewayclass", "gc")),

@@ -37,6 +37,8 @@ final class MeshIndex {
     final Map<String, Secret> secrets = new TreeMap<>();
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
     final List<GrpcRoute> grpcRoutes = new ArrayList<>();
+    /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
+    final Map<String, List<dev.lattice.model.EndpointSlice>> endpointSlices = new TreeMap<>();
 
     MeshIndex(List<Resource> input) {
         for (Resource r : input) {
@@ -55,6 +57,11 @@ final class MeshIndex {
                 case Secret s -> secrets.put(s.meta().namespace() + "/" + s.meta().name(), s);
                 case TlsRoute t -> tlsRoutes.add(t);
                 case GrpcRoute g -> grpcRoutes.add(g);
+                case dev.lattice.model.EndpointSlice e -> {
+                    if (e.serviceName() != null) {
+                        endpointSlices.computeIfAbsent(e.meta().namespace() + "/" + e.serviceName(), k -> new ArrayList<>()).add(e);
+                    }
+                }
             }
         }
         Comparator<MeshObject> byKey = Comparator.comparing((MeshObject o) -> o.meta().namespace())

@@ -156,6 +156,24 @@ final class MeshIrBuilder {
 
     private List<Ir.Endpoint> endpoints(Service s, Service.Port p) {
         List<Ir.Endpoint> out = new ArrayList<>();
+        if (s.selector().isEmpty()) {
+            // no selector: the endpoints written by hand in EndpointSlices, as on Kubernetes (straight to the address)
+            List<dev.lattice.model.EndpointSlice> slices = index.endpointSlices.getOrDefault(
+                    s.meta().namespace() + "/" + s.meta().name(), List.of());
+            for (dev.lattice.model.EndpointSlice slice : slices.stream()
+                    .sorted(Comparator.comparing((dev.lattice.model.EndpointSlice e) -> e.meta().name())).toList()) {
+                dev.lattice.model.EndpointSlice.Port sp = slice.port(p.name());
+                if (sp == null || !sp.protocol().equals("TCP")) continue;
+                for (dev.lattice.model.EndpointSlice.Endpoint e : slice.endpoints()) {
+                    if (!e.ready()) continue;
+                    for (String a : e.addresses()) {
+                        Ir.Endpoint ep = new Ir.Endpoint(a, sp.port());
+                        if (!out.contains(ep)) out.add(ep);
+                    }
+                }
+            }
+            return out;
+        }
         for (Workload w : selected(s)) {
             Integer app = targetAppPort(p, w);
             if (app == null) continue;
