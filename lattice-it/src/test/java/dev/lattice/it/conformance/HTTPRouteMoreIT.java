@@ -97,7 +97,32 @@ class HTTPRouteMoreIT {
               rules:
               - backendRefs: [{name: infra-backend-v1, port: 8080}]
             ---
-            # httproute-service-types: the headless Service (clusterIP None, a selector); see serviceTypes()
+            # httproute-service-types: Services without a selector whose EndpointSlices the test fills in, and a
+            # headless one (clusterIP None) with a selector
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: service-types, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              hostnames: [service-types.example]
+              rules:
+              - matches: [{path: {type: Exact, value: /manual-endpointslices}}]
+                backendRefs: [{name: manual-endpointslices, port: 8080}]
+              - matches: [{path: {type: Exact, value: /headless}}]
+                backendRefs: [{name: headless, port: 8080}]
+              - matches: [{path: {type: Exact, value: /headless-manual-endpointslices}}]
+                backendRefs: [{name: headless-manual-endpointslices, port: 8080}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: manual-endpointslices, namespace: gateway-conformance-infra}
+            spec:
+              ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000}]
+            ---
+            SLICE(manual-endpointslices, ip4, IPv4)
+            ---
+            SLICE(manual-endpointslices, ip6, IPv6)
+            ---
             apiVersion: v1
             kind: Service
             metadata: {name: headless, namespace: gateway-conformance-infra}
@@ -106,15 +131,16 @@ class HTTPRouteMoreIT {
               selector: {app: infra-backend-v1}
               ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: http}]
             ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: service-types, namespace: gateway-conformance-infra}
+            apiVersion: v1
+            kind: Service
+            metadata: {name: headless-manual-endpointslices, namespace: gateway-conformance-infra}
             spec:
-              parentRefs: [{name: same-namespace}]
-              hostnames: [service-types.example]
-              rules:
-              - matches: [{path: {type: Exact, value: /headless}}]
-                backendRefs: [{name: headless, port: 8080}]
+              clusterIP: None
+              ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000}]
+            ---
+            SLICE(headless-manual-endpointslices, ip4, IPv4)
+            ---
+            SLICE(headless-manual-endpointslices, ip6, IPv6)
             ---
             # httproute-request-header-modifier-backend-weights
             apiVersion: gateway.networking.k8s.io/v1
@@ -296,9 +322,34 @@ class HTTPRouteMoreIT {
               - backendRefs: [{name: infra-backend-v3, port: 8080}]
             """;
 
+    /**
+     * An EndpointSlice of Service {@code service} as upstream's manifest has it (one port, named like the Service's,
+     * on the echo's port {@code port}), with {@code endpoints} (YAML, "[]" for none): the test fills them in later as
+     * upstream's patches the slices with the backend pods' addresses.
+     */
+    static String slice(String service, String suffix, String addressType, String port, String endpoints) {
+        return """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: SERVICE-SUFFIX
+                  namespace: gateway-conformance-infra
+                  labels: {kubernetes.io/service-name: SERVICE}
+                addressType: TYPE
+                ports: [{name: first-port, port: PORT, protocol: TCP}]
+                endpoints: ENDPOINTS
+                """.replace("SERVICE", service).replace("SUFFIX", suffix).replace("TYPE", addressType)
+                .replace("PORT", port).replace("ENDPOINTS", endpoints);
+    }
+
+    static String withSlices(String yaml) {
+        java.util.regex.Matcher m = Pattern.compile("SLICE\\(([a-z-]+), ([a-z0-9]+), ([A-Za-z0-9]+)\\)\n").matcher(yaml);
+        return m.replaceAll(r -> Matcher.quoteReplacement(slice(r.group(1), r.group(2), r.group(3), "3000", "[]")));
+    }
+
     @BeforeAll
     static void up() throws Exception {
-        c = ConformanceMesh.start(YAML, Option.APP_BACKENDS);
+        c = ConformanceMesh.start(withSlices(YAML), Option.APP_BACKENDS);
         same = c.port("SAME");
         all = c.port("ALL");
         c.awaitReady(same, "omitted.example", "/", "infra-backend-v1");
@@ -381,16 +432,22 @@ class HTTPRouteMoreIT {
     }
 
     /**
-     * httproute-service-types off Kubernetes: a headless Service (clusterIP: None) with a selector routes like any
-     * Service (Lattice has no cluster IPs: every Service resolves to its Workloads). Upstream's other two cases,
-     * Services without a selector whose EndpointSlices the test fills in by hand, have no equivalent: Lattice reads no
-     * EndpointSlice, a Service's endpoints are always its selected Workloads.
+     * httproute-service-types off Kubernetes: the Services without a selector get their endpoints from the EndpointSlices
+     * labelled with their name; as upstream patches the slices with infra-backend-v1's pod addresses, the test writes
+     * infra-backend-v1's address and port into the IPv4 slices (the IPv6 ones stay empty: it has no IPv6 address). The
+     * headless Service (clusterIP: None) with a selector routes like any Service (Lattice has no cluster IPs).
      */
     @Test
-    void serviceTypesHeadless() {
+    void serviceTypes() throws Exception {
         acceptedAndResolved("service-types", "same-namespace");
-        c.awaitBackend(same, "service-types.example", "/headless", Map.of(), "infra-backend-v1");
-        expect(same, "service-types.example", "/headless", "infra-backend-v1", INFRA);
+        String port = String.valueOf(c.echoPorts.get("infra-backend-v1"));
+        for (String service : new String[] {"manual-endpointslices", "headless-manual-endpointslices"}) {
+            java.nio.file.Files.writeString(c.fileOf(service + "-ip4"), slice(service, "ip4", "IPv4", port,
+                    "[{addresses: [127.0.0.1], conditions: {ready: true, serving: true, terminating: false}}]"));
+        }
+        for (String path : new String[] {"/manual-endpointslices", "/headless-manual-endpointslices", "/headless"}) {
+            expect(same, "service-types.example", path, "infra-backend-v1", INFRA);
+        }
     }
 
     @Test
