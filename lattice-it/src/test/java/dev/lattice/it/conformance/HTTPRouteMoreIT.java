@@ -284,6 +284,41 @@ class HTTPRouteMoreIT {
               rules:
               - backendRefs: [{name: infra-backend-v1, kind: Service, port: 8080}]
             ---
+            # httproute-invalid-cross-namespace-parent-ref, httproute-invalid-parentref-not-matching-listener-port and
+            # -not-matching-section-name as upstream has them, on a Gateway like same-namespace (port PORT8 for 80) that
+            # no other route uses, so that it must end with zero attached routes
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: same-namespace-isolated, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: http, port: ${PORT8}, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: invalid-cross-namespace-parent-ref, namespace: gateway-conformance-web-backend}
+            spec:
+              parentRefs: [{name: same-namespace-isolated, namespace: gateway-conformance-infra}]
+              rules:
+              - backendRefs: [{name: web-backend, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: httproute-listener-not-matching-route-port, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace-isolated, namespace: gateway-conformance-infra, port: 81}]
+              rules:
+              - backendRefs: [{name: infra-backend-v1, kind: Service, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: httproute-listener-not-matching-section-name, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace-isolated, namespace: gateway-conformance-infra, port: ${PORT8}, sectionName: http1}]
+              rules:
+              - backendRefs: [{name: infra-backend-v1, kind: Service, port: 8080}]
+            ---
             # httproute-listener-port-matching (upstream's 80, 8080 and 8090 are PORT3, PORT4 and PORT5)
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -563,6 +598,22 @@ class HTTPRouteMoreIT {
         routeHasNoAcceptedParents("httproute-listener-section-name-not-matching-port");
         gatewayHasZeroRoutes("gateway-with-one-not-matching-port-and-section-name-route");
         expectStatus(c.port("PORT2"), "any.example", "/", 404);
+    }
+
+    @Test
+    void invalidParentRefsAreNotAcceptedAndAttachNothing() throws Exception {
+        String gw = "same-namespace-isolated";
+        c.awaitRouteCondition("HTTPRoute", ConformanceMesh.WEB, "invalid-cross-namespace-parent-ref", gw, "ResolvedRefs", "True", "ResolvedRefs");
+        c.awaitRouteCondition("HTTPRoute", ConformanceMesh.WEB, "invalid-cross-namespace-parent-ref", gw, "Accepted", "False", "NotAllowedByListeners");
+        JsonNode parents = c.resource("HTTPRoute", ConformanceMesh.WEB, "invalid-cross-namespace-parent-ref").path("status").path("parents");
+        assertThat(parents.size()).as(parents.toString()).isEqualTo(1);
+        for (String route : new String[] {"httproute-listener-not-matching-route-port", "httproute-listener-not-matching-section-name"}) {
+            c.awaitRouteCondition("HTTPRoute", INFRA, route, gw, "ResolvedRefs", "True", "ResolvedRefs");
+            c.awaitRouteCondition("HTTPRoute", INFRA, route, gw, "Accepted", "False", "NoMatchingParent");
+            routeHasNoAcceptedParents(route);
+        }
+        gatewayHasZeroRoutes(gw);
+        expectStatus(c.port("PORT8"), "any.example", "/", 404);
     }
 
     @Test
