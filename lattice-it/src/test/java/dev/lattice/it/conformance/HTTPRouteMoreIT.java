@@ -319,6 +319,85 @@ class HTTPRouteMoreIT {
               rules:
               - backendRefs: [{name: infra-backend-v1, kind: Service, port: 8080}]
             ---
+            # httproute-redirect-port-and-scheme (GatewayPort8080): upstream's listeners on 80, 8080 and 443 are
+            # same-namespace and PORT9 and PORT10 here
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: same-namespace-with-http-listener-on-8080, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: http, port: ${PORT9}, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
+            type: kubernetes.io/tls
+            data: {tls.crt: CRT_B64, tls.key: KEY_B64}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: same-namespace-with-https-listener, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - name: https
+                port: ${PORT10}
+                protocol: HTTPS
+                allowedRoutes: {namespaces: {from: Same}}
+                tls: {certificateRefs: [{group: "", kind: Secret, name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: http-route-for-listener-on-port-80, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-80}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 80, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-8080}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 8080, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-https-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-https-and-port-443}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: https, port: 443, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-https-and-port-8443}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: https, port: 8443, hostname: example.org}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: http-route-for-listener-on-port-8080, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace-with-http-listener-on-8080}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-80}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 80, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-https-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: example.org}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: http-route-for-listener-on-port-443, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace-with-https-listener}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-443}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 443, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-8443}}]
+                filters: [{type: RequestRedirect, requestRedirect: {port: 8443, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-http-and-port-nil}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: http, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-http-and-port-80}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: http, port: 80, hostname: example.org}}]
+              - matches: [{path: {type: PathPrefix, value: /scheme-http-and-port-8080}}]
+                filters: [{type: RequestRedirect, requestRedirect: {scheme: http, port: 8080, hostname: example.org}}]
+            ---
             # httproute-listener-port-matching (upstream's 80, 8080 and 8090 are PORT3, PORT4 and PORT5)
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -382,17 +461,32 @@ class HTTPRouteMoreIT {
         return m.replaceAll(r -> Matcher.quoteReplacement(slice(r.group(1), r.group(2), r.group(3), "3000", "[]")));
     }
 
+    static java.nio.file.Path certs;
+
     @BeforeAll
     static void up() throws Exception {
-        c = ConformanceMesh.start(withSlices(YAML), Option.APP_BACKENDS);
+        certs = java.nio.file.Files.createTempDirectory("lattice-conformance-more-");
+        GatewayStatusIT.openssl(certs, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=example.org",
+                "-addext", "subjectAltName=DNS:example.org", "-keyout", "tls.key", "-out", "tls.crt");
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        String yaml = withSlices(YAML)
+                .replace("CRT_B64", b64.encodeToString(java.nio.file.Files.readAllBytes(certs.resolve("tls.crt"))))
+                .replace("KEY_B64", b64.encodeToString(java.nio.file.Files.readAllBytes(certs.resolve("tls.key"))));
+        c = ConformanceMesh.start(yaml, Option.APP_BACKENDS);
         same = c.port("SAME");
         all = c.port("ALL");
         c.awaitReady(same, "omitted.example", "/", "infra-backend-v1");
     }
 
     @AfterAll
-    static void down() {
+    static void down() throws java.io.IOException {
         if (c != null) c.close();
+        if (certs != null) {
+            try (var files = java.nio.file.Files.list(certs)) {
+                for (java.nio.file.Path f : files.toList()) java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(certs);
+        }
     }
 
     /** Upstream's eventually consistent request: waits until the answer is right, then checks it once more. */
@@ -614,6 +708,80 @@ class HTTPRouteMoreIT {
         }
         gatewayHasZeroRoutes(gw);
         expectStatus(c.port("PORT8"), "any.example", "/", 404);
+    }
+
+    /** The status and Location of a GET over TLS with curl: SNI and Host example.org, resolved to 127.0.0.1. */
+    static String[] httpsRedirect(int port, String path) throws Exception {
+        Process p = new ProcessBuilder("curl", "-sS", "-k", "--http1.1", "-o", "/dev/null", "-D", "-",
+                "--resolve", "example.org:" + port + ":127.0.0.1", "https://example.org:" + port + path)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String status = "";
+        String location = null;
+        for (String line : out.split("\r?\n")) {
+            if (line.startsWith("HTTP/")) status = line.split(" ")[1];
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("location:")) location = line.substring(9).trim();
+        }
+        return new String[] {status, location};
+    }
+
+    /**
+     * httproute-redirect-port-and-scheme: the Location's port by the spec's rules. Where upstream's listener port is
+     * the scheme's default (80, 443) and the redirect names no port, Location carries the listener's port here, as
+     * our listeners are on free ports; every other expectation is upstream's.
+     */
+    @Test
+    void redirectPortAndScheme() throws Exception {
+        int p80 = same;
+        int p8080 = c.port("PORT9");
+        int p443 = c.port("PORT10");
+        String[][] on80 = {
+            {"/scheme-nil-and-port-nil", "http://example.org:" + p80 + "/scheme-nil-and-port-nil"},
+            {"/scheme-nil-and-port-80", "http://example.org/scheme-nil-and-port-80"},
+            {"/scheme-nil-and-port-8080", "http://example.org:8080/scheme-nil-and-port-8080"},
+            {"/scheme-https-and-port-nil", "https://example.org/scheme-https-and-port-nil"},
+            {"/scheme-https-and-port-443", "https://example.org/scheme-https-and-port-443"},
+            {"/scheme-https-and-port-8443", "https://example.org:8443/scheme-https-and-port-8443"},
+        };
+        String[][] on8080 = {
+            {"/scheme-nil-and-port-nil", "http://example.org:" + p8080 + "/scheme-nil-and-port-nil"},
+            {"/scheme-nil-and-port-80", "http://example.org/scheme-nil-and-port-80"},
+            {"/scheme-https-and-port-nil", "https://example.org/scheme-https-and-port-nil"},
+        };
+        String[][] on443 = {
+            {"/scheme-nil-and-port-nil", "https://example.org:" + p443 + "/scheme-nil-and-port-nil"},
+            {"/scheme-nil-and-port-443", "https://example.org/scheme-nil-and-port-443"},
+            {"/scheme-nil-and-port-8443", "https://example.org:8443/scheme-nil-and-port-8443"},
+            {"/scheme-http-and-port-nil", "http://example.org/scheme-http-and-port-nil"},
+            {"/scheme-http-and-port-80", "http://example.org/scheme-http-and-port-80"},
+            {"/scheme-http-and-port-8080", "http://example.org:8080/scheme-http-and-port-8080"},
+        };
+        for (String route : new String[] {"http-route-for-listener-on-port-80", "http-route-for-listener-on-port-8080",
+                "http-route-for-listener-on-port-443"}) {
+            c.mesh.await(route + " Accepted", ConformanceMesh.WAIT, () -> {
+                for (JsonNode p : c.resource("HTTPRoute", INFRA, route).path("status").path("parents")) {
+                    for (JsonNode cond : p.path("conditions")) {
+                        if (cond.path("type").asText().equals("Accepted") && cond.path("status").asText().equals("True")) return true;
+                    }
+                }
+                return false;
+            });
+        }
+        for (int[] port : new int[][] {{p80}, {p8080}}) {
+            for (String[] k : port[0] == p80 ? on80 : on8080) {
+                c.awaitStatus(port[0], "ports.example", k[0], Map.of(), 302);
+                Reply r = get(port[0], "ports.example", k[0]);
+                assertThat(r.status()).as(r.toString()).isEqualTo(302);
+                assertThat(r.header("location")).as("via " + port[0] + " " + k[0]).isEqualTo(k[1]);
+            }
+        }
+        c.mesh.await("the HTTPS listener redirecting", ConformanceMesh.WAIT, () -> "302".equals(httpsRedirect(p443, on443[0][0])[0]));
+        for (String[] k : on443) {
+            String[] r = httpsRedirect(p443, k[0]);
+            assertThat(r[0]).as("https via " + p443 + " " + k[0]).isEqualTo("302");
+            assertThat(r[1]).as("https via " + p443 + " " + k[0]).isEqualTo(k[1]);
+        }
     }
 
     @Test
