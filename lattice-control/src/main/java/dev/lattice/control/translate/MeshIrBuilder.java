@@ -53,8 +53,12 @@ final class MeshIrBuilder {
     private final Map<ResourceKey, List<Attachment>> gatewayAttachments = new HashMap<>();
     private final Map<ResourceKey, int[]> attachedRoutes = new HashMap<>();
     private final List<MeshAttachment> meshAttachments = new ArrayList<>();
-    /** Gateways rejected as a whole (Accepted=False), with the message. */
-    private final Map<ResourceKey, String> rejectedGateways = new HashMap<>();
+    /** Gateways rejected as a whole (Accepted=False): reason and message. */
+    private record Rejection(String reason, String message) {}
+
+    private final Map<ResourceKey, Rejection> rejectedGateways = new HashMap<>();
+    /** What each Lattice Gateway's spec.addresses come to ({@link GatewayAddresses}). */
+    private final Map<ResourceKey, GatewayAddresses.Plan> addressPlans = new HashMap<>();
     private final TlsRoutes tlsRoutes;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
@@ -85,10 +89,19 @@ final class MeshIrBuilder {
         Map<ResourceKey, List<ListenerInfo>> listenerInfos = new HashMap<>();
         for (Gateway g : index.gateways) {
             if (!index.isLatticeGateway(g)) continue;
-            // a rejected Gateway (invalid parametersRef) has no listeners: nothing attaches, nothing is served
+            // a rejected Gateway (invalid parametersRef, unsupported address) has no listeners: nothing attaches or is served
+            GatewayAddresses.Plan plan = GatewayAddresses.plan(index.resource(g));
+            addressPlans.put(g.key(), plan);
             String invalid = invalidParameters(g);
-            if (invalid != null) rejectedGateways.put(g.key(), invalid);
-            listenerInfos.put(g.key(), invalid != null ? List.of() : listenerInfos(g));
+            if (invalid != null) {
+                rejectedGateways.put(g.key(), new Rejection("InvalidParameters", invalid));
+            } else if (plan.unsupported() != null) {
+                rejectedGateways.put(g.key(), new Rejection("UnsupportedAddress", plan.unsupported()));
+                problems.add(Lines.problem(index.resource(g), "spec.addresses", plan.unsupported() + " (UnsupportedAddress)"));
+            } else if (plan.notUsable() != null) {
+                problems.add(Lines.problem(index.resource(g), "spec.addresses", plan.notUsable() + " (AddressNotUsable)"));
+            }
+            listenerInfos.put(g.key(), rejectedGateways.containsKey(g.key()) ? List.of() : listenerInfos(g));
         }
         for (HttpRoute r : index.routes) attachRoute(r, null, index.resource(r), listenerInfos);
         for (GrpcRoute r : index.grpcRoutes) attachRoute(GrpcRoutes.toHttp(r), r, index.resource(r), listenerInfos);
@@ -244,7 +257,7 @@ final class MeshIrBuilder {
                     message = "Gateway " + ns + "/" + ref.name() + " not found";
                 } else if (rejectedGateways.containsKey(g.key())) {
                     reason = "NoMatchingParent";
-                    message = "Gateway " + ns + "/" + ref.name() + " is not accepted: " + rejectedGateways.get(g.key());
+                    message = "Gateway " + ns + "/" + ref.name() + " is not accepted: " + rejectedGateways.get(g.key()).message();
                 } else if (resolved.rejectReason() != null) {
                     reason = resolved.rejectReason();
                     message = resolved.rejectMessage();
@@ -360,13 +373,30 @@ final class MeshIrBuilder {
 
     private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
         ObjectNode st = GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
-        String invalid = rejectedGateways.get(g.key());
-        if (invalid != null) {
-            long gen = g.meta().generation();
-            st.set("conditions", Status.array(Status.condition("Accepted", false, "InvalidParameters", invalid, gen),
+        Rejection rejected = rejectedGateways.get(g.key());
+        GatewayAddresses.Plan plan = addressPlans.get(g.key());
+        long gen = g.meta().generation();
+        if (rejected != null) {
+            st.set("conditions", Status.array(Status.condition("Accepted", false, rejected.reason(), rejected.message(), gen),
                     Status.condition("Programmed", false, "Invalid", "The Gateway is not accepted", gen)));
+        } else if (plan.notUsable() != null) {
+            // accepted, but nothing is programmed: neither the Gateway nor any of its listeners
+            ArrayNode conds = Status.JSON.arrayNode();
+            for (com.fasterxml.jackson.databind.JsonNode cond : st.path("conditions")) {
+                conds.add(cond.path("type").asText().equals("Programmed")
+                        ? Status.condition("Programmed", false, "AddressNotUsable", plan.notUsable(), gen) : cond);
+            }
+            st.set("conditions", conds);
+            for (com.fasterxml.jackson.databind.JsonNode l : st.path("listeners")) {
+                ArrayNode lc = Status.JSON.arrayNode();
+                for (com.fasterxml.jackson.databind.JsonNode cond : l.path("conditions")) {
+                    lc.add(cond.path("type").asText().equals("Programmed")
+                            ? Status.condition("Programmed", false, "Pending", "The Gateway's address is not usable", gen) : cond);
+                }
+                ((ObjectNode) l).set("conditions", lc);
+            }
         }
-        st.set("addresses", GatewayAddresses.of(index.resource(g)));
+        st.set("addresses", plan.status());
         return st;
     }
 
@@ -400,6 +430,9 @@ final class MeshIrBuilder {
      * precedence.
      */
     private Ir.Proxy gatewayProxy(ProxyId id, Gateway g, List<ListenerInfo> infos) {
+        GatewayAddresses.Plan plan = addressPlans.get(g.key());
+        if (!plan.programmable()) return new Ir.Proxy(id, List.of(), List.of());
+        String bind = plan.bind();
         TreeMap<Integer, List<ListenerInfo>> byPort = new TreeMap<>();
         for (ListenerInfo i : infos) {
             if (i.programmed()) byPort.computeIfAbsent(i.listener().port(), p -> new ArrayList<>()).add(i);
@@ -452,10 +485,13 @@ final class MeshIrBuilder {
             if (onPort.stream().anyMatch(ListenerInfo::usesTls)) {
                 Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
                         tlsRoutes.attachments(g.key()), usedClusters);
-                if (chained != null) listeners.add(chained);
+                if (chained != null) {
+                    listeners.add(new Ir.Listener(chained.name(), bind, chained.port(), chained.role(), chained.statPrefix(),
+                            chained.stripAnyHostPort(), chained.routeConfigName(), chained.virtualHosts(), chained.chains()));
+                }
                 continue;
             }
-            listeners.add(new Ir.Listener("gateway/" + port, "0.0.0.0", port, Ir.Role.GATEWAY, "gateway_" + port, true,
+            listeners.add(new Ir.Listener("gateway/" + port, bind, port, Ir.Role.GATEWAY, "gateway_" + port, true,
                     "gateway/" + port, vhosts));
         }
         List<Ir.Cluster> cs = usedClusters.stream().map(clusters::get).filter(java.util.Objects::nonNull).toList();

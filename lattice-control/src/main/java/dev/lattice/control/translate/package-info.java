@@ -51,8 +51,10 @@
  *       gRPC path, ordered by GRPCRoute precedence and placed before the HTTPRoutes of the same virtual host (no
  *       merging); their backends are h2c clusters. In the mesh an HTTPRoute on a Service port that a GRPCRoute also
  *       has as parent is Accepted=False Conflicted (GEP-1426); at a Gateway both apply.</li>
- *   <li>Gateway status.addresses ({@link dev.lattice.control.translate.GatewayAddresses}): spec.addresses as asked,
- *       else 127.0.0.1.</li>
+ *   <li>Gateway addresses ({@link dev.lattice.control.translate.GatewayAddresses}): one static IPAddress on the loopback
+ *       is bound by the listeners and is status.addresses; another type is UnsupportedAddress (not accepted), an IP
+ *       off the loopback or a second static address AddressNotUsable (accepted, nothing programmed); else 0.0.0.0 is
+ *       bound and 127.0.0.1 is the status address.</li>
  * </ul>
  */
 package dev.lattice.control.translate;
