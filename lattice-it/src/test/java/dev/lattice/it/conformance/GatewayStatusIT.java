@@ -130,7 +130,26 @@ class GatewayStatusIT {
             spec: {controllerName: lattice.dev/gateway-controller, description: old}
             """;
 
-    static final String YAML = SECRET + "---\n" + ADD_LISTENER_BEFORE + """
+    /** gateway-static-addresses: an invalid address type, an unusable address and a usable one (upstream's order). */
+    static final String STATIC_ADDRESSES = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gateway-static-addresses, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              addresses:
+            INVALID  - {type: test/fake-invalid-type, value: "fake address teehee!"}
+            UNUSABLE  - {value: 192.0.2.1}
+              - {value: 127.0.0.2}
+              listeners:
+              - {name: http, port: ${PORT14}, protocol: HTTP}
+            """;
+
+    static String staticAddresses(boolean invalid, boolean unusable) {
+        return STATIC_ADDRESSES.replace("INVALID", invalid ? "" : "#").replace("UNUSABLE", unusable ? "" : "#");
+    }
+
+    static final String YAML = staticAddresses(true, true) + "---\n" + SECRET + "---\n" + ADD_LISTENER_BEFORE + """
             ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -489,6 +508,41 @@ class GatewayStatusIT {
         // and its proxy runs: the listener answers (404: no route)
         c.mesh.await("253-character Gateway listening", ConformanceMesh.WAIT,
                 () -> get(c.port("PORT7"), "any.example", "/").status() == 404);
+    }
+
+    static boolean gatewayCondition(String gateway, String type, String status, String reason) throws Exception {
+        JsonNode gw = c.resource("Gateway", INFRA, gateway);
+        return latestConditions(gw) && hasCondition(gw.path("status").path("conditions"), type, status, reason);
+    }
+
+    /**
+     * gateway-static-addresses (GatewayStaticAddresses): an unsupported address type is UnsupportedAddress; without
+     * it, the address off the loopback is AddressNotUsable; with only 127.0.0.2 left the Gateway is programmed, that
+     * is its one status address, and its listener answers there (and not on 127.0.0.1).
+     */
+    @Test
+    void staticAddresses() throws Exception {
+        String gw = "gateway-static-addresses";
+        c.mesh.await(gw + " Accepted=False UnsupportedAddress", ConformanceMesh.WAIT,
+                () -> gatewayCondition(gw, "Accepted", "False", "UnsupportedAddress"));
+        rewrite(gw, staticAddresses(false, true));
+        c.mesh.await(gw + " Accepted, Programmed=False AddressNotUsable", ConformanceMesh.WAIT,
+                () -> gatewayCondition(gw, "Accepted", "True", "Accepted")
+                        && gatewayCondition(gw, "Programmed", "False", "AddressNotUsable"));
+        rewrite(gw, staticAddresses(false, false));
+        c.mesh.await(gw + " Accepted and Programmed", ConformanceMesh.WAIT,
+                () -> gatewayCondition(gw, "Accepted", "True", "Accepted") && gatewayCondition(gw, "Programmed", "True", "Programmed"));
+        awaitListeners(gw, new ListenerExpectation("http", 0, "Accepted=True", "ResolvedRefs=True"));
+        JsonNode addresses = c.resource("Gateway", INFRA, gw).path("status").path("addresses");
+        assertThat(addresses.size()).as(addresses.toString()).isEqualTo(1);
+        assertThat(addresses.get(0).path("value").asText()).isEqualTo("127.0.0.2");
+        assertThat(addresses.get(0).path("type").asText()).isEqualTo("IPAddress");
+        int port = c.port("PORT14");
+        c.mesh.await(gw + " listening on 127.0.0.2", ConformanceMesh.WAIT, () -> {
+            var r = dev.lattice.it.Mesh.get(java.net.URI.create("http://127.0.0.2:" + port + "/"), Map.of("Host", "any.example"));
+            return r.statusCode() == 404;
+        });
+        assertThat(refused(port)).as("127.0.0.1:" + port + " refused").isTrue();
     }
 
     @Test
