@@ -304,6 +304,46 @@ class MeshRoutesIT {
     }
 
     @Test
+    void meshHttpRouteSimpleSameNamespace() throws IOException {
+        apply("mesh-simple", route("gateway-conformance-mesh-test", ECHO_80, """
+                - backendRefs: [{name: echo-v1, port: 8080}]
+                """));
+        expect("echo", "/", Map.of(), backend("echo-v1"));
+    }
+
+    @Test
+    void meshHttpRouteNamedRule() throws IOException {
+        apply("mesh-named-rule", route("mesh-http-named-rules", ECHO_80, """
+                - name: named-rule
+                  matches: [{path: {type: PathPrefix, value: /named}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: PathPrefix, value: /unnamed}}]
+                  backendRefs: [{name: echo-v2, port: 8080}]
+                """));
+        expect("echo", "/named", Map.of(), backend("echo-v1").and(r -> r.path().equals("/named")));
+        expect("echo", "/unnamed", Map.of(), backend("echo-v2").and(r -> r.path().equals("/unnamed")));
+    }
+
+    /** Mesh httproute-weight: 500 requests split 70/30 within ±0.05. */
+    @Test
+    void meshHttpRouteWeight() throws IOException {
+        apply("mesh-weight", route("mesh-weighted-backends", ECHO_80, """
+                - backendRefs:
+                  - {name: echo-v1, port: 8080, weight: 70}
+                  - {name: echo-v2, port: 8080, weight: 30}
+                """));
+        expect("echo", "/", Map.of(), r -> r.status() == 200);
+        int n = 500;
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Reply r = get(client, "echo", "/");
+            counts.merge(r.status() == 200 ? r.backend() : "HTTP " + r.status(), 1, Integer::sum);
+        }
+        assertThat(counts.keySet()).as(counts.toString()).containsOnly("echo-v1", "echo-v2");
+        assertThat(counts.get("echo-v1") / (double) n).as(counts.toString()).isCloseTo(0.7, org.assertj.core.api.Assertions.within(0.05));
+    }
+
+    @Test
     void meshHttpRouteMatching() throws IOException {
         apply("mesh-matching", route("mesh-matching", ECHO_80, """
                 - matches: [{path: {type: PathPrefix, value: /}}, {headers: [{name: version, value: one}]}]
