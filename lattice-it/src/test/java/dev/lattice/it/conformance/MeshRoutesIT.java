@@ -288,6 +288,51 @@ class MeshRoutesIT {
         expect("127.0.0.1:" + v2Port, "/", Map.of(), backend("echo-v2").and(r -> r.header("X-Header-Set") == null));
     }
 
+    /**
+     * An HTTP proxy request through the client's sidecar, as an app behind {@code HTTP_PROXY} sends it: absolute-form
+     * target {@code http://<target>/} on the wire with a {@code Host} header that may name something else. Answers
+     * the status, the response's X-Header-Set (or null) and the echo's name.
+     */
+    static String[] proxyRequest(String target, String host) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", client)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET http://" + target + "/ HTTP/1.1\r\nHost: " + host
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            int split = all.indexOf("\r\n\r\n");
+            String head = split < 0 ? all : all.substring(0, split);
+            String status = head.split(" ", 3).length > 1 ? head.split(" ", 3)[1] : "";
+            String set = null;
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("x-header-set:")) set = line.substring(13).trim();
+            }
+            java.util.regex.Matcher name = java.util.regex.Pattern.compile("\"name\":\"([^\"]*)\"").matcher(split < 0 ? "" : all.substring(split));
+            return new String[] {status, set, name.find() ? name.group(1) : ""};
+        }
+    }
+
+    /**
+     * mesh-frontend-hostname (MeshClusterIPMatching), adapted: local mode has no cluster IPs; what a client addresses is
+     * the target of its proxy request (what {@code HTTP_PROXY} clients send; the sidecar's analogue of the Service IP
+     * the client connects to), and the route follows it, never the Host header.
+     */
+    @Test
+    void meshFrontendHostname() throws Exception {
+        apply("mesh-frontend", route("mesh-split-v1", "{group: \"\", kind: Service, name: echo-v2}", """
+                - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Header-Set, value: set}]}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                """));
+        for (String[] k : new String[][] {{"echo-v2", "echo-v1", "200", "set", "echo-v2"}, {"echo-v1", "echo-v2", "200", null, "echo-v1"}}) {
+            int[] inARow = {0};
+            c.mesh.await("proxy request to " + k[0] + " with Host " + k[1], ConformanceMesh.WAIT, () -> {
+                String[] r = proxyRequest(k[0], k[1]);
+                boolean ok = r[0].equals(k[2]) && java.util.Objects.equals(r[1], k[3]) && r[2].equals(k[4]);
+                inARow[0] = ok ? inARow[0] + 1 : 0;
+                return inARow[0] >= 5;
+            });
+        }
+    }
+
     @Test
     void meshPorts() throws IOException {
         apply("mesh-ports", route("mesh-split-v1", "{group: \"\", kind: Service, name: echo-v1, port: 80}", """
