@@ -500,6 +500,59 @@ class HTTPRouteBasicsIT {
               rules:
               - matches: [{path: {type: PathPrefix, value: /abc-foo-example-com}}]
                 backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            # gateway-http-listener-isolation, second part: every route names all four hostnames; isolation still
+            # sends each host to the most specific listener's route only
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: http-listener-isolation-with-hostname-intersection, namespace: gateway-conformance-infra}
+            spec:
+              gatewayClassName: lattice
+              listeners:
+              - {name: empty-hostname, port: ${PORT9}, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+              - {name: wildcard-example-com, port: ${PORT9}, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+              - {name: wildcard-foo-example-com, port: ${PORT9}, protocol: HTTP, hostname: "*.foo.example.com", allowedRoutes: {namespaces: {from: All}}}
+              - {name: abc-foo-example-com, port: ${PORT9}, protocol: HTTP, hostname: abc.foo.example.com, allowedRoutes: {namespaces: {from: All}}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-empty-hostname-with-hostname-intersection, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation-with-hostname-intersection, sectionName: empty-hostname}]
+              hostnames: [bar.com, "*.example.com", "*.foo.example.com", abc.foo.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /empty-hostname}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-wildcard-example-com-with-hostname-intersection, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation-with-hostname-intersection, sectionName: wildcard-example-com}]
+              hostnames: [bar.com, "*.example.com", "*.foo.example.com", abc.foo.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /wildcard-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-wildcard-foo-example-com-with-hostname-intersection, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation-with-hostname-intersection, sectionName: wildcard-foo-example-com}]
+              hostnames: [bar.com, "*.example.com", "*.foo.example.com", abc.foo.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /wildcard-foo-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: attaches-to-abc-foo-example-com-with-hostname-intersection, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: http-listener-isolation-with-hostname-intersection, sectionName: abc-foo-example-com}]
+              hostnames: [bar.com, "*.example.com", "*.foo.example.com", abc.foo.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /abc-foo-example-com}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
             """;
 
     @BeforeAll
@@ -836,7 +889,22 @@ class HTTPRouteBasicsIT {
 
     @Test
     void httpListenerIsolation() {
-        int port = c.port("PORT4");
+        listenerIsolation(c.port("PORT4"));
+    }
+
+    @Test
+    void httpListenerIsolationWithHostnameIntersection() {
+        for (String l : new String[] {"empty-hostname", "wildcard-example-com", "wildcard-foo-example-com", "abc-foo-example-com"}) {
+            String route = "attaches-to-" + l + "-with-hostname-intersection";
+            c.awaitRouteCondition("HTTPRoute", INFRA, route, "http-listener-isolation-with-hostname-intersection", "Accepted", "True", "Accepted");
+            c.awaitRouteCondition("HTTPRoute", INFRA, route, "http-listener-isolation-with-hostname-intersection",
+                    "ResolvedRefs", "True", "ResolvedRefs");
+        }
+        listenerIsolation(c.port("PORT9"));
+    }
+
+    /** gateway-http-listener-isolation's requests: each host reaches only its most specific listener's route. */
+    private static void listenerIsolation(int port) {
         String[] paths = {"/empty-hostname", "/wildcard-example-com", "/wildcard-foo-example-com", "/abc-foo-example-com"};
         String[][] cases = {
             {"bar.com", "/empty-hostname"},
