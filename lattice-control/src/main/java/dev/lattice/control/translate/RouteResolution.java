@@ -11,6 +11,7 @@ import dev.lattice.model.Service;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -59,21 +60,23 @@ final class RouteResolution {
      */
     static Backend backend(HttpRoute.BackendRef b, String routeKind, String routeNs, String field, MeshIndex index,
                            Predicate<String> clusterExists) {
-        return backend(b, routeKind, routeNs, field, index, clusterExists, true);
+        return backend(b, routeKind, routeNs, field, index, clusterExists, Set.of());
     }
 
     /**
-     * As above; {@code grantNeeded} false for a mesh route (all its parents Services): GAMMA routes augment Services
-     * that clients can reach anyway, so their backendRefs need no ReferenceGrant (GEP-1294).
+     * As above; {@code parentServices} ({@code ns/name}) are the Services a mesh route (all its parents Services) is
+     * attached to: a backendRef to one of them needs no ReferenceGrant, since the route's clients reach that Service
+     * anyway (upstream's mesh-consumer-route: a consumer route sends to its producer parent). Any other Service in
+     * another namespace still needs one.
      */
     static Backend backend(HttpRoute.BackendRef b, String routeKind, String routeNs, String field, MeshIndex index,
-                           Predicate<String> clusterExists, boolean grantNeeded) {
+                           Predicate<String> clusterExists, Set<String> parentServices) {
         String ns = b.namespace() == null ? routeNs : b.namespace();
         if (!b.isService()) {
             return new Backend(null, "InvalidKind", "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
                     + " is not supported: only core Service", field + ".kind", field);
         }
-        if (grantNeeded && !ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, routeKind, routeNs, "", Service.KIND, ns, b.name())) {
+        if (!ns.equals(routeNs) && !parentServices.contains(ns + "/" + b.name()) && !index.granted(HttpRoute.GROUP, routeKind, routeNs, "", Service.KIND, ns, b.name())) {
             return new Backend(null, "RefNotPermitted", "Service " + ns + "/" + b.name() + " is in another namespace and no "
                     + "ReferenceGrant in " + ns + " allows " + routeKind + "s from " + routeNs + " to refer to it", field + ".namespace", field);
         }
@@ -102,7 +105,10 @@ final class RouteResolution {
                                  Predicate<String> clusterExists, List<Problem> problems) {
         String routeNs = route.meta().namespace();
         String routeKind = resource.kind();
-        boolean grantNeeded = route.parentRefs().isEmpty() || !route.parentRefs().stream().allMatch(HttpRoute.ParentRef::isService);
+        Set<String> parentServices = !route.parentRefs().isEmpty() && route.parentRefs().stream().allMatch(HttpRoute.ParentRef::isService)
+                ? route.parentRefs().stream().map(p -> (p.namespace() == null ? routeNs : p.namespace()) + "/" + p.name())
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet())
+                : Set.of();
         String[] ref = new String[2];
         String[] reject = new String[2];
         List<Ir.Action> actions = new ArrayList<>();
@@ -122,7 +128,7 @@ final class RouteResolution {
             for (int j = 0; j < rule.backendRefs().size(); j++) {
                 HttpRoute.BackendRef b = rule.backendRefs().get(j);
                 String field = rulePath + ".backendRefs[" + j + "]";
-                Backend be = backend(b, routeKind, routeNs, field, index, clusterExists, grantNeeded);
+                Backend be = backend(b, routeKind, routeNs, field, index, clusterExists, parentServices);
                 String extension = FilterTranslator.extensionRef(b.filters());
                 if (be.valid() && extension != null) {
                     be = new Backend(null, "InvalidKind", "backendRef filter ExtensionRef " + extension
@@ -174,7 +180,7 @@ final class RouteResolution {
             for (int k = 0; k < rule.filters().size(); k++) {
                 if (!(rule.filters().get(k) instanceof HttpFilters.Mirror m)) continue;
                 String field = rulePath + ".filters[" + k + "].requestMirror.backendRef";
-                Backend be = backend(m.backend(), routeKind, routeNs, field, index, clusterExists, grantNeeded);
+                Backend be = backend(m.backend(), routeKind, routeNs, field, index, clusterExists, parentServices);
                 if (!be.valid()) {
                     record(ref, be, problems, resource);
                     continue;

@@ -21,8 +21,9 @@
  *       controller's Gateway gets no status entry from Lattice.</li>
  *   <li>GAMMA: producer routes (route namespace = Service namespace) apply to every client, consumer routes to
  *       clients in the route's namespace and before the producer's; route hostnames are ignored. A route whose
- *       parents are all Services needs no ReferenceGrant for its backendRefs (GEP-1294: mesh routes augment Services
- *       clients can reach anyway); a route with a Gateway parent does.</li>
+ *       parents are all Services needs no ReferenceGrant for a backendRef to one of those parent Services (its
+ *       clients reach that Service anyway: upstream's mesh-consumer-route); every other cross-namespace backendRef,
+ *       and any from a route with a Gateway parent, needs one.</li>
  *   <li>A namespace's labels are those of a core v1 Namespace resource, plus kubernetes.io/metadata.name.</li>
  *   <li>A rule without backendRefs, or whose backendRefs all have weight 0, answers 500 (direct response).</li>
  *   <li>Listeners ({@link dev.lattice.control.translate.GatewayListeners}): HTTP, HTTPS with tls.mode Terminate and

@@ -247,7 +247,7 @@ class MeshRoutesIT {
 
     /**
      * mesh-consumer-route: a route in the consumer namespace on Service echo-v1 of the mesh namespace applies to the
-     * consumer namespace's clients only; its backendRef to the other namespace needs no ReferenceGrant (GEP-1294).
+     * consumer namespace's clients only; its backendRef to its parent Service in the other namespace needs no ReferenceGrant.
      */
     @Test
     void meshConsumerRoute() throws IOException {
