@@ -48,7 +48,7 @@ class GatewayStatusIT {
             kind: Secret
             metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
             type: kubernetes.io/tls
-            data: {tls.crt: CRT, tls.key: KEY}
+            data: {tls.crt: CRT_B64, tls.key: KEY_B64}
             """;
 
     /** gateway-add-listener as first applied: one HTTPS listener. */
@@ -314,7 +314,7 @@ class GatewayStatusIT {
                 "-addext", "subjectAltName=DNS:secure.test.com", "-keyout", "tls.key", "-out", "tls.crt");
         crt = Base64.getEncoder().encodeToString(Files.readAllBytes(certs.resolve("tls.crt")));
         key = Base64.getEncoder().encodeToString(Files.readAllBytes(certs.resolve("tls.key")));
-        c = ConformanceMesh.start(YAML.replace("CRT", crt).replace("KEY", key));
+        c = ConformanceMesh.start(YAML.replace("CRT_B64", crt).replace("KEY_B64", key));
         c.awaitReady(c.port("PORT4"), "anything.example", "/", "infra-backend-v1");
     }
 
