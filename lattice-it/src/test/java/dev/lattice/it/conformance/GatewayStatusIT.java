@@ -330,17 +330,7 @@ class GatewayStatusIT {
     }
 
     static void openssl(String... args) throws Exception {
-        openssl(certs, args);
-    }
-
-    /** Runs openssl in {@code dir} and asserts that it succeeded. */
-    static void openssl(Path dir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl " + String.join(" ", args) + ": " + out).isZero();
+        TlsTestSupport.openssl(certs, args);
     }
 
     /** Replaces the file that holds resource {@code name} by {@code yaml} (with the class's ports filled in). */

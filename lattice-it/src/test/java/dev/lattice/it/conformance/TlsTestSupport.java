@@ -123,31 +123,16 @@ final class TlsTestSupport {
         ctx.init(kmf.getKeyManagers(), null, null);
         SSLServerSocket server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket();
         server.bind(new InetSocketAddress("127.0.0.1", 0));
-        Thread.ofVirtual().name("tls-backend-" + name).start(() -> {
-            while (!server.isClosed()) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (IOException e) {
-                    return;
+        serve(server, "tls-backend-" + name, s -> {
+            SSLSocket ssl = (SSLSocket) s;
+            ssl.startHandshake();
+            String sni = "";
+            if (ssl.getSession() instanceof ExtendedSSLSession ex) {
+                for (SNIServerName n : ex.getRequestedServerNames()) {
+                    if (n instanceof SNIHostName h) sni = h.getAsciiName();
                 }
-                Thread.ofVirtual().start(() -> {
-                    try (s) {
-                        s.setSoTimeout(10_000);
-                        SSLSocket ssl = (SSLSocket) s;
-                        ssl.startHandshake();
-                        String sni = "";
-                        if (ssl.getSession() instanceof ExtendedSSLSession ex) {
-                            for (SNIServerName n : ex.getRequestedServerNames()) {
-                                if (n instanceof SNIHostName h) sni = h.getAsciiName();
-                            }
-                        }
-                        answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " sni=" + sni);
-                    } catch (IOException e) {
-                        // the client went away
-                    }
-                });
             }
+            answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " sni=" + sni);
         });
         return server;
     }
@@ -160,7 +145,18 @@ final class TlsTestSupport {
     static ServerSocket plainBackend(String name, String namespace) throws IOException {
         ServerSocket server = new ServerSocket();
         server.bind(new InetSocketAddress("127.0.0.1", 0));
-        Thread.ofVirtual().name("plain-backend-" + name).start(() -> {
+        serve(server, "plain-backend-" + name,
+                s -> answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " plaintext"));
+        return server;
+    }
+
+    interface Connection {
+        void handle(Socket s) throws IOException;
+    }
+
+    /** Accepts on {@code server} until it closes, each connection on a virtual thread with a 10 s read timeout. */
+    private static void serve(ServerSocket server, String name, Connection handler) {
+        Thread.ofVirtual().name(name).start(() -> {
             while (!server.isClosed()) {
                 Socket s;
                 try {
@@ -171,14 +167,13 @@ final class TlsTestSupport {
                 Thread.ofVirtual().start(() -> {
                     try (s) {
                         s.setSoTimeout(10_000);
-                        answer(s.getInputStream(), s.getOutputStream(), "name=" + name + " namespace=" + namespace + " plaintext");
+                        handler.handle(s);
                     } catch (IOException e) {
                         // the client went away
                     }
                 });
             }
         });
-        return server;
     }
 
     /** Reads one request head from {@code in} and writes a 200 with {@code body}. */
