@@ -466,7 +466,7 @@ class HTTPRouteMoreIT {
     @BeforeAll
     static void up() throws Exception {
         certs = java.nio.file.Files.createTempDirectory("lattice-conformance-more-");
-        GatewayStatusIT.openssl(certs, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=example.org",
+        TlsTestSupport.openssl(certs, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=example.org",
                 "-addext", "subjectAltName=DNS:example.org", "-keyout", "tls.key", "-out", "tls.crt");
         java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
         String yaml = withSlices(YAML)
