@@ -9,6 +9,12 @@
  *   <li>{@code /bytes/N} streams N bytes of {@code application/octet-stream};</li>
  *   <li>request header {@code X-Echo-Set-Header: k:v,k2:v2} adds those response headers;</li>
  *   <li>{@code GET /.echo/requests} returns the last 1000 requests seen (newest last).</li>
+ *   <li>the retry simulation (as the Gateway API conformance echo has it): a request whose query has
+ *       {@code succeedAfter=N} and {@code uuid=ID} fails its first N attempts with that uuid, then is answered as
+ *       usual. A failure is status {@code responseCode=NNN} when given, else a connection reset (HTTP/1.1: TCP RST;
+ *       h2c: RST_STREAM); {@code delayRetry=300ms} delays each failure. Failed attempts are in the request log with
+ *       {@code retryAttempt} and {@code retryFailure}; the echo remembers the last 10000 uuids. A missing uuid or a
+ *       bad number answers 400.</li>
  *   <li>an HTTP/1.1 {@code Upgrade: websocket} request to any path is accepted; the first message is a JSON hello
  *       (the description above plus {@code websocket: true}), then every text and binary message is echoed;</li>
  * </ul>

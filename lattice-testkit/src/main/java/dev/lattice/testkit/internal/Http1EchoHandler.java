@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -146,6 +147,12 @@ final class Http1EchoHandler extends ChannelInboundHandlerAdapter {
 
     private void send(ChannelHandlerContext ctx, EchoCore.Response r) {
         if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (r.reset()) {
+            // the retry simulation's connection error: no response, a TCP RST (SO_LINGER 0, then close)
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.close();
             return;
         }
         HttpResponseStatus status = HttpResponseStatus.valueOf(r.status());

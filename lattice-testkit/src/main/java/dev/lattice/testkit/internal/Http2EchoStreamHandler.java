@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -72,6 +74,11 @@ final class Http2EchoStreamHandler extends ChannelInboundHandlerAdapter {
 
     private void send(ChannelHandlerContext ctx, EchoCore.Response r) {
         if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (r.reset()) {
+            // the retry simulation's connection error, for one stream: RST_STREAM
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
             return;
         }
         Http2Headers h = new DefaultHttp2Headers();
