@@ -900,8 +900,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                 retry();
                 return;
             }
-            if (reusedConnection && !retried && requestDone && !bodySeen) {
+            boolean policyRetriesResets = route != null && route.retry != null && route.retry.onReset
+                    && route.retry.numRetries > 0;
+            if (reusedConnection && !retried && requestDone && !bodySeen && !policyRetriesResets) {
                 // a pooled connection the upstream had closed before our request reached it: one retry on a new one
+                // (not when the route's retry policy covers resets: its num_retries bounds the attempts exactly)
                 retried = true;
                 releasePending();
                 pending = new ArrayList<>(1);
