@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** {@code lattice echo}: the echo backend (HTTP/1.1 and h2c). */
 @Command(name = "echo", description = "Run the echo backend: answers every request with JSON describing it "
-        + "(?delay=500ms, /status/NNN, /bytes/N, X-Echo-Set-Header, GET /.echo/requests).")
+        + "(?delay=500ms, /status/NNN, /bytes/N, X-Echo-Set-Header, GET /.echo/requests; retry simulation: "
+        + "?uuid=ID&succeedAfter=N fails the first N attempts of ID with a reset, or with &responseCode=NNN, "
+        + "each failure after &delayRetry=300ms).")
 public final class EchoCommand implements Callable<Integer> {
     @Option(names = "--port", required = true, description = "port to listen on (0 = a free one)")
     int port;
