@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code lattice} command. */
-@Command(name = "lattice", mixinStandardHelpOptions = true, version = "lattice 0.1.0",
+@Command(name = "lattice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "lattice 0.1.0",
         description = "Lattice: a service mesh (xDS control plane and Netty proxy), runnable on one machine.",
         subcommands = {UpCommand.class, ValidateCommand.class, GetCommand.class, StatusCommand.class,
                 EchoCommand.class, ProxyCommand.class, CommandLine.HelpCommand.class})

@@ -126,15 +126,22 @@ public final class ProxyMain {
         ProcessHandle.of(pid).ifPresentOrElse(parent -> parent.onExit().thenRun(halt), halt);
     }
 
+    static final String USAGE = "usage: lattice-proxy [--xds HOST:PORT] [--node-id ID] [--admin-port N] [--threads N]"
+            + " [--bootstrap FILE] [--metadata KEY=VALUE]...";
+
     public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println(USAGE);
+            System.exit(0);
+            return;
+        }
         exitWithParent();
         ProxyOptions o;
         try {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: lattice-proxy [--xds HOST:PORT] [--node-id ID] [--admin-port N] [--threads N]"
-                    + " [--bootstrap FILE] [--metadata KEY=VALUE]...");
+            System.err.println(USAGE);
             System.exit(2);
             return;
         }
