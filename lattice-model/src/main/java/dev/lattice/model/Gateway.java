@@ -9,8 +9,48 @@ import java.util.Map;
 import java.util.Set;
 
 /** gateway.networking.k8s.io/v1 Gateway. Every listener protocol is kept here; those Lattice does not serve are refused in status. */
-public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners) implements MeshObject {
+public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls)
+        implements MeshObject {
     public static final String KIND = "Gateway";
+
+    /** A Gateway without spec.tls.frontend. */
+    public Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners) {
+        this(meta, gatewayClassName, listeners, null);
+    }
+
+    /**
+     * spec.tls.frontend: the client certificate validation of HTTPS listeners, {@code defaults} for every port unless
+     * {@code perPort} names the listener's port. A null validation means no client certificate is asked for.
+     */
+    public record FrontendTls(Validation defaults, Map<Integer, Validation> perPort) {
+        public FrontendTls {
+            perPort = Map.copyOf(perPort);
+        }
+
+        /** The validation for a listener port (null: none): its perPort entry, else the default. */
+        public Validation forPort(int port) {
+            return perPort.containsKey(port) ? perPort.get(port) : defaults;
+        }
+    }
+
+    /**
+     * A FrontendTLSValidation: trust anchors (ConfigMap with ca.crt by default, or Secret) and mode AllowValidOnly
+     * (the default) or AllowInsecureFallback. {@code path} is the spec field it was read from (for problems).
+     */
+    public record Validation(List<CertificateRef> caCertificateRefs, String mode, String path) {
+        public static final String ALLOW_VALID_ONLY = "AllowValidOnly";
+        public static final String ALLOW_INSECURE_FALLBACK = "AllowInsecureFallback";
+
+        public Validation {
+            caCertificateRefs = List.copyOf(caCertificateRefs);
+            requireNonNull(mode, "mode");
+            requireNonNull(path, "path");
+        }
+
+        public boolean insecureFallback() {
+            return mode.equals(ALLOW_INSECURE_FALLBACK);
+        }
+    }
 
     /** hostname is null when not written (any host); tls is null when not written. */
     public record Listener(String name, int port, String protocol, String hostname, AllowedRoutes allowedRoutes, Tls tls) {
@@ -119,7 +159,54 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
             }
             if (port != null) listeners.add(new Listener(name, port, protocol, hostname, allowed, tls));
         }
-        return new Gateway(meta, className, listeners);
+        return new Gateway(meta, className, listeners, readFrontend(spec));
+    }
+
+    /** spec.tls.frontend (other spec.tls fields, e.g. backend, are not read here). */
+    private static FrontendTls readFrontend(Field spec) {
+        Field f = spec.get("tls").get("frontend");
+        if (!f.present() || !f.object()) return null;
+        f.known("default", "perPort");
+        Field d = f.get("default");
+        if (d.require()) d.object();
+        Validation defaults = readValidation(d, "spec.tls.frontend.default.validation");
+        Map<Integer, Validation> perPort = new java.util.LinkedHashMap<>();
+        List<Field> pf = f.get("perPort").list();
+        for (int i = 0; i < pf.size(); i++) {
+            Field p = pf.get(i);
+            if (!p.object()) continue;
+            p.known("port", "tls");
+            Integer port = p.get("port").port(true);
+            Field t = p.get("tls");
+            if (t.require()) t.object();
+            Validation v = readValidation(t, "spec.tls.frontend.perPort[" + i + "].tls.validation");
+            if (port != null && perPort.containsKey(port)) p.get("port").problem("duplicate perPort port " + port);
+            else if (port != null) perPort.put(port, v);
+        }
+        return new FrontendTls(defaults, perPort);
+    }
+
+    private static Validation readValidation(Field tlsConfig, String path) {
+        if (!tlsConfig.present() || !tlsConfig.json().isObject()) return null;
+        tlsConfig.known("validation");
+        Field v = tlsConfig.get("validation");
+        if (!v.present() || !v.object()) return null;
+        v.known("caCertificateRefs", "mode");
+        String mode = v.get("mode").oneOf(Validation.ALLOW_VALID_ONLY,
+                List.of(Validation.ALLOW_VALID_ONLY, Validation.ALLOW_INSECURE_FALLBACK));
+        List<CertificateRef> refs = new ArrayList<>();
+        List<Field> rf = v.get("caCertificateRefs").list();
+        if (rf.isEmpty()) v.get("caCertificateRefs").problem("required: at least one caCertificateRef");
+        if (rf.size() > 8) v.get("caCertificateRefs").problem("at most 8 caCertificateRefs");
+        for (Field c : rf) {
+            if (!c.object()) continue;
+            c.known("group", "kind", "name", "namespace");
+            // ObjectReference: group and kind are required by the CRD
+            String group = c.get("group").require() ? c.get("group").string("") : "";
+            refs.add(new CertificateRef(group, c.get("kind").requiredString(),
+                    c.get("name").requiredString(), c.get("namespace").string(null)));
+        }
+        return new Validation(refs, mode, path);
     }
 
     /** The CRD's rules: tls is required for HTTPS and TLS and forbidden for HTTP, TCP and UDP. */

@@ -38,6 +38,7 @@ public final class Models {
             Map.entry(GW + "v1beta1/HTTPRoute", new KindInfo(true, HttpRoute::read)),
             Map.entry(GW + "v1/GRPCRoute", new KindInfo(true, GrpcRoute::read)),
             Map.entry("v1/Secret", new KindInfo(true, Secret::read)),
+            Map.entry("v1/ConfigMap", new KindInfo(true, ConfigMap::read)),
             Map.entry(GW + "v1alpha2/TLSRoute", new KindInfo(true, TlsRoute::read)),
             Map.entry(GW + "v1alpha3/TLSRoute", new KindInfo(true, TlsRoute::read)),
             Map.entry(GW + "v1/TLSRoute", new KindInfo(true, TlsRoute::read)),
@@ -45,7 +46,7 @@ public final class Models {
             Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service, Namespace and Secret, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, "
+    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant (HTTPRoute and "
             + "ReferenceGrant also v1beta1), TLSRoute (v1alpha2, v1alpha3, v1)";
 

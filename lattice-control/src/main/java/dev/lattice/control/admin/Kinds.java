@@ -27,6 +27,7 @@ public final class Kinds {
             new Kind("ReferenceGrant", "gateway.networking.k8s.io", true, "referencegrants",
                     List.of("referencegrant", "refgrant")),
             new Kind("Secret", "", true, "secrets", List.of("secret")),
+            new Kind("ConfigMap", "", true, "configmaps", List.of("configmap", "cm")),
             new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")));
 
     private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();

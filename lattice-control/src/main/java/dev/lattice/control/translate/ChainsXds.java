@@ -43,8 +43,24 @@ final class ChainsXds {
                         .setCertificateChain(DataSource.newBuilder().setInlineString(cert.chainPem()))
                         .setPrivateKey(DataSource.newBuilder().setInlineString(cert.keyPem())));
             }
+            DownstreamTlsContext.Builder d = DownstreamTlsContext.newBuilder();
+            Ir.ClientValidation v = c.tls().clientValidation();
+            if (v != null) {
+                // AllowValidOnly: a client certificate is required and must chain to the CA; AllowInsecureFallback:
+                // asked for but optional, and an untrusted one is accepted (docs/xds.md "Client certificates")
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.Builder vc =
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(v.trustedCaPem()));
+                if (v.insecureFallback()) {
+                    vc.setTrustChainVerification(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                            .CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED);
+                } else {
+                    d.setRequireClientCertificate(com.google.protobuf.BoolValue.of(true));
+                }
+                common.setValidationContext(vc);
+            }
             f.setTransportSocket(TransportSocket.newBuilder().setName(TLS_SOCKET).setTypedConfig(Any.pack(
-                    DownstreamTlsContext.newBuilder().setCommonTlsContext(common).build())));
+                    d.setCommonTlsContext(common).build())));
         }
         switch (c.action()) {
             case Ir.Hcm h -> f.addFilters(XdsBuilder.hcmFilter(XdsBuilder.hcm(h.statPrefix(), h.stripAnyHostPort(),

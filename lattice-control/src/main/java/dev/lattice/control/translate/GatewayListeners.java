@@ -46,6 +46,7 @@ final class GatewayListeners {
         List<ListenerInfo> out = new ArrayList<>();
         Map<Integer, String> portFamily = new HashMap<>();
         Map<String, Integer> hostOnPort = new HashMap<>();
+        java.util.Set<String> reportedCaRefs = new java.util.HashSet<>();
         for (int i = 0; i < g.listeners().size(); i++) {
             Gateway.Listener l = g.listeners().get(i);
             String field = "spec.listeners[" + i + "]";
@@ -115,6 +116,8 @@ final class GatewayListeners {
             }
             String refReason = null;
             String refMessage = null;
+            String caAcceptedReason = null;
+            String caAcceptedMessage = null;
             Ir.TlsContext context = null;
             boolean terminates = tls != null && tls.mode().equals(Gateway.Tls.TERMINATE)
                     && (protocol.equals("HTTPS") || protocol.equals("TLS"));
@@ -122,17 +125,52 @@ final class GatewayListeners {
                 Secrets.Resolution r = Secrets.resolve(g, tls, index);
                 if (r.resolved()) {
                     // HTTPS offers h2 and http/1.1 by ALPN; a TLS listener relays bytes and selects no protocol
-                    context = new Ir.TlsContext(r.certificates(), protocol.equals("HTTPS") ? ALPN : List.of());
+                    Ir.ClientValidation cv = null;
+                    Gateway.Validation v = protocol.equals("HTTPS") && g.frontendTls() != null
+                            ? g.frontendTls().forPort(l.port()) : null;
+                    if (v != null) {
+                        Secrets.CaResolution ca = Secrets.resolveCa(g, v, index);
+                        if (!ca.bad().isEmpty()) {
+                            refReason = ca.bad().get(0).reason();
+                            refMessage = String.join("; ", ca.bad().stream().map(Secrets.BadCaRef::message).toList());
+                            for (Secrets.BadCaRef b : ca.bad()) {
+                                String path = v.path() + ".caCertificateRefs[" + b.index() + "]";
+                                if (reportedCaRefs.add(path)) {
+                                    problems.add(Lines.problem(res, path, b.message() + " (" + b.reason() + ")"));
+                                }
+                            }
+                        }
+                        if (ca.trustedCaPem() == null) {
+                            caAcceptedReason = "NoValidCACertificate";
+                            caAcceptedMessage = "No valid CA certificate for client certificate validation on port " + l.port();
+                        } else {
+                            cv = new Ir.ClientValidation(ca.trustedCaPem(), v.insecureFallback());
+                        }
+                    }
+                    context = new Ir.TlsContext(r.certificates(), protocol.equals("HTTPS") ? ALPN : List.of(), cv);
                 } else {
                     refReason = r.reason();
                     refMessage = r.message();
                     problems.add(Lines.problem(res, field + ".tls.certificateRefs[" + r.badRef() + "]", refMessage + " (" + refReason + ")"));
                 }
             }
+            if (acceptedReason == null && caAcceptedReason != null) {
+                // every caCertificateRef of the listener's frontend validation is invalid: not accepted
+                acceptedReason = caAcceptedReason;
+                acceptedMessage = caAcceptedMessage;
+            }
             out.add(new ListenerInfo(i, l, acceptedReason, acceptedMessage, conflictReason, conflictMessage, refReason,
                     refMessage, supported, invalid, context));
         }
         return out;
+    }
+
+    /** Whether the Gateway's spec.tls.frontend asks for AllowInsecureFallback anywhere. */
+    static boolean insecureFrontendValidation(Gateway g) {
+        Gateway.FrontendTls f = g.frontendTls();
+        if (f == null) return false;
+        if (f.defaults() != null && f.defaults().insecureFallback()) return true;
+        return f.perPort().values().stream().anyMatch(v -> v != null && v.insecureFallback());
     }
 
     static ObjectNode status(Gateway g, List<ListenerInfo> infos, int[] counts) {
@@ -146,7 +184,14 @@ final class GatewayListeners {
         ObjectNode programmed = valid > 0
                 ? Status.condition("Programmed", true, "Programmed", "Proxy configuration sent for " + valid + " listener(s)", gen)
                 : Status.condition("Programmed", false, "Invalid", "No valid listener", gen);
-        st.set("conditions", Status.array(accepted, programmed));
+        if (insecureFrontendValidation(g)) {
+            // the spec's condition while any frontend validation is AllowInsecureFallback
+            st.set("conditions", Status.array(accepted, programmed, Status.condition("InsecureFrontendValidationMode", true,
+                    "ConfigurationChanged", "Client certificate validation is AllowInsecureFallback: clients without a "
+                            + "valid certificate are served", gen)));
+        } else {
+            st.set("conditions", Status.array(accepted, programmed));
+        }
         ArrayNode listeners = Status.JSON.arrayNode();
         for (ListenerInfo i : infos) {
             ObjectNode l = Status.JSON.objectNode();

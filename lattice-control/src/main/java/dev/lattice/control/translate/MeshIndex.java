@@ -35,6 +35,8 @@ final class MeshIndex {
     final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
     final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
     final Map<String, Secret> secrets = new TreeMap<>();
+    /** ConfigMaps by "namespace/name" (a Gateway's frontend CA bundles). */
+    final Map<String, dev.lattice.model.ConfigMap> configMaps = new TreeMap<>();
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
     final List<GrpcRoute> grpcRoutes = new ArrayList<>();
     /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
@@ -55,6 +57,7 @@ final class MeshIndex {
                 case Namespace n -> namespaceLabels.put(n.meta().name(), n.meta().labels());
                 case ReferenceGrant g -> grants.computeIfAbsent(g.meta().namespace(), k -> new ArrayList<>()).add(g);
                 case Secret s -> secrets.put(s.meta().namespace() + "/" + s.meta().name(), s);
+                case dev.lattice.model.ConfigMap c -> configMaps.put(c.meta().namespace() + "/" + c.meta().name(), c);
                 case TlsRoute t -> tlsRoutes.add(t);
                 case GrpcRoute g -> grpcRoutes.add(g);
                 case dev.lattice.model.EndpointSlice e -> {

@@ -1,6 +1,7 @@
 package dev.lattice.control.translate;
 
 import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.ConfigMap;
 import dev.lattice.model.Gateway;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Secret;
@@ -66,6 +67,66 @@ final class Secrets {
         return new Resolution(out, null, null, -1);
     }
 
+    /** A frontend caCertificateRef that does not resolve: its index, ResolvedRefs reason and message. */
+    record BadCaRef(int index, String reason, String message) {}
+
+    /** The trusted CA bundle (PEM of every valid ref, null when none is valid) and the refs that do not resolve. */
+    record CaResolution(String trustedCaPem, List<BadCaRef> bad) {
+        CaResolution {
+            bad = List.copyOf(bad);
+        }
+    }
+
+    /**
+     * Resolves a Gateway's frontend validation caCertificateRefs: a core ConfigMap or Secret (else
+     * InvalidCACertificateKind) with PEM certificates under {@code ca.crt} (else InvalidCACertificateRef), in another
+     * namespace only with a ReferenceGrant (else RefNotPermitted).
+     */
+    static CaResolution resolveCa(Gateway g, Gateway.Validation v, MeshIndex index) {
+        String gwNs = g.meta().namespace();
+        StringBuilder pem = new StringBuilder();
+        List<BadCaRef> bad = new ArrayList<>();
+        for (int j = 0; j < v.caCertificateRefs().size(); j++) {
+            Gateway.CertificateRef ref = v.caCertificateRefs().get(j);
+            String ns = ref.namespace() == null ? gwNs : ref.namespace();
+            String what = (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + " " + ns + "/" + ref.name();
+            boolean configMap = ref.group().isEmpty() && ref.kind().equals(ConfigMap.KIND);
+            if (!configMap && !ref.isSecret()) {
+                bad.add(new BadCaRef(j, "InvalidCACertificateKind", "caCertificateRef " + what
+                        + ": unsupported kind (a core ConfigMap or Secret with " + ConfigMap.CA_CRT + ")"));
+                continue;
+            }
+            if (!ns.equals(gwNs) && !index.granted(HttpRoute.GROUP, Gateway.KIND, gwNs, "", ref.kind(), ns, ref.name())) {
+                bad.add(new BadCaRef(j, "RefNotPermitted", "caCertificateRef to " + what
+                        + " is not permitted: no ReferenceGrant in namespace " + ns + " allows Gateways from " + gwNs));
+                continue;
+            }
+            String ca;
+            if (configMap) {
+                ConfigMap c = index.configMaps.get(ns + "/" + ref.name());
+                if (c == null) {
+                    bad.add(new BadCaRef(j, "InvalidCACertificateRef", "caCertificateRef " + what + " not found (or not valid)"));
+                    continue;
+                }
+                ca = c.data().get(ConfigMap.CA_CRT);
+            } else {
+                Secret sec = index.secrets.get(ns + "/" + ref.name());
+                if (sec == null) {
+                    bad.add(new BadCaRef(j, "InvalidCACertificateRef", "caCertificateRef " + what + " not found (or not valid)"));
+                    continue;
+                }
+                ca = sec.text(ConfigMap.CA_CRT);
+            }
+            String problem = ca == null ? "has no key " + ConfigMap.CA_CRT : checkCertificates(ca, ConfigMap.CA_CRT);
+            if (problem != null) {
+                bad.add(new BadCaRef(j, "InvalidCACertificateRef", "caCertificateRef " + what + ": " + problem));
+                continue;
+            }
+            pem.append(ca.endsWith("\n") ? ca : ca + "\n");
+        }
+        return new CaResolution(pem.isEmpty() ? null : pem.toString(), bad);
+    }
+
     private static Resolution fail(String reason, String message, int ref) {
         return new Resolution(List.of(), reason, message, ref);
     }
@@ -73,19 +134,24 @@ final class Secrets {
     /** Null when {@code pem} holds one or more X.509 certificates (and only those), else what is wrong. */
     static String checkChain(String pem) {
         if (pem == null) return Secret.TLS_CRT + " is missing";
+        return checkCertificates(pem, Secret.TLS_CRT);
+    }
+
+    /** Null when {@code pem} holds one or more X.509 certificates (and only those), else what is wrong with {@code key}. */
+    static String checkCertificates(String pem, String key) {
         Matcher m = PEM.matcher(pem);
         int n = 0;
         while (m.find()) {
             n++;
-            if (!m.group(1).equals("CERTIFICATE")) return Secret.TLS_CRT + ": unexpected PEM block " + m.group(1);
+            if (!m.group(1).equals("CERTIFICATE")) return key + ": unexpected PEM block " + m.group(1);
             try {
                 byte[] der = Base64.getMimeDecoder().decode(m.group(2).replaceAll("\\s", ""));
                 CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
             } catch (CertificateException | RuntimeException e) {
-                return Secret.TLS_CRT + " does not parse as an X.509 certificate (block " + n + "): " + e.getMessage();
+                return key + " does not parse as an X.509 certificate (block " + n + "): " + e.getMessage();
             }
         }
-        return n == 0 ? Secret.TLS_CRT + " is not a PEM certificate" : null;
+        return n == 0 ? key + " is not a PEM certificate" : null;
     }
 
     /** Null when {@code pem} holds a private key Lattice can serve, else what is wrong. */

@@ -65,11 +65,28 @@ public final class Ir {
         }
     }
 
-    /** Certificates (PEM chain and key) served when terminating TLS, and the ALPN protocols offered. */
-    public record TlsContext(List<Certificate> certificates, List<String> alpn) {
+    /**
+     * Certificates (PEM chain and key) served when terminating TLS, the ALPN protocols offered, and the client
+     * certificate validation (null: no client certificate is asked for).
+     */
+    public record TlsContext(List<Certificate> certificates, List<String> alpn, ClientValidation clientValidation) {
         public TlsContext {
             certificates = List.copyOf(certificates);
             alpn = List.copyOf(alpn);
+        }
+
+        public TlsContext(List<Certificate> certificates, List<String> alpn) {
+            this(certificates, alpn, null);
+        }
+    }
+
+    /**
+     * A Gateway's frontend client certificate validation: the trusted CA bundle (PEM) and whether a client without a
+     * valid certificate is still served (AllowInsecureFallback) or refused in the handshake (AllowValidOnly).
+     */
+    public record ClientValidation(String trustedCaPem, boolean insecureFallback) {
+        public ClientValidation {
+            requireNonNull(trustedCaPem, "trustedCaPem");
         }
     }
 
