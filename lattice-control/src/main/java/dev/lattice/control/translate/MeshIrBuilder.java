@@ -347,17 +347,15 @@ final class MeshIrBuilder {
                     + "s from namespace " + r.meta().namespace()};
         }
         boolean any = false;
+        String conflict = null;
         int[] counts = attachedRoutes.get(g.key());
         for (ListenerInfo i : allowed) {
-            List<String> hosts = new ArrayList<>();
-            String lh = i.listener().hostname();
-            if (r.hostnames().isEmpty()) {
-                hosts.add(lh);
-            } else {
-                for (String h : r.hostnames()) {
-                    String x = Hostnames.intersect(lh, h);
-                    if (x != null && !hosts.contains(x)) hosts.add(x);
-                }
+            List<String> hosts = listenerHosts(i.listener().hostname(), r.hostnames());
+            String winner = hosts.isEmpty() ? null : otherKindWinner(resolved, g, i, hosts);
+            if (winner != null) {
+                conflict = winner + " shares a hostname with this route on listener " + i.listener().name() + " of " + gw
+                        + ", and an HTTPRoute and a GRPCRoute may not share one: the older route is accepted";
+                continue;
             }
             if (!hosts.isEmpty()) {
                 any = true;
@@ -365,10 +363,60 @@ final class MeshIrBuilder {
                 gatewayAttachments.get(g.key()).add(new Attachment(resolved, i.index(), hosts));
             }
         }
+        if (!any && conflict != null) {
+            return new String[] {"Conflicted", conflict};
+        }
         if (!any) {
             return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};
         }
         return new String[] {"Accepted", "Route is accepted by " + gw};
+    }
+
+    /** The GRPCRoutes as HTTPRoutes (parentRefs, hostnames), made once when a hostname conflict is first looked for. */
+    private List<HttpRoute> grpcAsHttp;
+
+    /** The route's hostnames on a listener ({@code lh}, null: any): their intersections, or lh when it has none. */
+    private static List<String> listenerHosts(String lh, List<String> routeHostnames) {
+        List<String> hosts = new ArrayList<>();
+        if (routeHostnames.isEmpty()) {
+            hosts.add(lh);
+        } else {
+            for (String h : routeHostnames) {
+                String x = Hostnames.intersect(lh, h);
+                if (x != null && !hosts.contains(x)) hosts.add(x);
+            }
+        }
+        return hosts;
+    }
+
+    /**
+     * The older route of the other kind (a GRPCRoute for an HTTPRoute, and the reverse) that attaches to listener
+     * {@code i} with a hostname in common with {@code hosts}, as "Kind ns/name"; null when there is none. The spec
+     * (GRPCRoute hostnames) accepts exactly one of the two on that listener: the oldest, then by "namespace/name".
+     */
+    private String otherKindWinner(RouteResolution.ResolvedRoute resolved, Gateway g, ListenerInfo i, List<String> hosts) {
+        boolean grpc = resolved.grpc() != null;
+        String otherKind = grpc ? HttpRoute.KIND : GrpcRoute.KIND;
+        if (!i.allows(HttpRoute.GROUP, otherKind)) return null;
+        dev.lattice.model.ObjectMeta me = resolved.route().meta();
+        if (grpcAsHttp == null) grpcAsHttp = index.grpcRoutes.stream().map(GrpcRoutes::toHttp).toList();
+        for (HttpRoute o : grpc ? index.routes : grpcAsHttp) {
+            dev.lattice.model.ObjectMeta meta = o.meta();
+            if (!Precedence.older(meta, me) || !namespaceAllowed(g, i.listener(), meta.namespace())) continue;
+            boolean attaches = o.parentRefs().stream().anyMatch(p -> p.isGateway() && p.name().equals(g.meta().name())
+                    && (p.namespace() == null ? meta.namespace() : p.namespace()).equals(g.meta().namespace())
+                    && (p.sectionName() == null || p.sectionName().equals(i.listener().name()))
+                    && (p.port() == null || p.port() == i.listener().port()));
+            if (!attaches) continue;
+            for (String a : hosts) {
+                for (String b : listenerHosts(i.listener().hostname(), o.hostnames())) {
+                    if (a == null || b == null || Hostnames.intersect(a, b) != null) {
+                        return otherKind + " " + meta.namespace() + "/" + meta.name();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {

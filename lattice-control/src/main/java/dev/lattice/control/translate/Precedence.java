@@ -84,8 +84,23 @@ final class Precedence {
         return v.length();
     }
 
+    /**
+     * Whether route {@code a} comes before route {@code b} by age: the older creationTimestamp (none counts as newest),
+     * then "namespace/name" alphabetically. Decides, among others, which of an HTTPRoute and a GRPCRoute that share
+     * a listener hostname is accepted (the spec's GRPCRoute hostnames rule).
+     */
+    static boolean older(dev.lattice.model.ObjectMeta a, dev.lattice.model.ObjectMeta b) {
+        int c = created(a).compareTo(created(b));
+        if (c != 0) return c < 0;
+        return (a.namespace() + "/" + a.name()).compareTo(b.namespace() + "/" + b.name()) < 0;
+    }
+
     private static Instant created(HttpRoute r) {
-        String ts = r.meta().creationTimestamp();
+        return created(r.meta());
+    }
+
+    private static Instant created(dev.lattice.model.ObjectMeta meta) {
+        String ts = meta.creationTimestamp();
         if (ts.isEmpty()) return Instant.MAX;
         try {
             return Instant.parse(ts);
