@@ -2,6 +2,7 @@ package dev.lattice.proxy.tls;
 
 import dev.lattice.proxy.config.TlsConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -12,11 +13,15 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Builds the Netty server {@link SslContext} of a terminating filter chain (JDK provider): every certificate of the
  * {@link TlsConfig} goes into one key manager, which picks by the key type the client accepts (RSA or ECDSA); ALPN
- * offers the configured protocols. Errors are {@link IllegalArgumentException}s naming the certificate index.
+ * offers the configured protocols; with client validation the client's certificate is asked for (required or
+ * optional) and checked against the trusted CAs, or accepted untrusted. Errors are {@link IllegalArgumentException}s naming the certificate index.
  */
 public final class ServerTlsContexts {
     private ServerTlsContexts() {}
@@ -51,6 +56,17 @@ public final class ServerTlsContexts {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("NewSunX509");
             kmf.init(ks, pw);
             SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(SslProvider.JDK);
+            TlsConfig.ClientValidation cv = tls.clientValidation();
+            if (cv != null) {
+                List<X509Certificate> cas;
+                try {
+                    cas = PemParser.certificates(cv.trustedCaPem());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("validation_context.trusted_ca: " + e.getMessage(), e);
+                }
+                b.trustManager(cv.acceptUntrusted() ? new AcceptUntrusted(trustManager(cas)) : trustManager(cas));
+                b.clientAuth(cv.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            }
             if (!tls.alpnProtocols().isEmpty()) {
                 b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -59,6 +75,50 @@ public final class ServerTlsContexts {
             return b.build();
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalArgumentException("cannot build the TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** PKIX validation against exactly these trust anchors. */
+    private static X509TrustManager trustManager(List<X509Certificate> cas) throws GeneralSecurityException, java.io.IOException {
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        for (int i = 0; i < cas.size(); i++) ts.setCertificateEntry("ca" + i, cas.get(i));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        for (TrustManager t : tmf.getTrustManagers()) {
+            if (t instanceof X509TrustManager x) return x;
+        }
+        throw new GeneralSecurityException("no X509TrustManager from " + tmf.getAlgorithm());
+    }
+
+    /**
+     * AllowInsecureFallback (Envoy's ACCEPT_UNTRUSTED): the client's chain is checked against the CA, and accepted
+     * whatever the outcome; no issuers are advertised, so a client sends whichever certificate it has.
+     */
+    private static final class AcceptUntrusted implements X509TrustManager {
+        private final X509TrustManager delegate;
+
+        AcceptUntrusted(X509TrustManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            try {
+                delegate.checkClientTrusted(chain, authType);
+            } catch (java.security.cert.CertificateException | RuntimeException e) {
+                // untrusted, accepted by configuration
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("a server context does not check server certificates");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

@@ -228,13 +228,19 @@ final class ListenerChains {
         String tp = path + ".typed_config";
         Any any = ts.getTypedConfig();
         DownstreamTlsContext d = XdsResources.unpack(res, tp, any, DownstreamTlsContext.class);
-        if (d.hasRequireClientCertificate() && d.getRequireClientCertificate().getValue()) {
-            throw new XdsRejection(res, tp + ".require_client_certificate: unsupported (no mTLS yet)");
-        }
+        boolean required = d.hasRequireClientCertificate() && d.getRequireClientCertificate().getValue();
         CommonTlsContext c = d.getCommonTlsContext();
         String cp = tp + ".common_tls_context";
-        if (c.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.VALIDATIONCONTEXTTYPE_NOT_SET) {
-            throw new XdsRejection(res, cp + ": client certificate validation is unsupported (no mTLS yet)");
+        TlsConfig.ClientValidation validation = null;
+        switch (c.getValidationContextTypeCase()) {
+            case VALIDATIONCONTEXTTYPE_NOT_SET -> {
+                if (required) {
+                    throw new XdsRejection(res, tp + ".require_client_certificate: needs common_tls_context.validation_context");
+                }
+            }
+            case VALIDATION_CONTEXT -> validation = parseValidation(res, cp + ".validation_context", c.getValidationContext(), required);
+            default -> throw new XdsRejection(res, cp + ": only an inline validation_context is supported, not "
+                    + c.getValidationContextTypeCase());
         }
         if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
             throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: unsupported (inline certificates only)");
@@ -258,14 +264,33 @@ final class ListenerChains {
             }
             alpn.add(a);
         }
-        TlsConfig tls = new TlsConfig(certs, alpn);
+        TlsConfig tls = new TlsConfig(certs, alpn, validation);
         try {
             ServerTlsContexts.build(tls);
         } catch (IllegalArgumentException e) {
             String msg = e.getMessage();
-            throw new XdsRejection(res, (msg.startsWith("tls_certificates[") ? cp + "." : cp + ": ") + msg);
+            throw new XdsRejection(res, (msg.startsWith("tls_certificates[") || msg.startsWith("validation_context.") ? cp + "." : cp + ": ") + msg);
         }
         return tls;
+    }
+
+    /** validation_context: trusted_ca inline, trust_chain_verification VERIFY_TRUST_CHAIN or ACCEPT_UNTRUSTED, nothing else. */
+    private static TlsConfig.ClientValidation parseValidation(String res, String path,
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext v, boolean required)
+            throws XdsRejection {
+        var defaults = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
+                .setTrustedCa(v.getTrustedCa()).setTrustChainVerification(v.getTrustChainVerification()).build();
+        if (!v.equals(defaults)) {
+            throw new XdsRejection(res, path + ": only trusted_ca and trust_chain_verification are supported");
+        }
+        if (!v.hasTrustedCa()) throw new XdsRejection(res, path + ".trusted_ca: required");
+        String ca = inline(res, path + ".trusted_ca", v.getTrustedCa());
+        boolean acceptUntrusted = switch (v.getTrustChainVerification()) {
+            case VERIFY_TRUST_CHAIN -> false;
+            case ACCEPT_UNTRUSTED -> true;
+            default -> throw new XdsRejection(res, path + ".trust_chain_verification: unsupported " + v.getTrustChainVerification());
+        };
+        return new TlsConfig.ClientValidation(ca, required, acceptUntrusted);
     }
 
     private static String inline(String res, String path, DataSource ds) throws XdsRejection {

@@ -109,4 +109,37 @@ class ListenerChainsTest {
         assertThatThrownBy(() -> XdsResources.parseListener(otherFilter))
                 .hasMessageContaining("listener_filters[1]: unsupported listener filter envoy.filters.listener.proxy_protocol");
     }
+
+    /** A chain's transport socket with the client validation of a Gateway's spec.tls.frontend (docs/xds.md). */
+    private static io.envoyproxy.envoy.config.core.v3.TransportSocket mtls(Boolean require,
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.TrustChainVerification v) throws Exception {
+        var base = dev.lattice.proxy.TlsTestConfigs.tls(FOO.certPem(), FOO.pkcs8KeyPem());
+        var d = base.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class).toBuilder();
+        if (require != null) d.setRequireClientCertificate(com.google.protobuf.BoolValue.of(require));
+        if (v != null) {
+            d.getCommonTlsContextBuilder().setValidationContext(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
+                            .setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString(WILD.certPem()))
+                            .setTrustChainVerification(v));
+        }
+        return base.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(d.build())).build();
+    }
+
+    private static Listener withSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket ts) {
+        return listener("gateway/443", 443, List.of(httpChain("foo", List.of("foo.example.com"), FOO.certPem(),
+                FOO.pkcs8KeyPem(), direct("foo", List.of("foo.example.com"), "foo")).toBuilder().setTransportSocket(ts).build()));
+    }
+
+    @Test
+    void clientCertificateValidationIsParsed() throws Exception {
+        var verify = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.TrustChainVerification.VERIFY_TRUST_CHAIN;
+        var untrusted = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED;
+        var strict = XdsResources.parseListener(withSocket(mtls(true, verify))).filterChains().get(0).tls().clientValidation();
+        assertThat(strict).isEqualTo(new dev.lattice.proxy.config.TlsConfig.ClientValidation(WILD.certPem(), true, false));
+        var fallback = XdsResources.parseListener(withSocket(mtls(null, untrusted))).filterChains().get(0).tls().clientValidation();
+        assertThat(fallback).isEqualTo(new dev.lattice.proxy.config.TlsConfig.ClientValidation(WILD.certPem(), false, true));
+        assertThat(XdsResources.parseListener(withSocket(mtls(null, null))).filterChains().get(0).tls().clientValidation()).isNull();
+        assertThatThrownBy(() -> XdsResources.parseListener(withSocket(mtls(true, null)))).isInstanceOf(XdsRejection.class)
+                .hasMessageContaining(".require_client_certificate: needs common_tls_context.validation_context");
+    }
 }
