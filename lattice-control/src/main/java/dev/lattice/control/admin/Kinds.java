@@ -28,7 +28,9 @@ public final class Kinds {
                     List.of("referencegrant", "refgrant")),
             new Kind("Secret", "", true, "secrets", List.of("secret")),
             new Kind("ConfigMap", "", true, "configmaps", List.of("configmap", "cm")),
-            new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")));
+            new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")),
+            new Kind("BackendTLSPolicy", "gateway.networking.k8s.io", true, "backendtlspolicies",
+                    List.of("backendtlspolicy", "btlspolicy")));
 
     private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();
 

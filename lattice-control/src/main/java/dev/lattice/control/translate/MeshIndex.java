@@ -39,6 +39,7 @@ final class MeshIndex {
     final Map<String, dev.lattice.model.ConfigMap> configMaps = new TreeMap<>();
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
     final List<GrpcRoute> grpcRoutes = new ArrayList<>();
+    final List<dev.lattice.model.BackendTlsPolicy> backendTlsPolicies = new ArrayList<>();
     /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
     final Map<String, List<dev.lattice.model.EndpointSlice>> endpointSlices = new TreeMap<>();
 
@@ -60,6 +61,7 @@ final class MeshIndex {
                 case dev.lattice.model.ConfigMap c -> configMaps.put(c.meta().namespace() + "/" + c.meta().name(), c);
                 case TlsRoute t -> tlsRoutes.add(t);
                 case GrpcRoute g -> grpcRoutes.add(g);
+                case dev.lattice.model.BackendTlsPolicy b -> backendTlsPolicies.add(b);
                 case dev.lattice.model.EndpointSlice e -> {
                     if (e.serviceName() != null) {
                         endpointSlices.computeIfAbsent(e.meta().namespace() + "/" + e.serviceName(), k -> new ArrayList<>()).add(e);
@@ -73,6 +75,7 @@ final class MeshIndex {
         routes.sort(byKey);
         tlsRoutes.sort(byKey);
         grpcRoutes.sort(byKey);
+        backendTlsPolicies.sort(byKey);
         workloads.sort(byKey);
     }
 

@@ -60,11 +60,13 @@ final class MeshIrBuilder {
     /** What each Lattice Gateway's spec.addresses come to ({@link GatewayAddresses}). */
     private final Map<ResourceKey, GatewayAddresses.Plan> addressPlans = new HashMap<>();
     private final TlsRoutes tlsRoutes;
+    private final BackendTls backendTls;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
+        this.backendTls = new BackendTls(index, problems);
     }
 
     Result build() {
@@ -121,6 +123,7 @@ final class MeshIrBuilder {
             ProxyId id = new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name());
             proxies.put(id, sidecarProxy(id, w));
         }
+        backendTls.statuses(proxies, statuses);
         return new Result(proxies, statuses, problems);
     }
 
@@ -132,9 +135,13 @@ final class MeshIrBuilder {
             for (Service.Port p : s.ports()) {
                 if (!p.protocol().equals("TCP")) continue;
                 String name = RouteResolution.clusterName(s.meta().namespace(), s.meta().name(), p.port());
-                clusters.put(name, new Ir.Cluster(name, lb, p.h2c(), endpoints(s, p)));
+                // a BackendTLSPolicy: TLS to the endpoints; one that cannot be used leaves the cluster without endpoints
+                BackendTls.Applied tls = backendTls.forPort(s, p);
+                List<Ir.Endpoint> eps = tls != null && tls.broken() ? List.of() : endpoints(s, p);
+                Ir.UpstreamTls upstreamTls = tls == null ? null : tls.tls();
+                clusters.put(name, new Ir.Cluster(name, lb, p.h2c(), eps, upstreamTls));
                 if (!p.h2c()) {
-                    clusters.put(name + GrpcRoutes.H2C_SUFFIX, new Ir.Cluster(name + GrpcRoutes.H2C_SUFFIX, lb, true, endpoints(s, p)));
+                    clusters.put(name + GrpcRoutes.H2C_SUFFIX, new Ir.Cluster(name + GrpcRoutes.H2C_SUFFIX, lb, true, eps, upstreamTls));
                 }
             }
         }

@@ -114,6 +114,7 @@ final class XdsBuilder {
                             .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
                     .build()));
         }
+        if (c.tls() != null) b.setTransportSocket(BackendTls.transportSocket(c.tls(), c.h2c()));
         return b.build();
     }
 

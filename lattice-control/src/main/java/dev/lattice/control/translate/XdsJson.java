@@ -16,6 +16,7 @@ public final class XdsJson {
             .add(HttpProtocolOptions.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute.getDescriptor())

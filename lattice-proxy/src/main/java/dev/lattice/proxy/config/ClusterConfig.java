@@ -5,9 +5,10 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.List;
 
-/** An upstream cluster with its static endpoints. */
+/** An upstream cluster with its static endpoints; {@code tls} null: plain TCP to the endpoints. */
 public record ClusterConfig(
-        String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout, List<Endpoint> endpoints) {
+        String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout, List<Endpoint> endpoints,
+        UpstreamTlsConfig tls) {
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
 
     public enum UpstreamProtocol { HTTP1, H2C }
@@ -18,6 +19,11 @@ public record ClusterConfig(
         requireNonNull(protocol, "protocol");
         requireNonNull(connectTimeout, "connectTimeout");
         endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
+    }
+
+    /** A cluster without TLS. */
+    public ClusterConfig(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout, List<Endpoint> endpoints) {
+        this(name, lbPolicy, protocol, connectTimeout, endpoints, null);
     }
 
     /** An endpoint address. */

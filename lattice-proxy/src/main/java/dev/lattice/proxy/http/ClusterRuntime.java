@@ -12,6 +12,8 @@ final class ClusterRuntime {
     /** The endpoints as session persistence names them ({@link SessionPersistence#key}), same order. */
     final String[] endpointKeys;
     final boolean h2;
+    /** The cluster's upstream TLS, or null for plain TCP. */
+    final UpstreamTls tls;
     final boolean leastRequest;
     final int connectTimeoutMillis;
     final CounterDataPoint connectionsOpened;
@@ -31,6 +33,7 @@ final class ClusterRuntime {
             endpointKeys[i] = SessionPersistence.key(endpoints[i]);
         }
         this.h2 = config.protocol() == ClusterConfig.UpstreamProtocol.H2C;
+        this.tls = config.tls() == null ? null : UpstreamTls.build(config.tls(), config.protocol());
         this.leastRequest = config.lbPolicy() == ClusterConfig.LbPolicy.LEAST_REQUEST;
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.connectTimeout().toMillis()));
         this.connectionsOpened = connectionsOpened;

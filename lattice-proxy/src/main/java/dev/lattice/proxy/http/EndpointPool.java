@@ -3,9 +3,12 @@ package dev.lattice.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import java.net.InetSocketAddress;
@@ -21,6 +24,8 @@ final class EndpointPool {
     final LoopState loop;
     final InetSocketAddress address;
     final boolean h2;
+    /** TLS to the endpoint (the clusters sharing this pool have the same), or null. */
+    final UpstreamTls tls;
     int active;
     private final ArrayDeque<UpstreamHandler> idle = new ArrayDeque<>();
     // h2
@@ -28,10 +33,56 @@ final class EndpointPool {
     private boolean h2Connecting;
     private List<Waiter> h2Waiters;
 
-    EndpointPool(LoopState loop, InetSocketAddress address, boolean h2) {
+    EndpointPool(LoopState loop, InetSocketAddress address, boolean h2, UpstreamTls tls) {
         this.loop = loop;
         this.address = address;
         this.h2 = h2;
+        this.tls = tls;
+    }
+
+    /** A new connection to the endpoint: plain, or TLS in front of {@code handler}'s pipeline. */
+    private ChannelFuture connect(io.netty.bootstrap.Bootstrap bootstrap, ChannelHandler handler, ClusterRuntime cluster) {
+        io.netty.bootstrap.Bootstrap b = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis);
+        if (tls != null) {
+            b.handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    SslHandler ssl = tls.newHandler(ch.alloc(), address);
+                    ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
+                    ch.pipeline().addLast("tls", ssl);
+                    ch.pipeline().addLast(handler);
+                }
+            });
+        }
+        return b.connect(address);
+    }
+
+    /**
+     * Calls {@code ready} once the connection can carry requests: at once for plain TCP, after the TLS handshake and
+     * the subject alternative name check otherwise (a failure closes the connection and reaches {@code failed}).
+     */
+    private void whenSecured(Channel ch, Runnable ready, java.util.function.Consumer<Throwable> failed) {
+        SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            ready.run();
+            return;
+        }
+        ssl.handshakeFuture().addListener((GenericFutureListener<Future<Channel>>) hf -> {
+            Throwable cause = hf.cause();
+            if (cause == null) {
+                try {
+                    tls.verify(ssl.engine().getSession());
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    cause = e;
+                }
+            }
+            if (cause == null) {
+                ready.run();
+            } else {
+                ch.close();
+                failed.accept(cause);
+            }
+        });
     }
 
     private record Waiter(UpstreamOwner handler, long seq) {}
@@ -54,15 +105,18 @@ final class EndpointPool {
                 }
             }
         }
-        ChannelFuture f = loop.h1Bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
-                .connect(address);
+        ChannelFuture f = connect(loop.h1Bootstrap, UpstreamInitializers.HTTP1, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
-                cluster.connectionsOpened.inc();
-                UpstreamHandler u = cf.channel().pipeline().get(UpstreamHandler.class);
-                u.pool = this;
-                d.upstreamReady(u, seq, false);
+                whenSecured(cf.channel(), () -> {
+                    cluster.connectionsOpened.inc();
+                    UpstreamHandler u = cf.channel().pipeline().get(UpstreamHandler.class);
+                    u.pool = this;
+                    d.upstreamReady(u, seq, false);
+                }, cause -> {
+                    cluster.connectFailures.inc();
+                    d.upstreamFailed(seq, cause);
+                });
             } else {
                 cluster.connectFailures.inc();
                 d.upstreamFailed(seq, cf.cause());
@@ -115,27 +169,41 @@ final class EndpointPool {
             return;
         }
         h2Connecting = true;
-        ChannelFuture f = loop.h2Bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
-                .connect(address);
+        ChannelFuture f = connect(loop.h2Bootstrap, UpstreamInitializers.H2_CONNECTION, cluster);
         f.addListener((ChannelFutureListener) cf -> {
-            h2Connecting = false;
-            List<Waiter> waiters = h2Waiters;
-            h2Waiters = null;
             if (cf.isSuccess()) {
-                cluster.connectionsOpened.inc();
-                h2Connection = cf.channel();
-                cf.channel().pipeline().get(UpstreamInitializers.H2ConnectionHandler.class).pool = this;
-                for (Waiter w : waiters) {
-                    openStream(cf.channel(), w.handler, w.seq);
-                }
+                whenSecured(cf.channel(), () -> h2Connected(cf, cluster), cause -> {
+                    h2Connecting = false;
+                    List<Waiter> waiters = h2Waiters;
+                    h2Waiters = null;
+                    cluster.connectFailures.inc();
+                    for (Waiter w : waiters) {
+                        w.handler.upstreamFailed(w.seq, cause);
+                    }
+                });
             } else {
-                cluster.connectFailures.inc();
-                for (Waiter w : waiters) {
-                    w.handler.upstreamFailed(w.seq, cf.cause());
-                }
+                h2Connected(cf, cluster);
             }
         });
+    }
+
+    private void h2Connected(ChannelFuture cf, ClusterRuntime cluster) {
+        h2Connecting = false;
+        List<Waiter> waiters = h2Waiters;
+        h2Waiters = null;
+        if (cf.isSuccess()) {
+            cluster.connectionsOpened.inc();
+            h2Connection = cf.channel();
+            cf.channel().pipeline().get(UpstreamInitializers.H2ConnectionHandler.class).pool = this;
+            for (Waiter w : waiters) {
+                openStream(cf.channel(), w.handler, w.seq);
+            }
+        } else {
+            cluster.connectFailures.inc();
+            for (Waiter w : waiters) {
+                w.handler.upstreamFailed(w.seq, cf.cause());
+            }
+        }
     }
 
     private void openStream(Channel connection, UpstreamOwner d, long seq) {

@@ -56,7 +56,7 @@ final class LoopState {
             }
             EndpointPool[] eps = new EndpointPool[cluster.endpoints.length];
             for (int i = 0; i < eps.length; i++) {
-                eps[i] = pool(cluster.endpoints[i], cluster.h2);
+                eps[i] = pool(cluster.endpoints[i], cluster.h2, cluster.config.tls(), cluster.tls);
             }
             lb = new LbState(cluster, eps);
             balancers.put(cluster, lb);
@@ -64,11 +64,12 @@ final class LoopState {
         return lb;
     }
 
-    private EndpointPool pool(InetSocketAddress address, boolean h2) {
-        PoolKey key = new PoolKey(address, h2);
+    /** Connections are shared by the clusters that reach one endpoint alike: same protocol, same TLS (or none). */
+    private EndpointPool pool(InetSocketAddress address, boolean h2, dev.lattice.proxy.config.UpstreamTlsConfig tlsConfig, UpstreamTls tls) {
+        PoolKey key = new PoolKey(address, h2, tlsConfig);
         EndpointPool p = pools.get(key);
         if (p == null) {
-            p = new EndpointPool(this, address, h2);
+            p = new EndpointPool(this, address, h2, tls);
             pools.put(key, p);
         }
         return p;
@@ -92,5 +93,5 @@ final class LoopState {
         }
     }
 
-    private record PoolKey(InetSocketAddress address, boolean h2) {}
+    private record PoolKey(InetSocketAddress address, boolean h2, dev.lattice.proxy.config.UpstreamTlsConfig tls) {}
 }

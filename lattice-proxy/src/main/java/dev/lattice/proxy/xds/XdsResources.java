@@ -84,6 +84,7 @@ public final class XdsResources {
                 .add(Router.getDescriptor())
                 .add(HttpProtocolOptions.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
@@ -721,8 +722,8 @@ public final class XdsResources {
         if (c.getType() != Cluster.DiscoveryType.STATIC) {
             throw new XdsRejection(res, "type: only STATIC is supported, got " + c.getType());
         }
-        if (c.hasTransportSocket() || c.getTransportSocketMatchesCount() > 0) {
-            throw new XdsRejection(res, "transport_socket: unsupported (no TLS yet)");
+        if (c.getTransportSocketMatchesCount() > 0) {
+            throw new XdsRejection(res, "transport_socket_matches: unsupported (use transport_socket)");
         }
         if (c.getHealthChecksCount() > 0) {
             throw new XdsRejection(res, "health_checks: unsupported");
@@ -791,7 +792,9 @@ public final class XdsResources {
                 endpoints.add(new ClusterConfig.Endpoint(sa.getAddress(), sa.getPortValue()));
             }
         }
-        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints);
+        dev.lattice.proxy.config.UpstreamTlsConfig tls = c.hasTransportSocket()
+                ? ClusterTransportSocket.parse(res, c.getTransportSocket(), protocol) : null;
+        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints, tls);
     }
 
     // ---------------------------------------------------------------- helpers

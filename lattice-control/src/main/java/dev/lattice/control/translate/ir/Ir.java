@@ -327,11 +327,34 @@ public final class Ir {
 
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
 
-    public record Cluster(String name, LbPolicy lbPolicy, boolean h2c, List<Endpoint> endpoints) {
+    /** A cluster; {@code tls} null: plain TCP to its endpoints, else TLS by a BackendTLSPolicy. */
+    public record Cluster(String name, LbPolicy lbPolicy, boolean h2c, List<Endpoint> endpoints, UpstreamTls tls) {
         public Cluster {
             requireNonNull(name, "name");
             requireNonNull(lbPolicy, "lbPolicy");
             endpoints = List.copyOf(endpoints);
+        }
+
+        public Cluster(String name, LbPolicy lbPolicy, boolean h2c, List<Endpoint> endpoints) {
+            this(name, lbPolicy, h2c, endpoints, null);
+        }
+    }
+
+    /**
+     * TLS to a cluster's endpoints: the SNI, the trusted CA PEM (null: the system's roots) and the subject alternative
+     * names one of which the endpoint's certificate must have.
+     */
+    public record UpstreamTls(String sni, String trustedCaPem, List<San> subjectAltNames) {
+        public UpstreamTls {
+            requireNonNull(sni, "sni");
+            subjectAltNames = List.copyOf(subjectAltNames);
+        }
+    }
+
+    /** A subject alternative name: {@code uri} false for a DNS name. */
+    public record San(boolean uri, String value) {
+        public San {
+            requireNonNull(value, "value");
         }
     }
 

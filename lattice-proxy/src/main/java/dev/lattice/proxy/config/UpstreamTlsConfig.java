@@ -1,0 +1,27 @@
+package dev.lattice.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * A cluster's {@code transport_socket} {@code envoy.transport_sockets.tls} (UpstreamTlsContext): the proxy opens TLS
+ * to the cluster's endpoints with {@code sni} as server name, trusting {@code trustedCaPem} (PEM certificates; null:
+ * the system's trust store) and accepting a peer whose certificate has a subject alternative name matched by one of
+ * {@code subjectAltNames} (empty: no name check, as Envoy).
+ */
+public record UpstreamTlsConfig(String sni, String trustedCaPem, List<SanMatcher> subjectAltNames) {
+    public enum SanType { DNS, URI }
+
+    /** An exact SAN: a DNS name (a certificate's wildcard {@code *.example.com} covers one label) or a URI. */
+    public record SanMatcher(SanType type, String value) {
+        public SanMatcher {
+            requireNonNull(type, "type");
+            requireNonNull(value, "value");
+        }
+    }
+
+    public UpstreamTlsConfig {
+        subjectAltNames = List.copyOf(requireNonNull(subjectAltNames, "subjectAltNames"));
+    }
+}

@@ -1,0 +1,141 @@
+package dev.lattice.proxy.http;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.config.UpstreamTlsConfig;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The client side of a cluster's TLS transport socket: one {@link SslContext} per cluster (its trust anchors and ALPN
+ * by the cluster's protocol: {@code h2} or {@code http/1.1}), an {@link SslHandler} per connection with the SNI, and
+ * the subject alternative name check once the handshake (chain and expiry checked by the JDK) has succeeded.
+ */
+public final class UpstreamTls {
+    private final UpstreamTlsConfig config;
+    private final SslContext context;
+
+    private UpstreamTls(UpstreamTlsConfig config, SslContext context) {
+        this.config = config;
+        this.context = context;
+    }
+
+    /**
+     * Builds the client context of a cluster.
+     *
+     * @throws IllegalArgumentException naming what is wrong (the trusted CA PEM holds no certificate or does not parse)
+     */
+    public static UpstreamTls build(UpstreamTlsConfig config, ClusterConfig.UpstreamProtocol protocol) {
+        requireNonNull(config, "config");
+        requireNonNull(protocol, "protocol");
+        String alpn = protocol == ClusterConfig.UpstreamProtocol.H2C ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1;
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                // names are checked against the SAN matchers after the handshake (Envoy's semantics), not the SNI
+                .endpointIdentificationAlgorithm(null)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+        if (config.trustedCaPem() != null) {
+            b.trustManager(certificates(config.trustedCaPem()));
+        }
+        try {
+            return new UpstreamTls(config, b.build());
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("TLS client context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The PEM certificates of a trust bundle. */
+    static List<X509Certificate> certificates(String pem) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            for (Certificate c : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                out.add((X509Certificate) c);
+            }
+        } catch (CertificateException e) {
+            throw new IllegalArgumentException("trusted_ca: not PEM certificates: " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("trusted_ca: no certificate in the PEM");
+        return List.copyOf(out);
+    }
+
+    /** A handler for one connection to {@code peer}, asking for the configured SNI (none when it is not set). */
+    SslHandler newHandler(ByteBufAllocator alloc, InetSocketAddress peer) {
+        String sni = config.sni();
+        if (sni == null || sni.isEmpty()) {
+            return context.newHandler(alloc);
+        }
+        return context.newHandler(alloc, sni, peer.getPort());
+    }
+
+    /**
+     * Checks the peer certificate of a completed handshake against the SAN matchers.
+     *
+     * @throws SSLPeerUnverifiedException when no subject alternative name matches
+     */
+    void verify(SSLSession session) throws SSLPeerUnverifiedException {
+        if (config.subjectAltNames().isEmpty()) return;
+        Certificate[] chain = session.getPeerCertificates();
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+            throw new SSLPeerUnverifiedException("upstream TLS: no peer certificate");
+        }
+        if (!matches(leaf, config.subjectAltNames())) {
+            throw new SSLPeerUnverifiedException("upstream TLS: the certificate of " + leaf.getSubjectX500Principal()
+                    + " has no subject alternative name matching " + config.subjectAltNames());
+        }
+    }
+
+    /** Whether one of the certificate's DNS or URI SANs is matched by one of {@code matchers}. */
+    static boolean matches(X509Certificate cert, List<UpstreamTlsConfig.SanMatcher> matchers) {
+        java.util.Collection<List<?>> sans;
+        try {
+            sans = cert.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+        if (sans == null) return false;
+        for (List<?> san : sans) {
+            int type = (Integer) san.get(0);
+            String value = String.valueOf(san.get(1));
+            for (UpstreamTlsConfig.SanMatcher m : matchers) {
+                if (type == 2 && m.type() == UpstreamTlsConfig.SanType.DNS && dnsMatches(value, m.value())) return true;
+                if (type == 6 && m.type() == UpstreamTlsConfig.SanType.URI && value.equals(m.value())) return true;
+            }
+        }
+        return false;
+    }
+
+    /** A certificate's DNS name against a wanted name: equal ignoring case, or a {@code *.} wildcard covering one label. */
+    static boolean dnsMatches(String certName, String wanted) {
+        String c = certName.toLowerCase(Locale.ROOT);
+        String w = wanted.toLowerCase(Locale.ROOT);
+        if (c.equals(w)) return true;
+        if (c.startsWith("*.") && !w.startsWith("*.")) {
+            int dot = w.indexOf('.');
+            return dot > 0 && w.substring(dot).equals(c.substring(1));
+        }
+        return false;
+    }
+}
