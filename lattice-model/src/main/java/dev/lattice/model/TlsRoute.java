@@ -38,6 +38,12 @@ public record TlsRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, Li
         spec.known("parentRefs", "hostnames", "rules");
         List<HttpRoute.ParentRef> parents = HttpRoute.readParentRefs(spec);
         List<String> hostnames = HttpRoute.readHostnames(spec);
+        List<Rule> rules = readRules(spec);
+        return new TlsRoute(meta, parents, hostnames, rules);
+    }
+
+    /** spec.rules of a TLSRoute or TCPRoute: 1..16 rules, each with 1..16 Service backendRefs (HTTPRoute's shape). */
+    static List<Rule> readRules(Field spec) {
         List<Rule> rules = new ArrayList<>();
         Field rf = spec.get("rules");
         List<Field> rfs = rf.list();
@@ -66,6 +72,6 @@ public record TlsRoute(ObjectMeta meta, List<HttpRoute.ParentRef> parentRefs, Li
             }
             rules.add(new Rule(rule.get("name").string(null), backends));
         }
-        return new TlsRoute(meta, parents, hostnames, rules);
+        return rules;
     }
 }

@@ -29,6 +29,7 @@ public final class Kinds {
             new Kind("Secret", "", true, "secrets", List.of("secret")),
             new Kind("ConfigMap", "", true, "configmaps", List.of("configmap", "cm")),
             new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")),
+            new Kind("TCPRoute", "gateway.networking.k8s.io", true, "tcproutes", List.of("tcproute")),
             new Kind("BackendTLSPolicy", "gateway.networking.k8s.io", true, "backendtlspolicies",
                     List.of("backendtlspolicy", "btlspolicy")));
 

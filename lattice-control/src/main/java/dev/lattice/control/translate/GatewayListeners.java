@@ -9,6 +9,7 @@ import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
 import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
+import dev.lattice.model.TcpRoute;
 import dev.lattice.model.TlsRoute;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gateway listeners: which are accepted (protocol HTTP, HTTPS with tls.mode Terminate, TLS with Passthrough or Terminate), which
+ * Gateway listeners: which are accepted (protocol HTTP, HTTPS with tls.mode Terminate, TLS with Passthrough or Terminate, TCP), which
  * conflict on a port (HostnameConflict, ProtocolConflict), their certificates (InvalidCertificateRef,
  * RefNotPermitted), supported route kinds, and the Gateway and listener status the Gateway API asks for.
  */
@@ -32,13 +33,18 @@ final class GatewayListeners {
             case "HTTP", "HTTPS" -> List.of(new Gateway.RouteGroupKind(HttpRoute.GROUP, HttpRoute.KIND),
                     new Gateway.RouteGroupKind(HttpRoute.GROUP, GRPC_ROUTE));
             case "TLS" -> List.of(new Gateway.RouteGroupKind(HttpRoute.GROUP, TlsRoute.KIND));
+            case "TCP" -> List.of(new Gateway.RouteGroupKind(HttpRoute.GROUP, TcpRoute.KIND));
             default -> List.of();
         };
     }
 
-    /** HTTP listeners share a port with HTTP ones only; HTTPS and TLS share one by SNI. */
+    /** HTTP listeners share a port with HTTP ones only; HTTPS and TLS share one by SNI; TCP shares with none. */
     private static String family(String protocol) {
-        return protocol.equals("HTTP") ? "HTTP" : "HTTPS/TLS";
+        return switch (protocol) {
+            case "HTTP" -> "HTTP";
+            case "TCP" -> "TCP";
+            default -> "HTTPS/TLS";
+        };
     }
 
     static List<ListenerInfo> infos(Gateway g, MeshIndex index, List<Problem> problems) {
@@ -69,9 +75,10 @@ final class GatewayListeners {
                         acceptedMessage = "tls.mode must be Passthrough or Terminate, not " + tls.mode();
                     }
                 }
+                case "TCP" -> { } // a TCPRoute's bytes are relayed as they come (one tcp_proxy chain, no TLS inspector)
                 default -> {
                     acceptedReason = "UnsupportedProtocol";
-                    acceptedMessage = "Protocol " + protocol + " is not supported; Lattice serves HTTP, HTTPS and TLS";
+                    acceptedMessage = "Protocol " + protocol + " is not supported; Lattice serves HTTP, HTTPS, TLS and TCP";
                 }
             }
             if (acceptedReason != null) {

@@ -14,7 +14,8 @@ import java.util.Set;
  * HCM holds only the virtual hosts that listener owns (listener isolation) plus a 421 virtual host for each host its
  * hostname covers that a more specific listener owns; and one tcp_proxy chain per TLSRoute attached to a TLS
  * listener, matched by the route's SNI names (Passthrough: without TLS context; Terminate: with the listener's, so the
- * proxy ends TLS and relays the plain stream). A server name goes to the first chain that claims it.
+ * proxy ends TLS and relays the plain stream). A server name goes to the first chain that claims it. A TCP listener's
+ * port gets one default tcp_proxy chain, its first attachment's (the oldest TCPRoute, as {@link TlsRoutes} orders them).
  */
 final class ListenerChains {
     static final int MISDIRECTED = 421;

@@ -42,7 +42,12 @@ record ListenerInfo(int index, Gateway.Listener listener, String acceptedReason,
 
     /** HTTP or HTTPS: served by an HTTP connection manager. */
     boolean servesHttp() {
-        return accepted() && !listener.protocol().equals("TLS");
+        return accepted() && !listener.protocol().equals("TLS") && !listener.protocol().equals("TCP");
+    }
+
+    /** TCP: its port has one tcp_proxy chain (the TCPRoute it serves), without SNI. */
+    boolean usesTcp() {
+        return listener.protocol().equals("TCP");
     }
 
     /** HTTPS or TLS: its port's chains are chosen by SNI. */

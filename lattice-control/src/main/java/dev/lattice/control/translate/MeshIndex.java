@@ -38,6 +38,7 @@ final class MeshIndex {
     /** ConfigMaps by "namespace/name" (a Gateway's frontend CA bundles). */
     final Map<String, dev.lattice.model.ConfigMap> configMaps = new TreeMap<>();
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
+    final List<dev.lattice.model.TcpRoute> tcpRoutes = new ArrayList<>();
     final List<GrpcRoute> grpcRoutes = new ArrayList<>();
     final List<dev.lattice.model.BackendTlsPolicy> backendTlsPolicies = new ArrayList<>();
     /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
@@ -60,6 +61,7 @@ final class MeshIndex {
                 case Secret s -> secrets.put(s.meta().namespace() + "/" + s.meta().name(), s);
                 case dev.lattice.model.ConfigMap c -> configMaps.put(c.meta().namespace() + "/" + c.meta().name(), c);
                 case TlsRoute t -> tlsRoutes.add(t);
+                case dev.lattice.model.TcpRoute t -> tcpRoutes.add(t);
                 case GrpcRoute g -> grpcRoutes.add(g);
                 case dev.lattice.model.BackendTlsPolicy b -> backendTlsPolicies.add(b);
                 case dev.lattice.model.EndpointSlice e -> {
@@ -74,6 +76,7 @@ final class MeshIndex {
         gateways.sort(byKey);
         routes.sort(byKey);
         tlsRoutes.sort(byKey);
+        tcpRoutes.sort(byKey);
         grpcRoutes.sort(byKey);
         backendTlsPolicies.sort(byKey);
         workloads.sort(byKey);

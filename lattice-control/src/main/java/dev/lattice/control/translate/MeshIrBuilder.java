@@ -537,7 +537,7 @@ final class MeshIrBuilder {
                 String domain = host == null ? "*" : host;
                 vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false, port)));
             }
-            if (onPort.stream().anyMatch(ListenerInfo::usesTls)) {
+            if (onPort.stream().anyMatch(i -> i.usesTls() || i.usesTcp())) {
                 Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
                         tlsRoutes.attachments(g.key()), usedClusters);
                 if (chained != null) {

@@ -8,10 +8,13 @@ import dev.lattice.model.GatewayClass;
 import dev.lattice.model.Hostnames;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
+import dev.lattice.model.MeshObject;
+import dev.lattice.model.ObjectMeta;
 import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
 import dev.lattice.model.ResourceKey;
 import dev.lattice.model.Service;
+import dev.lattice.model.TcpRoute;
 import dev.lattice.model.TlsRoute;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,13 +24,19 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * TLSRoutes: attachment to TLS listeners (Passthrough or Terminate), their backends as weighted clusters, and their status (as
- * HTTPRoute's: Accepted, ResolvedRefs). Each attachment becomes a tcp_proxy filter chain matched by the SNI names
- * of the route hostnames intersected with the listener hostname.
+ * TLSRoutes and TCPRoutes: attachment to TLS listeners (Passthrough or Terminate) and TCP listeners, their backends as
+ * weighted clusters, and their status (as HTTPRoute's: Accepted, ResolvedRefs). Each TLSRoute attachment becomes a
+ * tcp_proxy filter chain matched by the SNI names of the route hostnames intersected with the listener hostname; a TCP
+ * listener's port gets one default tcp_proxy chain, the oldest attached TCPRoute's (creationTimestamp, then
+ * namespace/name): the others are Accepted and counted in attachedRoutes but serve nothing, as upstream's
+ * tcproute-multiple-routes-attachment expects.
  */
 final class TlsRoutes {
-    /** A TLSRoute attached to one listener: the SNI names it serves there (empty: any) and its weighted clusters. */
-    record Attachment(TlsRoute route, int listener, List<String> serverNames, List<Ir.WeightedCluster> clusters) {
+    /**
+     * A TLSRoute or TCPRoute attached to one listener: the SNI names it serves there (empty: any) and its weighted
+     * clusters.
+     */
+    record Attachment(MeshObject route, int listener, List<String> serverNames, List<Ir.WeightedCluster> clusters) {
         Attachment {
             serverNames = List.copyOf(serverNames);
             clusters = List.copyOf(clusters);
@@ -49,15 +58,30 @@ final class TlsRoutes {
         return attachments.getOrDefault(gateway, List.of());
     }
 
-    /** Attaches every TLSRoute, counting attachedRoutes, and puts each route's status. */
-    void attachAll(Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
-                   Map<ResourceKey, ObjectNode> statuses) {
-        for (TlsRoute r : index.tlsRoutes) attach(r, listenerInfos, counts, statuses);
+    /** The fields of a TLSRoute or a TCPRoute that attachment reads; {@code hostnames} null for a TCPRoute. */
+    private record View(MeshObject obj, String kind, List<HttpRoute.ParentRef> parentRefs, List<String> hostnames,
+                        List<TlsRoute.Rule> rules) {
+        ObjectMeta meta() {
+            return obj.meta();
+        }
     }
 
-    private void attach(TlsRoute r, Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
+    /** Attaches every TLSRoute, then every TCPRoute oldest first, counting attachedRoutes, and puts each route's status. */
+    void attachAll(Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
+                   Map<ResourceKey, ObjectNode> statuses) {
+        for (TlsRoute r : index.tlsRoutes) {
+            attach(new View(r, TlsRoute.KIND, r.parentRefs(), r.hostnames(), r.rules()), listenerInfos, counts, statuses);
+        }
+        List<TcpRoute> tcp = new ArrayList<>(index.tcpRoutes);
+        tcp.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+        for (TcpRoute r : tcp) {
+            attach(new View(r, TcpRoute.KIND, r.parentRefs(), null, r.rules()), listenerInfos, counts, statuses);
+        }
+    }
+
+    private void attach(View r, Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
                         Map<ResourceKey, ObjectNode> statuses) {
-        Resource res = index.resource(r);
+        Resource res = index.resource(r.obj());
         long gen = r.meta().generation();
         String routeNs = r.meta().namespace();
         String[] refOutcome = new String[2];
@@ -88,11 +112,11 @@ final class TlsRoutes {
         if (!parents.isEmpty()) {
             ObjectNode st = Status.JSON.objectNode();
             st.set("parents", parents);
-            statuses.put(r.key(), st);
+            statuses.put(r.obj().key(), st);
         }
     }
 
-    private String[] attachToGateway(TlsRoute r, Gateway g, HttpRoute.ParentRef ref, List<ListenerInfo> infos, int[] counts,
+    private String[] attachToGateway(View r, Gateway g, HttpRoute.ParentRef ref, List<ListenerInfo> infos, int[] counts,
                                      List<Ir.WeightedCluster> clusters) {
         String gw = "Gateway " + g.meta().namespace() + "/" + g.meta().name();
         List<ListenerInfo> candidates = infos.stream()
@@ -108,16 +132,18 @@ final class TlsRoutes {
         }
         String routeNs = r.meta().namespace();
         List<ListenerInfo> allowed = valid.stream()
-                .filter(i -> i.allows(HttpRoute.GROUP, TlsRoute.KIND) && namespaceAllowed(g, i.listener(), routeNs))
+                .filter(i -> i.allows(HttpRoute.GROUP, r.kind()) && namespaceAllowed(g, i.listener(), routeNs))
                 .toList();
         if (allowed.isEmpty()) {
-            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows TLSRoutes from namespace " + routeNs};
+            return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows " + r.kind() + "s from namespace " + routeNs};
         }
         boolean any = false;
         for (ListenerInfo i : allowed) {
             String lh = i.listener().hostname();
             List<String> names = new ArrayList<>();
-            if (r.hostnames().isEmpty()) {
+            if (r.hostnames() == null) {
+                // a TCPRoute: no SNI, the listener's one default chain (ListenerChains keeps the first attachment's)
+            } else if (r.hostnames().isEmpty()) {
                 if (lh != null) names.add(lh);
             } else {
                 for (String h : r.hostnames()) {
@@ -128,7 +154,7 @@ final class TlsRoutes {
             }
             any = true;
             counts[i.index()]++; // upstream's tlsroute-invalid-no-matching-listener-hostname: no shared hostname, not attached
-            attachments.computeIfAbsent(g.key(), x -> new ArrayList<>()).add(new Attachment(r, i.index(), names, clusters));
+            attachments.computeIfAbsent(g.key(), x -> new ArrayList<>()).add(new Attachment(r.obj(), i.index(), names, clusters));
         }
         if (!any) return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};
         return new String[] {"Accepted", "Route is accepted by " + gw};
@@ -147,7 +173,7 @@ final class TlsRoutes {
      * Every rule's backendRefs as weighted clusters (weight 0 left out); an invalid one is a cluster
      * {@code lattice.invalid/<reason>} (its share of connections is closed). outcome gets the first ResolvedRefs failure.
      */
-    private List<Ir.WeightedCluster> backends(TlsRoute r, Resource res, String[] outcome) {
+    private List<Ir.WeightedCluster> backends(View r, Resource res, String[] outcome) {
         String routeNs = r.meta().namespace();
         Map<String, Integer> weights = new LinkedHashMap<>();
         for (int i = 0; i < r.rules().size(); i++) {
@@ -163,10 +189,10 @@ final class TlsRoutes {
                     reason = "InvalidKind";
                     message = "backendRef kind " + (b.group().isEmpty() ? "" : b.group() + "/") + b.kind()
                             + " is not supported: only core Service";
-                } else if (!ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, TlsRoute.KIND, routeNs, "", Service.KIND, ns, b.name())) {
+                } else if (!ns.equals(routeNs) && !index.granted(HttpRoute.GROUP, r.kind(), routeNs, "", Service.KIND, ns, b.name())) {
                     reason = "RefNotPermitted";
                     message = "backendRef to Service " + ns + "/" + b.name() + " is not permitted: no ReferenceGrant in namespace "
-                            + ns + " allows TLSRoutes from " + routeNs;
+                            + ns + " allows " + r.kind() + "s from " + routeNs;
                 } else if (s == null) {
                     reason = "BackendNotFound";
                     message = "Service " + ns + "/" + b.name() + " not found";

@@ -36,6 +36,10 @@
  *   <li>TLSRoutes ({@link dev.lattice.control.translate.TlsRoutes}): all rules' backendRefs form one weighted set; when
  *       two claim one SNI name the first by namespace/name keeps it. A TLSRoute counts in a listener's attachedRoutes
  *       only when one of its hostnames intersects the listener's (as upstream's TLSRoute conformance tests read it).</li>
+ *   <li>TCPRoutes (also {@link dev.lattice.control.translate.TlsRoutes}) attach to TCP listeners only (a TCP listener
+ *       supports TCPRoute only; it shares its port with no other listener). Its port gets one default tcp_proxy chain
+ *       without TLS inspector: the oldest attached TCPRoute's (creationTimestamp, then namespace/name); every attached
+ *       TCPRoute is Accepted and counted in attachedRoutes (upstream's tcproute-multiple-routes-attachment).</li>
  *   <li>Route filters ({@link dev.lattice.control.translate.FilterTranslator}, xDS by
  *       {@link dev.lattice.control.translate.RouteXds}): RequestRedirect with URLRewrite, or with backendRefs, is
  *       IncompatibleFilters (also both in one backendRef); an unknown filter type, RequestMirror or CORS at backendRef
