@@ -66,6 +66,8 @@ class UpstreamTlsTest {
     static Path dir;
     static TlsBackend backend;
     static TlsBackend wildBackend;
+    /** Only the "pooled" cluster reaches it, so its connection count is that test's alone. */
+    static TlsBackend poolBackend;
     static ProxyServer proxy;
     static int port;
 
@@ -73,11 +75,13 @@ class UpstreamTlsTest {
     static void start() throws Exception {
         backend = new TlsBackend(BACKEND);
         wildBackend = new TlsBackend(WILD_BACKEND);
+        poolBackend = new TlsBackend(BACKEND);
         Path boot = dir.resolve("bootstrap.json");
         Files.writeString(boot, "{\"listeners\": [], \"clusters\": []}");
         proxy = ProxyServer.start(new ProxyOptions(null, "gateway~default~upstream-tls", 0, 1, boot, Map.of()));
         List<ClusterConfig> clusters = List.of(
                 cluster("good", backend.port(), tls("abc.example.com", BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "abc.example.com"))),
+                cluster("pooled", poolBackend.port(), tls("abc.example.com", BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "abc.example.com"))),
                 cluster("wrong-name", backend.port(), tls("abc.example.com", BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "mismatch.example.com"))),
                 cluster("wrong-ca", backend.port(), tls("abc.example.com", OTHER.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "abc.example.com"))),
                 cluster("wild", wildBackend.port(), tls("x.wild.example.com", WILD_BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "x.wild.example.com"))),
@@ -95,19 +99,41 @@ class UpstreamTlsTest {
         if (proxy != null) proxy.close();
         if (backend != null) backend.close();
         if (wildBackend != null) wildBackend.close();
+        if (poolBackend != null) poolBackend.close();
     }
 
     @Test
     void requestsGoOverTlsWithTheSniAndReuseThePooledConnection() throws Exception {
-        int before = backend.connections.get();
         try (Socket s = new Socket("127.0.0.1", port)) {
             for (int i = 0; i < 3; i++) {
-                String r = exchange(s, "good");
+                String r = exchange(s, "pooled");
                 assertThat(r).startsWith("HTTP/1.1 200").contains("sni=abc.example.com").contains("path=/hello");
             }
         }
-        assertThat(backend.connections.get() - before).as("one pooled TLS connection for three requests").isEqualTo(1);
-        assertThat(backend.sniSeen).contains("abc.example.com");
+        assertThat(poolBackend.connections.get()).as("one pooled TLS connection for three requests").isEqualTo(1);
+        assertThat(poolBackend.sniSeen).containsExactly("abc.example.com");
+    }
+
+    @Test
+    void aWebSocketUpgradeGoesOverTlsAndFailsOnAWrongName() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: good\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 101");
+            s.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            String want = "[abc.example.com]hello";
+            assertThat(new String(s.getInputStream().readNBytes(want.length()), StandardCharsets.UTF_8)).isEqualTo(want);
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: wrong-name\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 503");
+        }
     }
 
     @Test
@@ -265,6 +291,20 @@ class UpstreamTlsTest {
                     String head = readHead(in);
                     if (!head.endsWith("\r\n\r\n")) return;
                     String path = head.split(" ")[1];
+                    if (head.toLowerCase(java.util.Locale.ROOT).contains("upgrade: websocket")) {
+                        // a WebSocket upgrade: 101, then the bytes come back prefixed with the SNI
+                        out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        byte[] buf = new byte[256];
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            out.write(("[" + sni + "]").getBytes(StandardCharsets.UTF_8));
+                            out.write(buf, 0, n);
+                            out.flush();
+                        }
+                        return;
+                    }
                     byte[] body = ("sni=" + sni + " path=" + path).getBytes(StandardCharsets.UTF_8);
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                     out.write(body);

@@ -91,6 +91,12 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (cluster.tls != null) {
+                            // a BackendTLSPolicy: the upgrade goes over TLS too
+                            io.netty.handler.ssl.SslHandler ssl = cluster.tls.newHandler(ch.alloc(), addr);
+                            ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
+                            ch.pipeline().addLast("tls", ssl);
+                        }
                         ch.pipeline().addLast("codec", new HttpClientCodec());
                         ch.pipeline().addLast("ws", new UpstreamSide());
                     }
@@ -102,15 +108,41 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
                 fail();
                 return;
             }
-            cluster.connectionsOpened.inc();
-            upstream = f.channel();
-            if (!down.isActive()) {
-                upstream.close();
+            io.netty.handler.ssl.SslHandler ssl = f.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl == null) {
+                upstreamConnected(down, f.channel());
                 return;
             }
-            upstream.write(request);
-            upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            ssl.handshakeFuture().addListener(hs -> {
+                Throwable cause = hs.cause();
+                if (cause == null) {
+                    try {
+                        cluster.tls.verify(ssl.engine().getSession());
+                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                        cause = e;
+                    }
+                }
+                if (cause != null) {
+                    f.channel().close();
+                    cluster.connectFailures.inc();
+                    fail();
+                    return;
+                }
+                upstreamConnected(down, f.channel());
+            });
         });
+    }
+
+    /** The upstream connection is ready (TLS verified when the cluster has it): sends the upgrade request. */
+    private void upstreamConnected(Channel down, Channel up) {
+        cluster.connectionsOpened.inc();
+        upstream = up;
+        if (!down.isActive()) {
+            upstream.close();
+            return;
+        }
+        upstream.write(request);
+        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
 
     private void fail() {
