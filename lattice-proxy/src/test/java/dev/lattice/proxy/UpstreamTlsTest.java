@@ -69,6 +69,9 @@ class UpstreamTlsTest {
     /** Only the "pooled" cluster reaches it, so its connection count is that test's alone. */
     static TlsBackend poolBackend;
     static ProxyServer proxy;
+    static io.netty.channel.EventLoopGroup h2Group;
+    static io.netty.channel.Channel h2Server;
+    static final java.util.concurrent.atomic.AtomicInteger H2_CONNECTIONS = new java.util.concurrent.atomic.AtomicInteger();
     static int port;
 
     @BeforeAll
@@ -76,6 +79,7 @@ class UpstreamTlsTest {
         backend = new TlsBackend(BACKEND);
         wildBackend = new TlsBackend(WILD_BACKEND);
         poolBackend = new TlsBackend(BACKEND);
+        startH2Server();
         Path boot = dir.resolve("bootstrap.json");
         Files.writeString(boot, "{\"listeners\": [], \"clusters\": []}");
         proxy = ProxyServer.start(new ProxyOptions(null, "gateway~default~upstream-tls", 0, 1, boot, Map.of()));
@@ -85,7 +89,8 @@ class UpstreamTlsTest {
                 cluster("wrong-name", backend.port(), tls("abc.example.com", BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "mismatch.example.com"))),
                 cluster("wrong-ca", backend.port(), tls("abc.example.com", OTHER.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "abc.example.com"))),
                 cluster("wild", wildBackend.port(), tls("x.wild.example.com", WILD_BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "x.wild.example.com"))),
-                cluster("plain-to-tls", backend.port(), null));
+                cluster("plain-to-tls", backend.port(), null),
+                cluster("h2", h2Port(), tlsH2("abc.example.com", BACKEND.certPem(), san(SubjectAltNameMatcher.SanType.DNS, "abc.example.com"))));
         List<io.envoyproxy.envoy.config.route.v3.VirtualHost> vhosts = new ArrayList<>();
         for (ClusterConfig c : clusters) vhosts.add(toCluster(c.name(), List.of(c.name()), c.name()));
         assertThat(proxy.apply(ProxyConfig.of(List.of(XdsResources.parseListener(listener("http", 0,
@@ -100,6 +105,8 @@ class UpstreamTlsTest {
         if (backend != null) backend.close();
         if (wildBackend != null) wildBackend.close();
         if (poolBackend != null) poolBackend.close();
+        if (h2Server != null) h2Server.close().syncUninterruptibly();
+        if (h2Group != null) h2Group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     @Test
@@ -134,6 +141,16 @@ class UpstreamTlsTest {
             s.getOutputStream().flush();
             assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 503");
         }
+    }
+
+    @Test
+    void anH2ClusterSpeaksH2OverTlsByAlpnOnOneConnection() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(exchange(s, "h2")).startsWith("HTTP/1.1 200").contains("h2 alpn=h2 sni=abc.example.com path=/hello");
+            }
+        }
+        assertThat(H2_CONNECTIONS.get()).isEqualTo(1);
     }
 
     @Test
@@ -206,6 +223,76 @@ class UpstreamTlsTest {
                 .build();
     }
 
+    static TransportSocket tlsH2(String sni, String caPem, List<SubjectAltNameMatcher> sans) {
+        return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+                .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setSni(sni).setCommonTlsContext(
+                        CommonTlsContext.newBuilder().addAlpnProtocols("h2").setValidationContext(CertificateValidationContext.newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(caPem))
+                                .addAllMatchTypedSubjectAltNames(sans))).build()))
+                .build();
+    }
+
+    static int h2Port() {
+        return ((java.net.InetSocketAddress) h2Server.localAddress()).getPort();
+    }
+
+    /**
+     * An HTTP/2-over-TLS server (Netty, ALPN h2 only) answering each stream with {@code h2 alpn=<protocol> sni=<sni>
+     * path=<path>}; counts its connections.
+     */
+    static void startH2Server() throws Exception {
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder
+                .forServer(BACKEND.keys().getPrivate(), BACKEND.certificate())
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
+                .build();
+        h2Group = new io.netty.channel.nio.NioEventLoopGroup(1);
+        h2Server = new io.netty.bootstrap.ServerBootstrap().group(h2Group)
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel ch) {
+                        H2_CONNECTIONS.incrementAndGet();
+                        io.netty.handler.ssl.SslHandler ssl = ctx.newHandler(ch.alloc());
+                        ch.pipeline().addLast(ssl);
+                        ch.pipeline().addLast(io.netty.handler.codec.http2.Http2FrameCodecBuilder.forServer().build());
+                        ch.pipeline().addLast(new io.netty.handler.codec.http2.Http2MultiplexHandler(
+                                new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                                    @Override
+                                    protected void initChannel(io.netty.channel.Channel stream) {
+                                        stream.pipeline().addLast(new io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec(true));
+                                        stream.pipeline().addLast(new io.netty.handler.codec.http.HttpObjectAggregator(65536));
+                                        stream.pipeline().addLast(new io.netty.channel.SimpleChannelInboundHandler<
+                                                io.netty.handler.codec.http.FullHttpRequest>() {
+                                            @Override
+                                            protected void channelRead0(io.netty.channel.ChannelHandlerContext c,
+                                                                        io.netty.handler.codec.http.FullHttpRequest req) {
+                                                String sni = "";
+                                                if (ssl.engine().getSession() instanceof ExtendedSSLSession e) {
+                                                    for (var n : e.getRequestedServerNames()) {
+                                                        if (n instanceof SNIHostName h) sni = h.getAsciiName();
+                                                    }
+                                                }
+                                                byte[] body = ("h2 alpn=" + ssl.applicationProtocol() + " sni=" + sni + " path=" + req.uri())
+                                                        .getBytes(StandardCharsets.UTF_8);
+                                                var res = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                                                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                                                        io.netty.handler.codec.http.HttpResponseStatus.OK,
+                                                        io.netty.buffer.Unpooled.wrappedBuffer(body));
+                                                res.headers().setInt("content-length", body.length);
+                                                c.writeAndFlush(res);
+                                            }
+                                        });
+                                    }
+                                }));
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+    }
+
     static ClusterConfig cluster(String name, int port, TransportSocket ts) throws XdsRejection {
         Cluster.Builder b = Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.STATIC)
                 .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
@@ -214,6 +301,7 @@ class UpstreamTlsTest {
                                 .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
                                         .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)))))));
         if (ts != null) b.setTransportSocket(ts);
+        if (name.equals("h2")) b.setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance());
         return XdsResources.parseCluster(b.build());
     }
 
