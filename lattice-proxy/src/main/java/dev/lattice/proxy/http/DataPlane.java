@@ -127,7 +127,7 @@ public final class DataPlane implements AutoCloseable {
                         slot.activeConnections.inc();
                         ch.closeFuture().addListener(f -> slot.activeConnections.dec());
                         if (slot.current.chains != null) {
-                            ch.pipeline().addLast("sni", new SniChainSelectorHandler(slot));
+                            SniChainSelectorHandler.install(ch, slot);
                         } else {
                             ch.pipeline().addLast("detect", new ProtocolDetectHandler(slot));
                         }

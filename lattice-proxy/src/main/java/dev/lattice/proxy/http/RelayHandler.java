@@ -46,7 +46,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && !peer.config().isAutoRead()) {
+        // a peer whose input has ended has nothing left to read (and epoll refuses to watch it again)
+        if (ctx.channel().isWritable() && !peer.config().isAutoRead()
+                && !(peer instanceof DuplexChannel d && d.isInputShutdown())) {
             peer.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
@@ -56,6 +58,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             Channel self = ctx.channel();
+            keepWatched(self);
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (peer instanceof DuplexChannel d && d.isActive()) {
                     d.shutdownOutput();
@@ -70,6 +73,18 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * Called when {@code ch}'s input has ended (a half-close): reading is left on. Netty 4.2.18's epoll removes a
+     * channel's fd from epoll once it watches no event at all (reading off, input ended) but still believes it added,
+     * so that a later write needing EPOLLOUT fails (epoll_ctl ENOENT) and the rest of the relayed bytes are lost.
+     * With EPOLLIN kept the fd stays watched; there is nothing left to read, so backpressure is not affected.
+     */
+    static void keepWatched(Channel ch) {
+        if (!ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
+        }
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.lattice.proxy.http;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
@@ -10,6 +13,7 @@ import io.netty.util.concurrent.Future;
  * consuming it (a connection that is not TLS has no SNI), chooses the chain ({@link FilterChainSelector}) from the
  * listener's current table and replaces itself with that chain's pipeline: TLS termination then HTTP, plain HTTP,
  * a TCP relay of the TLS bytes ({@link TcpProxyHandler}), or TLS termination then a TCP relay of the plain bytes. No chain: the connection is closed. The connection keeps its chain.
+ * A listener without tls_inspector (a TCP listener) is not peeked: {@link #install} picks its default chain at accept.
  */
 final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
     private final ListenerSlot slot;
@@ -30,6 +34,27 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
         return ctx.executor().newSucceededFuture(cur.chainSelector.select(hostname));
     }
 
+    /**
+     * Sets up a new connection of a listener that has chains: with the tls_inspector, this handler peeks the SNI;
+     * without it (a TCP listener's one default chain) the chain is chosen at once, so that a protocol whose server
+     * speaks first is relayed without waiting for the client's bytes.
+     */
+    static void install(Channel ch, ListenerSlot slot) {
+        CompiledListener cur = slot.current;
+        if (cur.config.tlsInspector()) {
+            ch.pipeline().addLast("sni", new SniChainSelectorHandler(slot));
+            return;
+        }
+        CompiledChain chain = cur.chainSelector.select(null);
+        if (chain == null) {
+            ch.close();
+            return;
+        }
+        ch.pipeline().addLast("start", new ChannelInboundHandlerAdapter());
+        addChain(ch.pipeline(), "start", ch.alloc(), slot, chain);
+        ch.pipeline().remove("start");
+    }
+
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<CompiledChain> future) {
         ChannelPipeline p = ctx.pipeline();
@@ -39,21 +64,30 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
         } else if (chain == null) {
             ctx.close();
             return;
-        } else if (chain.tcp() != null && chain.ssl() != null) {
+        } else {
+            addChain(p, ctx.name(), ctx.alloc(), slot, chain);
+        }
+        p.remove(this);
+    }
+
+    /** Adds the handlers of {@code chain} after the handler named {@code after}. */
+    private static void addChain(ChannelPipeline p, String after, ByteBufAllocator alloc, ListenerSlot slot,
+            CompiledChain chain) {
+        if (chain.tcp() != null && chain.ssl() != null) {
             // TLS ends here: the relay carries the decrypted stream (TLSRoute on a Terminate listener)
-            p.addAfter(ctx.name(), "tls", chain.ssl().newHandler(ctx.alloc()));
+            p.addAfter(after, "tls", chain.ssl().newHandler(alloc));
             p.addAfter("tls", "tcp", new TcpProxyHandler(slot, chain));
         } else if (chain.tcp() != null) {
-            p.addAfter(ctx.name(), "tcp", new TcpProxyHandler(slot, chain));
+            // TLS passthrough, or a TCPRoute's plain bytes
+            p.addAfter(after, "tcp", new TcpProxyHandler(slot, chain));
         } else {
             ListenerSlot cs = slot.chainSlot(chain);
             if (chain.ssl() != null) {
-                p.addAfter(ctx.name(), "tls", chain.ssl().newHandler(ctx.alloc()));
+                p.addAfter(after, "tls", chain.ssl().newHandler(alloc));
                 p.addAfter("tls", "detect", new ProtocolDetectHandler(cs));
             } else {
-                p.addAfter(ctx.name(), "detect", new ProtocolDetectHandler(cs));
+                p.addAfter(after, "detect", new ProtocolDetectHandler(cs));
             }
         }
-        p.remove(this);
     }
 }

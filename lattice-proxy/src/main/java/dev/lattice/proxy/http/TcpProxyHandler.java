@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -27,6 +28,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final CompiledChain chain;
     private List<Object> buffered = new ArrayList<>(2);
     private boolean closed;
+    /** The client's input ended before the upstream was connected (epoll reads up to a half-close regardless of autoRead). */
+    private boolean inputShutdown;
 
     TcpProxyHandler(ListenerSlot slot, CompiledChain chain) {
         this.slot = slot;
@@ -80,7 +83,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 up.write(m, up.voidPromise());
             }
             up.flush();
-            ctx.pipeline().replace(this, "relay", new RelayHandler(up));
+            ChannelPipeline p = ctx.pipeline();
+            RelayHandler relay = new RelayHandler(up);
+            p.replace(this, "relay", relay);
+            if (inputShutdown) {
+                // passed on now that the relay exists: the upstream gets the buffered bytes, then its FIN
+                relay.userEventTriggered(p.context(relay), ChannelInputShutdownEvent.INSTANCE);
+            }
             up.config().setAutoRead(true);
             down.config().setAutoRead(true);
         });
@@ -98,6 +107,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // reading stays off until the upstream is connected
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            RelayHandler.keepWatched(ctx.channel()); // the buffered bytes are all there is; see keepWatched
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
