@@ -338,6 +338,18 @@ class TcpRouteIT {
     }
 
     @Test
+    void latticeGetTcpRoutesShowsThemWithTheirStatus() throws Exception {
+        awaitGatewayAndRoutesAccepted("tcp-weighted-gateway", "tcp-weighted-route");
+        Mesh.Result list = Mesh.run("get", "tcproutes", "-n", INFRA, "--admin", "127.0.0.1:" + c.mesh.adminPort);
+        assertThat(list.exit()).as(list.output()).isZero();
+        assertThat(list.output()).contains("tcp-weighted-route", "tcproute-attach-older", "tcp-route-attach-all");
+        Mesh.Result one = Mesh.run("get", "tcproute", "tcp-weighted-route", "-n", INFRA, "-o", "yaml", "--admin",
+                "127.0.0.1:" + c.mesh.adminPort);
+        assertThat(one.exit()).as(one.output()).isZero();
+        assertThat(one.output()).contains("kind: TCPRoute", "Accepted", "ResolvedRefs", "weight: 70");
+    }
+
+    @Test
     void weightedBackendsShareConnectionsAndWeightZeroGetsNone() throws Exception {
         String gw = "tcp-weighted-gateway";
         awaitGatewayAndRoutesAccepted(gw, "tcp-weighted-route");
