@@ -46,4 +46,20 @@ class TcpRouteTest {
                 "tcp.yaml:6: TCPRoute default/r: spec.hostnames: unknown field \"hostnames\" (known here: parentRefs, rules)",
                 "tcp.yaml:8: TCPRoute default/r: spec.rules[0].backendRefs[0].port: required when kind is Service");
     }
+
+    @Test
+    void v1AllowsOneRuleWithUniqueNames() {
+        assertThat(problems("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: TCPRoute
+                metadata: {name: r}
+                spec:
+                  parentRefs: [{name: gw}]
+                  rules:
+                  - {name: a, backendRefs: [{name: a, port: 1}]}
+                  - {name: a, backendRefs: [{name: b, port: 2}]}
+                """)).containsExactly(
+                "tcp.yaml:6: TCPRoute default/r: spec.rules: at most 1 rule in gateway.networking.k8s.io/v1 (v1alpha2 allows 16)",
+                "tcp.yaml:8: TCPRoute default/r: spec.rules[1].name: must be unique in the route, not a");
+    }
 }
