@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Upstream's BackendTLSPolicy conformance tests: backendtlspolicy (normative, host mismatch, cert mismatch, re-encrypt
  * through an HTTPS listener, ConfigMap reconciliation), backendtlspolicy-san, backendtlspolicy-invalid-ca-certificate-ref,
- * backendtlspolicy-invalid-kind, backendtlspolicy-conflict-resolution and backendtlspolicy-observed-generation-bump.
+ * backendtlspolicy-invalid-kind, backendtlspolicy-conflict-resolution, backendtlspolicy-observed-generation-bump and
+ * backendtlspolicy-grpcroute (a grpc-java server over TLS in the test JVM, one GRPCRoute method per Service).
  *
  * <p>Upstream's {@code tls-backend} serves a certificate signed by the {@code tls-checks-ca-certificate} ConfigMap's CA
  * (abc.example.com, other.example.com, and a URI SAN for the SAN tests); here it is a TLS server in the test JVM whose
@@ -39,6 +40,11 @@ class BackendTlsPolicyIT {
     static TlsTestSupport.Cert mismatchCert;
     static TlsTestSupport.Cert listenerCert;
     static SSLServerSocket backend;
+    /** Upstream's grpc backend behind TLS: a grpc-java server in the test JVM with the tls-checks certificate. */
+    static io.grpc.Server grpcBackend;
+    static io.grpc.ManagedChannel grpcChannel;
+    static final io.grpc.MethodDescriptor<com.google.protobuf.Struct, com.google.protobuf.Struct> ECHO_THREE =
+            dev.lattice.testkit.EchoGrpc.ECHO.toBuilder().setFullMethodName("lattice.echo.v1.Echo/EchoThree").build();
     static int same;
     static int https;
 
@@ -99,6 +105,8 @@ class BackendTlsPolicyIT {
                   gatewayClassName: lattice
                   listeners:
                   - {name: http, port: ${SAME}, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+                  # the GRPCRoute's own listener: an HTTPRoute and a GRPCRoute may not share a hostname on one
+                  - {name: grpc, port: ${PORT2}, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
                 ---
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
@@ -119,6 +127,46 @@ class BackendTlsPolicyIT {
                   ports: [{name: tls, port: @B@}]
                   sidecar: {inject: false}
                 """.replace("@B@", String.valueOf(backend.getLocalPort())));
+        y.append("""
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: grpc-tls-backend, namespace: gateway-conformance-infra, labels: {app: grpc-tls-backend}}
+                spec:
+                  ports: [{name: grpc, port: @G@}]
+                  sidecar: {inject: false}
+                """.replace("@G@", String.valueOf(grpcBackend.getPort())));
+        // backendtlspolicy-grpcroute.yaml: one GRPCRoute, a method per Service (Echo, EchoTwo, EchoThree)
+        for (String[] g : new String[][] {{"grpc-normative-test", "abc.example.com", "tls-checks-ca-certificate"},
+                {"grpc-host-mismatch", "mismatch.example.com", "tls-checks-ca-certificate"},
+                {"grpc-cert-mismatch", "abc.example.com", "mismatch-ca-certificate"}}) {
+            y.append("""
+                    ---
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: @S@, namespace: gateway-conformance-infra}
+                    spec:
+                      selector: {app: grpc-tls-backend}
+                      ports: [{name: grpc, protocol: TCP, port: 443, targetPort: grpc, appProtocol: kubernetes.io/h2c}]
+                    """.replace("@S@", g[0]));
+            y.append(policy(g[0], g[0], "grpc", "{group: \"\", kind: ConfigMap, name: " + g[2] + "}", g[1], null));
+        }
+        y.append("""
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: backendtlspolicy-grpcroute, namespace: gateway-conformance-infra}
+                spec:
+                  parentRefs: [{name: same-namespace, namespace: gateway-conformance-infra, sectionName: grpc}]
+                  hostnames: [abc.example.com]
+                  rules:
+                  - matches: [{method: {service: lattice.echo.v1.Echo, method: Echo}}]
+                    backendRefs: [{name: grpc-normative-test, port: 443}]
+                  - matches: [{method: {service: lattice.echo.v1.Echo, method: EchoTwo}}]
+                    backendRefs: [{name: grpc-host-mismatch, port: 443}]
+                  - matches: [{method: {service: lattice.echo.v1.Echo, method: EchoThree}}]
+                    backendRefs: [{name: grpc-cert-mismatch, port: 443}]
+                """);
         y.append("---\n").append(listenerCert.secret(INFRA, "tls-validity-checks-certificate"));
         y.append(configMap("tls-checks-ca-certificate", backendCert.crtPem()));
         y.append(configMap("mismatch-ca-certificate", mismatchCert.crtPem()));
@@ -146,7 +194,7 @@ class BackendTlsPolicyIT {
                     kind: HTTPRoute
                     metadata: {name: @PATH@, namespace: gateway-conformance-infra}
                     spec:
-                      parentRefs: [{name: same-namespace, namespace: gateway-conformance-infra}]
+                      parentRefs: [{name: same-namespace, namespace: gateway-conformance-infra, sectionName: http}]
                       hostnames: [abc.example.com]
                       rules:
                       - matches: [{path: {type: Exact, value: /@PATH@}}]
@@ -227,6 +275,7 @@ class BackendTlsPolicyIT {
         mismatchCert = cert("mismatch", "abc.example.com", "DNS:abc.example.com,DNS:other.example.com");
         listenerCert = TlsTestSupport.selfSigned(certs, "validity", "https-listener.org", "https-listener.org");
         backend = TlsTestSupport.tlsBackend(backendCert, "tls-backend", INFRA);
+        grpcBackend = grpcTlsBackend();
         c = ConformanceMesh.start(yaml(), ConformanceMesh.Option.MESH_ONLY);
         same = c.port("SAME");
         https = c.port("PORT1");
@@ -239,6 +288,8 @@ class BackendTlsPolicyIT {
     static void down() throws Exception {
         if (c != null) c.close();
         if (backend != null) backend.close();
+        if (grpcChannel != null) grpcChannel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (grpcBackend != null) grpcBackend.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         TlsTestSupport.deleteTree(certs);
     }
 
@@ -424,6 +475,51 @@ class BackendTlsPolicyIT {
         });
         // beyond upstream: the new hostname is the SNI, and the certificate has no such name
         expectFailure("/backendtlspolicy-observed-generation-bump");
+    }
+
+    // ---- backendtlspolicy-grpcroute ----
+
+    @Test
+    void grpcOverTlsToTheBackend() {
+        for (String p : List.of("grpc-normative-test", "grpc-host-mismatch", "grpc-cert-mismatch")) awaitAcceptedAndResolved(p);
+        grpcChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", c.port("PORT2")).usePlaintext()
+                .overrideAuthority("abc.example.com").build();
+        c.mesh.await("gRPC Echo over TLS", ConformanceMesh.WAIT, () -> grpcName(dev.lattice.testkit.EchoGrpc.ECHO).equals("grpc-infra-backend-v1"));
+        for (int i = 0; i < 3; i++) assertThat(grpcName(dev.lattice.testkit.EchoGrpc.ECHO)).isEqualTo("grpc-infra-backend-v1");
+        for (var m : List.of(dev.lattice.testkit.EchoGrpc.ECHO_TWO, ECHO_THREE)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(grpcName(m)).as(m.getFullMethodName() + " must fail (mismatched hostname / certificate)").startsWith("failed: ");
+            }
+        }
+    }
+
+    /** The backend name a unary call is answered with, or "failed: <status>". */
+    static String grpcName(io.grpc.MethodDescriptor<com.google.protobuf.Struct, com.google.protobuf.Struct> m) {
+        try {
+            com.google.protobuf.Struct r = io.grpc.stub.ClientCalls.blockingUnaryCall(grpcChannel, m,
+                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS),
+                    com.google.protobuf.Struct.getDefaultInstance());
+            return r.getFieldsOrDefault("name", com.google.protobuf.Value.getDefaultInstance()).getStringValue();
+        } catch (io.grpc.StatusRuntimeException e) {
+            return "failed: " + e.getStatus();
+        }
+    }
+
+    /** A gRPC server over TLS (ALPN h2) with the tls-checks certificate, answering every Echo method with its name. */
+    static io.grpc.Server grpcTlsBackend() throws Exception {
+        io.grpc.ServerServiceDefinition.Builder def = io.grpc.ServerServiceDefinition.builder(dev.lattice.testkit.EchoGrpc.SERVICE);
+        for (var m : List.of(dev.lattice.testkit.EchoGrpc.ECHO, dev.lattice.testkit.EchoGrpc.ECHO_TWO, ECHO_THREE)) {
+            def.addMethod(m, io.grpc.stub.ServerCalls.asyncUnaryCall((req, out) -> {
+                out.onNext(com.google.protobuf.Struct.newBuilder()
+                        .putFields("name", com.google.protobuf.Value.newBuilder().setStringValue("grpc-infra-backend-v1").build())
+                        .build());
+                out.onCompleted();
+            }));
+        }
+        return io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(
+                        certs.resolve("tls-checks.crt").toFile(), certs.resolve("tls-checks.key").toFile()).build())
+                .addService(def.build()).build().start();
     }
 
     /** GET over TLS to the HTTPS listener (SNI = Host), trusting only the listener's certificate; the whole answer. */
