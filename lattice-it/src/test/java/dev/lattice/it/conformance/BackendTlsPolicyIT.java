@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Upstream's BackendTLSPolicy conformance tests: backendtlspolicy (normative, host mismatch, cert mismatch, re-encrypt
  * through an HTTPS listener, ConfigMap reconciliation), backendtlspolicy-san, backendtlspolicy-invalid-ca-certificate-ref,
  * backendtlspolicy-invalid-kind, backendtlspolicy-conflict-resolution, backendtlspolicy-observed-generation-bump and
- * backendtlspolicy-grpcroute (a grpc-java server over TLS in the test JVM, one GRPCRoute method per Service).
+ * backendtlspolicy-grpcroute (a grpc-java server over TLS in the test JVM, one GRPCRoute method per Service) and
+ * backendtlspolicy-tlsroute-terminate (a TLSRoute on a Terminate listener re-encrypts to the backend).
  *
  * <p>Upstream's {@code tls-backend} serves a certificate signed by the {@code tls-checks-ca-certificate} ConfigMap's CA
  * (abc.example.com, other.example.com, and a URI SAN for the SAN tests); here it is a TLS server in the test JVM whose
@@ -39,6 +40,7 @@ class BackendTlsPolicyIT {
     static TlsTestSupport.Cert backendCert;
     static TlsTestSupport.Cert mismatchCert;
     static TlsTestSupport.Cert listenerCert;
+    static TlsTestSupport.Cert terminateCert;
     static SSLServerSocket backend;
     /** Upstream's grpc backend behind TLS: a grpc-java server in the test JVM with the tls-checks certificate. */
     static io.grpc.Server grpcBackend;
@@ -168,6 +170,39 @@ class BackendTlsPolicyIT {
                     backendRefs: [{name: grpc-cert-mismatch, port: 443}]
                 """);
         y.append("---\n").append(listenerCert.secret(INFRA, "tls-validity-checks-certificate"));
+        // backendtlspolicy-tlsroute-terminate.yaml
+        y.append("---\n").append(terminateCert.secret(INFRA, "tls-terminate-checks-certificate"));
+        y.append("""
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gateway-btls-tlsroute-terminate, namespace: gateway-conformance-infra}
+                spec:
+                  gatewayClassName: lattice
+                  listeners:
+                  - name: tls-terminate
+                    port: ${PORT3}
+                    protocol: TLS
+                    hostname: tls.example.com
+                    allowedRoutes: {namespaces: {from: Same}, kinds: [{kind: TLSRoute}]}
+                    tls: {mode: Terminate, certificateRefs: [{name: tls-terminate-checks-certificate}]}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: TLSRoute
+                metadata: {name: backendtlspolicy-tlsroute-terminate, namespace: gateway-conformance-infra}
+                spec:
+                  parentRefs: [{name: gateway-btls-tlsroute-terminate, namespace: gateway-conformance-infra}]
+                  hostnames: [tls.example.com]
+                  rules: [{backendRefs: [{name: btls-terminate-tls-backend, port: 8443}]}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: btls-terminate-tls-backend, namespace: gateway-conformance-infra}
+                spec:
+                  selector: {app: tls-backend}
+                  ports: [{name: btls, protocol: TCP, port: 8443, targetPort: tls}]
+                """);
+        y.append(policy("btls-tlsroute-terminate-test", "btls-terminate-tls-backend", "btls", CA, "abc.example.com", null));
         y.append(configMap("tls-checks-ca-certificate", backendCert.crtPem()));
         y.append(configMap("mismatch-ca-certificate", mismatchCert.crtPem()));
         y.append(configMap("malformed-ca-certificate", null));
@@ -274,6 +309,7 @@ class BackendTlsPolicyIT {
         backendCert = cert("tls-checks", "abc.example.com", "DNS:abc.example.com,DNS:other.example.com,URI:" + URI_SAN);
         mismatchCert = cert("mismatch", "abc.example.com", "DNS:abc.example.com,DNS:other.example.com");
         listenerCert = TlsTestSupport.selfSigned(certs, "validity", "https-listener.org", "https-listener.org");
+        terminateCert = TlsTestSupport.selfSigned(certs, "terminate", "tls.example.com", "tls.example.com");
         backend = TlsTestSupport.tlsBackend(backendCert, "tls-backend", INFRA);
         grpcBackend = grpcTlsBackend();
         c = ConformanceMesh.start(yaml(), ConformanceMesh.Option.MESH_ONLY);
@@ -475,6 +511,25 @@ class BackendTlsPolicyIT {
         });
         // beyond upstream: the new hostname is the SNI, and the certificate has no such name
         expectFailure("/backendtlspolicy-observed-generation-bump");
+    }
+
+    // ---- backendtlspolicy-tlsroute-terminate ----
+
+    @Test
+    void tlsRouteTerminateReencryptsToTheBackend() throws Exception {
+        String gw = "gateway-btls-tlsroute-terminate";
+        awaitCondition("btls-tlsroute-terminate-test", gw, "Accepted", "True", "Accepted");
+        awaitCondition("btls-tlsroute-terminate-test", gw, "ResolvedRefs", "True", "ResolvedRefs");
+        int port = c.port("PORT3");
+        String want = "name=tls-backend namespace=" + INFRA + " sni=abc.example.com";
+        c.mesh.await("TLSRoute terminate re-encrypted to the backend", ConformanceMesh.WAIT,
+                () -> TlsTestSupport.exchange(port, "tls.example.com", terminateCert.x509(), "tls.example.com").body().equals(want));
+        for (int i = 0; i < 3; i++) {
+            TlsTestSupport.Exchange e = TlsTestSupport.exchange(port, "tls.example.com", terminateCert.x509(), "tls.example.com");
+            assertThat(e.status()).isEqualTo(200);
+            assertThat(e.body()).isEqualTo(want);
+            assertThat(e.peer()).as("the gateway's certificate: TLS ended at the gateway").isEqualTo(terminateCert.x509());
+        }
     }
 
     // ---- backendtlspolicy-grpcroute ----

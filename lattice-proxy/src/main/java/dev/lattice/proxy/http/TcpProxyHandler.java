@@ -55,10 +55,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(chain.ssl() == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
+                .handler(chain.ssl() == null && cluster.tls == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel up) {
-                        up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
+                        if (cluster.tls != null) {
+                            // the cluster's upstream TLS (BackendTLSPolicy): the relayed bytes are encrypted again
+                            SslHandler ssl = cluster.tls.newHandler(up.alloc(), addr);
+                            ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
+                            up.pipeline().addLast("upstream-tls", ssl);
+                        }
+                        if (chain.ssl() != null) up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
                         up.pipeline().addLast("relay", new RelayHandler(down));
                     }
                 })
@@ -70,29 +76,56 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 down.close();
                 return;
             }
-            cluster.connectionsOpened.inc();
-            Channel up = f.channel();
-            if (closed || !down.isActive()) {
-                release();
-                up.close();
+            SslHandler upstreamTls = cluster.tls == null ? null : f.channel().pipeline().get(SslHandler.class);
+            if (upstreamTls == null) {
+                relay(ctx, cluster, f.channel());
                 return;
             }
-            List<Object> b = buffered;
-            buffered = null;
-            for (Object m : b) {
-                up.write(m, up.voidPromise());
-            }
-            up.flush();
-            ChannelPipeline p = ctx.pipeline();
-            RelayHandler relay = new RelayHandler(up);
-            p.replace(this, "relay", relay);
-            if (inputShutdown) {
-                // passed on now that the relay exists: the upstream gets the buffered bytes, then its FIN
-                relay.userEventTriggered(p.context(relay), ChannelInputShutdownEvent.INSTANCE);
-            }
-            up.config().setAutoRead(true);
-            down.config().setAutoRead(true);
+            upstreamTls.handshakeFuture().addListener(hs -> {
+                Throwable cause = hs.cause();
+                if (cause == null) {
+                    try {
+                        cluster.tls.verify(upstreamTls.engine().getSession());
+                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                        cause = e;
+                    }
+                }
+                if (cause != null) {
+                    cluster.connectFailures.inc();
+                    release();
+                    f.channel().close();
+                    down.close();
+                    return;
+                }
+                relay(ctx, cluster, f.channel());
+            });
         });
+    }
+
+    /** The upstream is connected (and its TLS verified): sends what was read so far, then relays both ways. */
+    private void relay(ChannelHandlerContext ctx, ClusterRuntime cluster, Channel up) {
+        Channel down = ctx.channel();
+        cluster.connectionsOpened.inc();
+        if (closed || !down.isActive()) {
+            release();
+            up.close();
+            return;
+        }
+        List<Object> b = buffered;
+        buffered = null;
+        for (Object m : b) {
+            up.write(m, up.voidPromise());
+        }
+        up.flush();
+        ChannelPipeline p = ctx.pipeline();
+        RelayHandler relay = new RelayHandler(up);
+        p.replace(this, "relay", relay);
+        if (inputShutdown) {
+            // passed on now that the relay exists: the upstream gets the buffered bytes, then its FIN
+            relay.userEventTriggered(p.context(relay), ChannelInputShutdownEvent.INSTANCE);
+        }
+        up.config().setAutoRead(true);
+        down.config().setAutoRead(true);
     }
 
     @Override
