@@ -42,7 +42,8 @@ import java.util.TreeMap;
  *       {@code ca.crt} (else InvalidCACertificateRef); every valid one is trusted. When none is valid the policy is
  *       Accepted=False NoValidCACertificate, and so is a wellKnownCACertificates other than System (Invalid).</li>
  *   <li>A port whose applying policy is not usable (no valid CA) gets a cluster with no endpoints: its requests
- *       fail with 503, never go out in plain text.</li>
+ *       fail with 503, never go out in plain text. A TLS port's endpoints are the Workloads' app ports, sidecar or not
+ *       (a sidecar's inbound listener speaks plain HTTP).</li>
  *   <li>xDS: the cluster's transport_socket UpstreamTlsContext with {@code sni} = hostname, trusted_ca inline (or
  *       system_root_certs), match_typed_subject_alt_names = the subjectAltNames, else the hostname as a DNS name,
  *       and ALPN h2 (h2c clusters) or http/1.1.</li>

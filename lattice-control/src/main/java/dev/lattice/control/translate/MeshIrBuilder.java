@@ -137,7 +137,8 @@ final class MeshIrBuilder {
                 String name = RouteResolution.clusterName(s.meta().namespace(), s.meta().name(), p.port());
                 // a BackendTLSPolicy: TLS to the endpoints; one that cannot be used leaves the cluster without endpoints
                 BackendTls.Applied tls = backendTls.forPort(s, p);
-                List<Ir.Endpoint> eps = tls != null && tls.broken() ? List.of() : endpoints(s, p);
+                // (TLS goes straight to the app: a sidecar's inbound listener speaks plain HTTP)
+                List<Ir.Endpoint> eps = tls != null && tls.broken() ? List.of() : endpoints(s, p, tls != null);
                 Ir.UpstreamTls upstreamTls = tls == null ? null : tls.tls();
                 clusters.put(name, new Ir.Cluster(name, lb, p.h2c(), eps, upstreamTls));
                 if (!p.h2c()) {
@@ -174,7 +175,8 @@ final class MeshIrBuilder {
         return wp == null ? null : wp.port();
     }
 
-    private List<Ir.Endpoint> endpoints(Service s, Service.Port p) {
+    /** {@code direct}: to the Workloads' app ports even when they have a sidecar. */
+    private List<Ir.Endpoint> endpoints(Service s, Service.Port p, boolean direct) {
         List<Ir.Endpoint> out = new ArrayList<>();
         if (s.selector().isEmpty()) {
             // no selector: the endpoints written by hand in EndpointSlices, as on Kubernetes (straight to the address)
@@ -197,7 +199,7 @@ final class MeshIrBuilder {
         for (Workload w : selected(s)) {
             Integer app = targetAppPort(p, w);
             if (app == null) continue;
-            if (!w.sidecar().inject()) {
+            if (!w.sidecar().inject() || direct) {
                 out.add(new Ir.Endpoint(w.address(), app));
                 continue;
             }
