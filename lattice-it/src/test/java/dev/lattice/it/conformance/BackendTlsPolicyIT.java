@@ -42,6 +42,8 @@ class BackendTlsPolicyIT {
     static TlsTestSupport.Cert listenerCert;
     static TlsTestSupport.Cert terminateCert;
     static SSLServerSocket backend;
+    /** The app of a Workload with a sidecar (beyond upstream: BackendTLSPolicy in the mesh). */
+    static SSLServerSocket meshedBackend;
     /** Upstream's grpc backend behind TLS: a grpc-java server in the test JVM with the tls-checks certificate. */
     static io.grpc.Server grpcBackend;
     static io.grpc.ManagedChannel grpcChannel;
@@ -170,6 +172,30 @@ class BackendTlsPolicyIT {
                     backendRefs: [{name: grpc-cert-mismatch, port: 443}]
                 """);
         y.append("---\n").append(listenerCert.secret(INFRA, "tls-validity-checks-certificate"));
+        // beyond upstream: a client's sidecar to a TLS backend that has a sidecar too
+        y.append("""
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: tls-backend-meshed, namespace: gateway-conformance-infra, labels: {app: tls-backend-meshed}}
+                spec:
+                  ports: [{name: tls, port: @M@}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: mesh-tls-backend, namespace: gateway-conformance-infra}
+                spec:
+                  selector: {app: tls-backend-meshed}
+                  ports: [{name: btls, protocol: TCP, port: 443, targetPort: tls}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: client, namespace: gateway-conformance-infra, labels: {app: client}}
+                spec:
+                  ports: [{name: http, port: ${PORT5}}]
+                  sidecar: {outboundPort: ${PORT4}}
+                """.replace("@M@", String.valueOf(meshedBackend.getLocalPort())));
+        y.append(policy("mesh-tls", "mesh-tls-backend", "btls", CA, "abc.example.com", null));
         // backendtlspolicy-tlsroute-terminate.yaml
         y.append("---\n").append(terminateCert.secret(INFRA, "tls-terminate-checks-certificate"));
         y.append("""
@@ -312,6 +338,7 @@ class BackendTlsPolicyIT {
         terminateCert = TlsTestSupport.selfSigned(certs, "terminate", "tls.example.com", "tls.example.com");
         backend = TlsTestSupport.tlsBackend(backendCert, "tls-backend", INFRA);
         grpcBackend = grpcTlsBackend();
+        meshedBackend = TlsTestSupport.tlsBackend(backendCert, "tls-backend-meshed", INFRA);
         c = ConformanceMesh.start(yaml(), ConformanceMesh.Option.MESH_ONLY);
         same = c.port("SAME");
         https = c.port("PORT1");
@@ -324,6 +351,7 @@ class BackendTlsPolicyIT {
     static void down() throws Exception {
         if (c != null) c.close();
         if (backend != null) backend.close();
+        if (meshedBackend != null) meshedBackend.close();
         if (grpcChannel != null) grpcChannel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         if (grpcBackend != null) grpcBackend.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         TlsTestSupport.deleteTree(certs);
@@ -529,6 +557,22 @@ class BackendTlsPolicyIT {
             assertThat(e.status()).isEqualTo(200);
             assertThat(e.body()).isEqualTo(want);
             assertThat(e.peer()).as("the gateway's certificate: TLS ended at the gateway").isEqualTo(terminateCert.x509());
+        }
+    }
+
+    // ---- beyond upstream: the mesh ----
+
+    @Test
+    void aSidecarReachesATlsBackendBehindItsSidecarOverTls() {
+        int client = c.port("PORT4");
+        String host = "mesh-tls-backend." + INFRA + ":443";
+        String want = "name=tls-backend-meshed namespace=" + INFRA + " sni=abc.example.com";
+        c.mesh.await("the client's sidecar to the meshed TLS backend", ConformanceMesh.WAIT,
+                () -> ConformanceMesh.get(client, host, "/").body().equals(want));
+        for (int i = 0; i < 3; i++) {
+            ConformanceMesh.Reply r = ConformanceMesh.get(client, host, "/");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(want);
         }
     }
 
