@@ -23,9 +23,6 @@ import dev.lattice.control.xds.XdsServer;
 import dev.lattice.control.xds.XdsTypes;
 import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -58,12 +55,9 @@ import java.util.concurrent.Executors;
 public final class AdminServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 15014;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Every type Lattice packs into an Any (TLS contexts, filters...), so that no resource prints as an error. */
     private static final JsonFormat.Printer PROTO_JSON = JsonFormat.printer()
-            .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-                    .add(HttpConnectionManager.getDescriptor())
-                    .add(Router.getDescriptor())
-                    .add(HttpProtocolOptions.getDescriptor())
-                    .build());
+            .usingTypeRegistry(dev.lattice.control.translate.XdsJson.TYPES);
 
     private final HttpServer server;
     private final ExecutorService executor;

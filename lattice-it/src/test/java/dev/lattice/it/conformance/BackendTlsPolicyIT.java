@@ -416,9 +416,21 @@ class BackendTlsPolicyIT {
     // ---- backendtlspolicy ----
 
     @Test
-    void httpRequestToAServiceWithAValidPolicySucceedsOverTls() {
+    void httpRequestToAServiceWithAValidPolicySucceedsOverTls() throws Exception {
         awaitAcceptedAndResolved("normative-test");
         expectServed("/backendtlspolicy", "abc.example.com");
+        // the cluster as the admin API shows the gateway's xDS (docs/xds.md, "Cluster: upstream TLS")
+        JsonNode xds = c.mesh.adminJson("/api/v1/xds?node=gateway~" + INFRA + "~same-namespace");
+        JsonNode cluster = null;
+        for (JsonNode cl : xds.path("clusters")) {
+            if (cl.path("name").asText().equals(INFRA + "/backendtlspolicy-test/443")) cluster = cl;
+        }
+        assertThat(cluster).as(xds.toString()).isNotNull();
+        JsonNode tls = cluster.path("transportSocket").path("typedConfig");
+        assertThat(tls.path("sni").asText()).as(cluster.toString()).isEqualTo("abc.example.com");
+        JsonNode v = tls.path("commonTlsContext").path("validationContext");
+        assertThat(v.path("trustedCa").path("inlineString").asText()).isEqualTo(backendCert.crtPem());
+        assertThat(v.path("matchTypedSubjectAltNames").get(0).path("matcher").path("exact").asText()).isEqualTo("abc.example.com");
     }
 
     @Test
