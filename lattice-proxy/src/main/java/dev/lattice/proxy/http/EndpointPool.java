@@ -57,34 +57,6 @@ final class EndpointPool {
         return b.connect(address);
     }
 
-    /**
-     * Calls {@code ready} once the connection can carry requests: at once for plain TCP, after the TLS handshake and
-     * the subject alternative name check otherwise (a failure closes the connection and reaches {@code failed}).
-     */
-    private void whenSecured(Channel ch, Runnable ready, java.util.function.Consumer<Throwable> failed) {
-        SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
-        if (ssl == null) {
-            ready.run();
-            return;
-        }
-        ssl.handshakeFuture().addListener((GenericFutureListener<Future<Channel>>) hf -> {
-            Throwable cause = hf.cause();
-            if (cause == null) {
-                try {
-                    tls.verify(ssl.engine().getSession());
-                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                    cause = e;
-                }
-            }
-            if (cause == null) {
-                ready.run();
-            } else {
-                ch.close();
-                failed.accept(cause);
-            }
-        });
-    }
-
     private record Waiter(UpstreamOwner handler, long seq) {}
 
     /**
@@ -108,7 +80,7 @@ final class EndpointPool {
         ChannelFuture f = connect(loop.h1Bootstrap, UpstreamInitializers.HTTP1, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
-                whenSecured(cf.channel(), () -> {
+                UpstreamTls.whenSecured(tls, cf.channel(), () -> {
                     cluster.connectionsOpened.inc();
                     UpstreamHandler u = cf.channel().pipeline().get(UpstreamHandler.class);
                     u.pool = this;
@@ -172,7 +144,7 @@ final class EndpointPool {
         ChannelFuture f = connect(loop.h2Bootstrap, UpstreamInitializers.H2_CONNECTION, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
-                whenSecured(cf.channel(), () -> h2Connected(cf, cluster), cause -> {
+                UpstreamTls.whenSecured(tls, cf.channel(), () -> h2Connected(cf, cluster), cause -> {
                     h2Connecting = false;
                     List<Waiter> waiters = h2Waiters;
                     h2Waiters = null;

@@ -76,28 +76,10 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 down.close();
                 return;
             }
-            SslHandler upstreamTls = cluster.tls == null ? null : f.channel().pipeline().get(SslHandler.class);
-            if (upstreamTls == null) {
-                relay(ctx, cluster, f.channel());
-                return;
-            }
-            upstreamTls.handshakeFuture().addListener(hs -> {
-                Throwable cause = hs.cause();
-                if (cause == null) {
-                    try {
-                        cluster.tls.verify(upstreamTls.engine().getSession());
-                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                        cause = e;
-                    }
-                }
-                if (cause != null) {
-                    cluster.connectFailures.inc();
-                    release();
-                    f.channel().close();
-                    down.close();
-                    return;
-                }
-                relay(ctx, cluster, f.channel());
+            UpstreamTls.whenSecured(cluster.tls, f.channel(), () -> relay(ctx, cluster, f.channel()), cause -> {
+                cluster.connectFailures.inc();
+                release();
+                down.close();
             });
         });
     }

@@ -95,6 +95,36 @@ public final class UpstreamTls {
      *
      * @throws SSLPeerUnverifiedException when no subject alternative name matches
      */
+    /**
+     * Calls {@code ready} once {@code ch} can carry bytes: at once when {@code tls} is null or the channel has no TLS
+     * handler, else after the handshake and the subject alternative name check. A failure closes the channel and
+     * reaches {@code failed}. Used by the HTTP pools, the WebSocket tunnel and the TCP relay alike.
+     */
+    static void whenSecured(UpstreamTls tls, io.netty.channel.Channel ch, Runnable ready,
+                            java.util.function.Consumer<Throwable> failed) {
+        SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            ready.run();
+            return;
+        }
+        ssl.handshakeFuture().addListener(hf -> {
+            Throwable cause = hf.cause();
+            if (cause == null) {
+                try {
+                    tls.verify(ssl.engine().getSession());
+                } catch (SSLPeerUnverifiedException e) {
+                    cause = e;
+                }
+            }
+            if (cause == null) {
+                ready.run();
+            } else {
+                ch.close();
+                failed.accept(cause);
+            }
+        });
+    }
+
     void verify(SSLSession session) throws SSLPeerUnverifiedException {
         if (config.subjectAltNames().isEmpty()) return;
         Certificate[] chain = session.getPeerCertificates();

@@ -108,27 +108,9 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
                 fail();
                 return;
             }
-            io.netty.handler.ssl.SslHandler ssl = f.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
-            if (ssl == null) {
-                upstreamConnected(down, f.channel());
-                return;
-            }
-            ssl.handshakeFuture().addListener(hs -> {
-                Throwable cause = hs.cause();
-                if (cause == null) {
-                    try {
-                        cluster.tls.verify(ssl.engine().getSession());
-                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                        cause = e;
-                    }
-                }
-                if (cause != null) {
-                    f.channel().close();
-                    cluster.connectFailures.inc();
-                    fail();
-                    return;
-                }
-                upstreamConnected(down, f.channel());
+            UpstreamTls.whenSecured(cluster.tls, f.channel(), () -> upstreamConnected(down, f.channel()), cause -> {
+                cluster.connectFailures.inc();
+                fail();
             });
         });
     }
