@@ -9,13 +9,18 @@ import java.util.Map;
 import java.util.Set;
 
 /** gateway.networking.k8s.io/v1 Gateway. Every listener protocol is kept here; those Lattice does not serve are refused in status. */
-public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls)
-        implements MeshObject {
+public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls,
+        CertificateRef backendClientCertificate) implements MeshObject {
     public static final String KIND = "Gateway";
 
-    /** A Gateway without spec.tls.frontend. */
+    /** A Gateway without spec.tls.frontend nor spec.tls.backend. */
     public Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners) {
-        this(meta, gatewayClassName, listeners, null);
+        this(meta, gatewayClassName, listeners, null, null);
+    }
+
+    /** A Gateway without spec.tls.backend. */
+    public Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls) {
+        this(meta, gatewayClassName, listeners, frontendTls, null);
     }
 
     /**
@@ -159,10 +164,28 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
             }
             if (port != null) listeners.add(new Listener(name, port, protocol, hostname, allowed, tls));
         }
-        return new Gateway(meta, className, listeners, readFrontend(spec));
+        return new Gateway(meta, className, listeners, readFrontend(spec), readBackendClientCertificate(spec));
     }
 
-    /** spec.tls.frontend (other spec.tls fields, e.g. backend, are not read here). */
+    /**
+     * spec.tls.backend.clientCertificateRef (null when not written): the certificate the Gateway presents on its
+     * upstream TLS connections. A SecretObjectReference: group "" and kind Secret by default, namespace null means the
+     * Gateway's. Whether it resolves is the translator's business (a Gateway condition).
+     */
+    private static CertificateRef readBackendClientCertificate(Field spec) {
+        Field b = spec.get("tls").get("backend");
+        if (!b.present() || !b.object()) return null;
+        b.known("clientCertificateRef");
+        Field c = b.get("clientCertificateRef");
+        if (!c.present() || !c.object()) return null;
+        c.known("group", "kind", "name", "namespace");
+        String name = c.get("name").requiredString();
+        if (name == null || name.isEmpty()) return null;
+        return new CertificateRef(c.get("group").string(""), c.get("kind").string(Secret.KIND), name,
+                c.get("namespace").string(null));
+    }
+
+    /** spec.tls.frontend. */
     private static FrontendTls readFrontend(Field spec) {
         Field f = spec.get("tls").get("frontend");
         if (!f.present() || !f.object()) return null;
