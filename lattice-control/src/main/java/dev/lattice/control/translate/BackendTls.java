@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -46,7 +47,8 @@ import java.util.TreeMap;
  *       (a sidecar's inbound listener speaks plain HTTP).</li>
  *   <li>xDS: the cluster's transport_socket UpstreamTlsContext with {@code sni} = hostname, trusted_ca inline (or
  *       system_root_certs), match_typed_subject_alt_names = the subjectAltNames, else the hostname as a DNS name,
- *       and ALPN h2 (h2c clusters) or http/1.1.</li>
+ *       and ALPN h2 (h2c clusters) or http/1.1; a Gateway whose spec.tls.backend.clientCertificateRef resolves adds
+ *       its certificate and key inline as common_tls_context.tls_certificates on its own proxy's TLS clusters.</li>
  * </ul>
  */
 final class BackendTls {
@@ -252,9 +254,15 @@ final class BackendTls {
                     .setSanType(san.uri() ? SubjectAltNameMatcher.SanType.URI : SubjectAltNameMatcher.SanType.DNS)
                     .setMatcher(StringMatcher.newBuilder().setExact(san.value())));
         }
+        CommonTlsContext.Builder common = CommonTlsContext.newBuilder().addAlpnProtocols(h2 ? "h2" : "http/1.1");
+        if (tls.clientCertificate() != null) {
+            // the Gateway's spec.tls.backend.clientCertificateRef, inline as a listener's certificates are
+            common.addTlsCertificates(TlsCertificate.newBuilder()
+                    .setCertificateChain(DataSource.newBuilder().setInlineString(tls.clientCertificate().chainPem()))
+                    .setPrivateKey(DataSource.newBuilder().setInlineString(tls.clientCertificate().keyPem())));
+        }
         UpstreamTlsContext ctx = UpstreamTlsContext.newBuilder().setSni(tls.sni())
-                .setCommonTlsContext(CommonTlsContext.newBuilder().addAlpnProtocols(h2 ? "h2" : "http/1.1").setValidationContext(v))
-                .build();
+                .setCommonTlsContext(common.setValidationContext(v)).build();
         return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(ctx)).build();
     }
 }

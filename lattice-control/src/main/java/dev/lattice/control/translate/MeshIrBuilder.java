@@ -59,6 +59,8 @@ final class MeshIrBuilder {
     private final Map<ResourceKey, Rejection> rejectedGateways = new HashMap<>();
     /** What each Lattice Gateway's spec.addresses come to ({@link GatewayAddresses}). */
     private final Map<ResourceKey, GatewayAddresses.Plan> addressPlans = new HashMap<>();
+    /** Each Lattice Gateway's spec.tls.backend.clientCertificateRef resolved (only Gateways that have one). */
+    private final Map<ResourceKey, Secrets.Resolution> clientCertificates = new HashMap<>();
     private final TlsRoutes tlsRoutes;
     private final BackendTls backendTls;
 
@@ -104,6 +106,14 @@ final class MeshIrBuilder {
                 problems.add(Lines.problem(index.resource(g), "spec.addresses", plan.notUsable() + " (AddressNotUsable)"));
             }
             listenerInfos.put(g.key(), rejectedGateways.containsKey(g.key()) ? List.of() : listenerInfos(g));
+            if (g.backendClientCertificate() != null) {
+                Secrets.Resolution r = Secrets.resolveClientCertificate(g, g.backendClientCertificate(), index);
+                clientCertificates.put(g.key(), r);
+                if (!r.resolved()) {
+                    problems.add(Lines.problem(index.resource(g), "spec.tls.backend.clientCertificateRef",
+                            r.message() + " (" + r.reason() + ")"));
+                }
+            }
         }
         for (HttpRoute r : index.routes) attachRoute(r, null, index.resource(r), listenerInfos);
         for (GrpcRoute r : index.grpcRoutes) attachRoute(GrpcRoutes.toHttp(r), r, index.resource(r), listenerInfos);
@@ -453,6 +463,15 @@ final class MeshIrBuilder {
                 ((ObjectNode) l).set("conditions", lc);
             }
         }
+        Secrets.Resolution clientCert = clientCertificates.get(g.key());
+        if (clientCert != null) {
+            // the Gateway-level ResolvedRefs (spec.tls.backend); the Gateway stays Accepted either way
+            ArrayNode conds = ((ArrayNode) st.path("conditions")).deepCopy();
+            conds.add(clientCert.resolved()
+                    ? Status.condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen)
+                    : Status.condition("ResolvedRefs", false, clientCert.reason(), clientCert.message(), gen));
+            st.set("conditions", conds);
+        }
         st.set("addresses", plan.status());
         return st;
     }
@@ -552,6 +571,13 @@ final class MeshIrBuilder {
                     "gateway/" + port, vhosts));
         }
         List<Ir.Cluster> cs = usedClusters.stream().map(clusters::get).filter(java.util.Objects::nonNull).toList();
+        Secrets.Resolution clientCert = clientCertificates.get(g.key());
+        if (clientCert != null && clientCert.resolved()) {
+            // this Gateway presents its spec.tls.backend client certificate on every upstream TLS connection
+            Ir.Certificate cert = clientCert.certificates().get(0);
+            cs = cs.stream().map(c -> c.tls() == null ? c : new Ir.Cluster(c.name(), c.lbPolicy(), c.h2c(), c.endpoints(),
+                    c.tls().withClientCertificate(cert))).toList();
+        }
         return new Ir.Proxy(id, listeners, cs);
     }
 

@@ -67,6 +67,35 @@ final class Secrets {
         return new Resolution(out, null, null, -1);
     }
 
+    /**
+     * Resolves a Gateway's spec.tls.backend.clientCertificateRef: a core Secret (else InvalidClientCertificateRef), in
+     * another namespace only with a ReferenceGrant (else RefNotPermitted), that exists and is a kubernetes.io/tls
+     * Secret whose certificate and key parse (else InvalidClientCertificateRef). The one certificate, or the failure.
+     */
+    static Resolution resolveClientCertificate(Gateway g, Gateway.CertificateRef ref, MeshIndex index) {
+        String gwNs = g.meta().namespace();
+        String ns = ref.namespace() == null ? gwNs : ref.namespace();
+        String what = (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + " " + ns + "/" + ref.name();
+        String invalid = "InvalidClientCertificateRef";
+        if (!ref.isSecret()) return fail(invalid, "clientCertificateRef " + what + ": only core Secrets are supported", 0);
+        if (!ns.equals(gwNs) && !index.granted(HttpRoute.GROUP, Gateway.KIND, gwNs, "", Secret.KIND, ns, ref.name())) {
+            return fail("RefNotPermitted", "clientCertificateRef to Secret " + ns + "/" + ref.name()
+                    + " is not permitted: no ReferenceGrant in namespace " + ns + " allows Gateways from " + gwNs, 0);
+        }
+        Secret s = index.secrets.get(ns + "/" + ref.name());
+        if (s == null) return fail(invalid, "clientCertificateRef: Secret " + ns + "/" + ref.name() + " not found (or not valid)", 0);
+        if (!s.type().equals(Secret.TLS)) {
+            return fail(invalid, "clientCertificateRef: Secret " + ns + "/" + ref.name() + " has type " + s.type()
+                    + ", not " + Secret.TLS, 0);
+        }
+        String crt = s.text(Secret.TLS_CRT);
+        String key = s.text(Secret.TLS_KEY);
+        String bad = checkChain(crt);
+        if (bad == null) bad = checkKey(key);
+        if (bad != null) return fail(invalid, "clientCertificateRef: Secret " + ns + "/" + ref.name() + ": " + bad, 0);
+        return new Resolution(List.of(new Ir.Certificate(crt, key)), null, null, -1);
+    }
+
     /** A frontend caCertificateRef that does not resolve: its index, ResolvedRefs reason and message. */
     record BadCaRef(int index, String reason, String message) {}
 

@@ -341,13 +341,24 @@ public final class Ir {
     }
 
     /**
-     * TLS to a cluster's endpoints: the SNI, the trusted CA PEM (null: the system's roots) and the subject alternative
-     * names one of which the endpoint's certificate must have.
+     * TLS to a cluster's endpoints: the SNI, the trusted CA PEM (null: the system's roots), the subject alternative
+     * names one of which the endpoint's certificate must have, and the client certificate the proxy presents (null:
+     * none; a Gateway's spec.tls.backend.clientCertificateRef).
      */
-    public record UpstreamTls(String sni, String trustedCaPem, List<San> subjectAltNames) {
+    public record UpstreamTls(String sni, String trustedCaPem, List<San> subjectAltNames, Certificate clientCertificate) {
         public UpstreamTls {
             requireNonNull(sni, "sni");
             subjectAltNames = List.copyOf(subjectAltNames);
+        }
+
+        /** Without a client certificate. */
+        public UpstreamTls(String sni, String trustedCaPem, List<San> subjectAltNames) {
+            this(sni, trustedCaPem, subjectAltNames, null);
+        }
+
+        /** The same TLS, presenting {@code certificate}. */
+        public UpstreamTls withClientCertificate(Certificate certificate) {
+            return new UpstreamTls(sni, trustedCaPem, subjectAltNames, certificate);
         }
     }
 
