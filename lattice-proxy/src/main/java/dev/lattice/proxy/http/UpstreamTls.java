@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.UpstreamTlsConfig;
 import io.netty.buffer.ByteBufAllocator;
+import dev.lattice.proxy.tls.PemParser;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
@@ -14,6 +15,7 @@ import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -43,7 +45,9 @@ public final class UpstreamTls {
     /**
      * Builds the client context of a cluster.
      *
-     * @throws IllegalArgumentException naming what is wrong (the trusted CA PEM holds no certificate or does not parse)
+     * @throws IllegalArgumentException naming what is wrong (the trusted CA PEM holds no certificate or does not parse,
+     *     the client certificate or key does not parse or they do not match), from {@code trusted_ca} or
+     *     {@code tls_certificates[0]} on
      */
     public static UpstreamTls build(UpstreamTlsConfig config, ClusterConfig.UpstreamProtocol protocol) {
         requireNonNull(config, "config");
@@ -59,11 +63,39 @@ public final class UpstreamTls {
         if (config.trustedCaPem() != null) {
             b.trustManager(certificates(config.trustedCaPem()));
         }
+        if (config.clientCertificate() != null) {
+            // presented when the upstream asks for a client certificate
+            List<X509Certificate> chain = clientChain(config.clientCertificate());
+            b.keyManager(clientKey(config.clientCertificate(), chain.get(0)), chain);
+        }
         try {
             return new UpstreamTls(config, b.build());
         } catch (SSLException e) {
             throw new IllegalArgumentException("TLS client context: " + e.getMessage(), e);
         }
+    }
+
+    private static List<X509Certificate> clientChain(UpstreamTlsConfig.ClientCertificate c) {
+        try {
+            return PemParser.certificates(c.chainPem());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tls_certificates[0].certificate_chain: " + e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey clientKey(UpstreamTlsConfig.ClientCertificate c, X509Certificate leaf) {
+        PrivateKey key;
+        try {
+            key = PemParser.privateKey(c.keyPem());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tls_certificates[0].private_key: " + e.getMessage(), e);
+        }
+        try {
+            PemParser.checkKeyMatches(key, leaf);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tls_certificates[0]: " + e.getMessage(), e);
+        }
+        return key;
     }
 
     /** The PEM certificates of a trust bundle. */

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +20,22 @@ import java.util.List;
  * A cluster's {@code transport_socket} (docs/xds.md, "Cluster: upstream TLS"): {@code envoy.transport_sockets.tls}
  * with an UpstreamTlsContext carrying {@code sni} and a {@code common_tls_context.validation_context} with
  * {@code trusted_ca} inline PEM or {@code system_root_certs}, and {@code match_typed_subject_alt_names} (DNS or URI,
- * exact). Anything else (client certificates, SDS, other matchers) is rejected.
+ * exact), and at most one inline {@code tls_certificates} entry, the client certificate presented to the upstream.
+ * Anything else (SDS, other matchers) is rejected, and so is a client certificate or key that does not parse or match.
  */
 final class ClusterTransportSocket {
     static final String TLS = "envoy.transport_sockets.tls";
 
     private ClusterTransportSocket() {}
+
+    private static String inline(String res, String path, DataSource ds) throws XdsRejection {
+        return switch (ds.getSpecifierCase()) {
+            case INLINE_STRING -> ds.getInlineString();
+            case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
+            default -> throw new XdsRejection(res, path + ": an inline_string or inline_bytes PEM is required, got "
+                    + ds.getSpecifierCase());
+        };
+    }
 
     static UpstreamTlsConfig parse(String res, TransportSocket ts, ClusterConfig.UpstreamProtocol protocol) throws XdsRejection {
         String path = "transport_socket";
@@ -39,8 +50,18 @@ final class ClusterTransportSocket {
         UpstreamTlsContext u = XdsResources.unpack(res, tp, any, UpstreamTlsContext.class);
         CommonTlsContext c = u.getCommonTlsContext();
         String cp = tp + ".common_tls_context";
-        if (c.getTlsCertificatesCount() > 0 || c.getTlsCertificateSdsSecretConfigsCount() > 0) {
-            throw new XdsRejection(res, cp + ".tls_certificates: client certificates are unsupported");
+        if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
+            throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: unsupported (inline certificates only)");
+        }
+        if (c.getTlsCertificatesCount() > 1) {
+            throw new XdsRejection(res, cp + ".tls_certificates: at most one client certificate is supported");
+        }
+        UpstreamTlsConfig.ClientCertificate client = null;
+        if (c.getTlsCertificatesCount() == 1) {
+            TlsCertificate tc = c.getTlsCertificates(0);
+            String ip = cp + ".tls_certificates[0]";
+            client = new UpstreamTlsConfig.ClientCertificate(inline(res, ip + ".certificate_chain", tc.getCertificateChain()),
+                    inline(res, ip + ".private_key", tc.getPrivateKey()));
         }
         if (c.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.VALIDATION_CONTEXT) {
             throw new XdsRejection(res, cp + ".validation_context: required (the proxy never talks TLS to an unverified upstream)");
@@ -88,11 +109,12 @@ final class ClusterTransportSocket {
                 }
             }
         }
-        UpstreamTlsConfig cfg = new UpstreamTlsConfig(u.getSni().isEmpty() ? null : u.getSni(), trusted, sans);
+        UpstreamTlsConfig cfg = new UpstreamTlsConfig(u.getSni().isEmpty() ? null : u.getSni(), trusted, sans, client);
         try {
             UpstreamTls.build(cfg, protocol);
         } catch (IllegalArgumentException e) {
-            throw new XdsRejection(res, vp + "." + e.getMessage());
+            String msg = e.getMessage();
+            throw new XdsRejection(res, (msg.startsWith("tls_certificates") ? cp : vp) + "." + msg);
         }
         return cfg;
     }
