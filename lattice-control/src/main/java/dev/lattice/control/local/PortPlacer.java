@@ -20,7 +20,8 @@ import java.util.Set;
  * Places ports for proxies as {@code lattice up} does: requested ports are honoured; the others are free
  * ports found by binding port 0, and a proxy keeps the ports it was given for as long as it exists (so a
  * reload does not move it). A sidecar gets one inbound port per Workload app port; a gateway only an admin
- * port (its listener ports come from the Gateway).
+ * port (its listener ports come from the Gateway). No placed port is one that a request names (an app port, or
+ * a Gateway listener's port): a port free now may be one a Gateway will bind once its proxy runs.
  */
 public final class PortPlacer implements ControlPlane.PortPlacement {
     private final Map<ProxyId, ProxyPorts> placed = new HashMap<>();
@@ -32,6 +33,7 @@ public final class PortPlacer implements ControlPlane.PortPlacement {
             if (r.adminPort() != null) used.add(r.adminPort());
             if (r.outboundPort() != null) used.add(r.outboundPort());
             used.addAll(r.appPorts());
+            used.addAll(r.listenerPorts());
         }
         Map<ProxyId, ProxyPorts> out = new LinkedHashMap<>();
         for (ProxyRequest r : requests) {

@@ -41,7 +41,8 @@ public final class MeshTranslator {
         for (Gateway g : index.gateways) {
             if (!index.isLatticeGateway(g)) continue;
             out.add(new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, g.meta().namespace(), g.meta().name()),
-                    null, null, "0.0.0.0", List.of()));
+                    null, null, "0.0.0.0", List.of(),
+                    g.listeners().stream().map(Gateway.Listener::port).distinct().sorted().toList()));
         }
         for (Workload w : index.workloads) {
             if (!w.sidecar().inject()) continue;

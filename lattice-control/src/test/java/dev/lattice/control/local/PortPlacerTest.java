@@ -57,4 +57,21 @@ class PortPlacerTest {
         assertThat(third.get(B).inbound()).containsKey(19083);
         assertThat(third.get(B).adminPort()).isEqualTo(first.get(B).adminPort());
     }
+
+    @Test
+    void noPlacedPortIsAGatewayListenerPort() {
+        PortPlacer placer = new PortPlacer();
+        ProxyRequest b = new ProxyRequest(B, null, null, "127.0.0.1", List.of(19082));
+        ProxyPorts first = placer.place(List.of(b)).get(B);
+        int inbound = first.inbound().get(19082);
+        // a Gateway now listens on the ports B was given: B moves off them, the Gateway's ports are not placed
+        ProxyRequest gw = new ProxyRequest(GW, null, null, "0.0.0.0", List.of(),
+                List.of(first.adminPort(), first.outboundPort(), inbound));
+        Map<ProxyId, ProxyPorts> second = placer.place(List.of(gw, b));
+        Set<Integer> placed = new HashSet<>(second.get(B).inbound().values());
+        placed.add(second.get(B).adminPort());
+        placed.add(second.get(B).outboundPort());
+        placed.add(second.get(GW).adminPort());
+        assertThat(placed).hasSize(4).doesNotContain(first.adminPort(), first.outboundPort(), inbound);
+    }
 }

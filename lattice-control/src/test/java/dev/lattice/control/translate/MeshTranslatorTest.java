@@ -77,7 +77,7 @@ class MeshTranslatorTest {
     void proxiesAreLatticeGatewaysAndInjectedWorkloads() {
         List<ProxyRequest> ps = MeshTranslator.proxies(load(MESH));
         assertThat(ps).containsExactly(
-                new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, "edge", "gw"), null, null, "0.0.0.0", List.of()),
+                new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, "edge", "gw"), null, null, "0.0.0.0", List.of(), List.of(8080)),
                 new ProxyRequest(new ProxyId(ProxyId.Role.SIDECAR, "default", "a"), 15001, 15000, "127.0.0.5", List.of(19080, 19081)),
                 new ProxyRequest(new ProxyId(ProxyId.Role.SIDECAR, "default", "b"), null, null, "127.0.0.1", List.of(19090)));
     }
