@@ -10,7 +10,7 @@ import java.util.Set;
 
 /** gateway.networking.k8s.io/v1 Gateway. Every listener protocol is kept here; those Lattice does not serve are refused in status. */
 public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls,
-        CertificateRef backendClientCertificate) implements MeshObject {
+        CertificateRef backendClientCertificate, AllowedListeners allowedListeners) implements MeshObject {
     public static final String KIND = "Gateway";
 
     /** A Gateway without spec.tls.frontend nor spec.tls.backend. */
@@ -21,6 +21,24 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
     /** A Gateway without spec.tls.backend. */
     public Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls) {
         this(meta, gatewayClassName, listeners, frontendTls, null);
+    }
+
+    /** A Gateway that allows no ListenerSet (spec.allowedListeners not written). */
+    public Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> listeners, FrontendTls frontendTls,
+                   CertificateRef backendClientCertificate) {
+        this(meta, gatewayClassName, listeners, frontendTls, backendClientCertificate, AllowedListeners.NONE);
+    }
+
+    /**
+     * spec.allowedListeners.namespaces: from which namespaces ListenerSets may attach listeners to this Gateway
+     * ({@code None}, the default, {@code Same}, {@code All} or {@code Selector} with {@code selector}).
+     */
+    public record AllowedListeners(String from, LabelSelector selector) {
+        public static final AllowedListeners NONE = new AllowedListeners("None", null);
+
+        public AllowedListeners {
+            requireNonNull(from, "from");
+        }
     }
 
     /**
@@ -111,6 +129,7 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
         requireNonNull(meta, "meta");
         requireNonNull(gatewayClassName, "gatewayClassName");
         listeners = List.copyOf(listeners);
+        requireNonNull(allowedListeners, "allowedListeners");
     }
 
     @Override
@@ -123,10 +142,34 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
         Field spec = root.get("spec");
         if (spec.require()) spec.object();
         String className = spec.get("gatewayClassName").requiredString();
+        List<Listener> listeners = readListeners(spec.get("listeners"));
+        return new Gateway(meta, className, listeners, readFrontend(spec), readBackendClientCertificate(spec),
+                readAllowedListeners(spec));
+    }
+
+    /** spec.allowedListeners (None when not written). */
+    private static AllowedListeners readAllowedListeners(Field spec) {
+        Field a = spec.get("allowedListeners");
+        if (!a.present() || !a.object()) return AllowedListeners.NONE;
+        a.known("namespaces");
+        Field ns = a.get("namespaces");
+        if (!ns.present() || !ns.object()) return AllowedListeners.NONE;
+        ns.known("from", "selector");
+        String from = ns.get("from").oneOf("None", List.of("None", "Same", "All", "Selector"));
+        LabelSelector selector = ns.get("selector").present() ? LabelSelector.read(ns.get("selector")) : null;
+        if ("Selector".equals(from) && selector == null) ns.get("selector").problem("required when from is Selector");
+        return new AllowedListeners(from, selector);
+    }
+
+    /**
+     * The listeners of a Gateway's spec.listeners or a ListenerSet's: 1 to 64, unique names, the CRD's rules on
+     * hostname and tls per protocol.
+     */
+    static List<Listener> readListeners(Field listenersField) {
         List<Listener> listeners = new ArrayList<>();
-        List<Field> lf = spec.get("listeners").list();
-        if (lf.isEmpty()) spec.get("listeners").problem("required: at least one listener");
-        if (lf.size() > 64) spec.get("listeners").problem("at most 64 listeners");
+        List<Field> lf = listenersField.list();
+        if (lf.isEmpty()) listenersField.problem("required: at least one listener");
+        if (lf.size() > 64) listenersField.problem("at most 64 listeners");
         Set<String> names = new HashSet<>();
         for (Field l : lf) {
             if (!l.object()) continue;
@@ -164,7 +207,7 @@ public record Gateway(ObjectMeta meta, String gatewayClassName, List<Listener> l
             }
             if (port != null) listeners.add(new Listener(name, port, protocol, hostname, allowed, tls));
         }
-        return new Gateway(meta, className, listeners, readFrontend(spec), readBackendClientCertificate(spec));
+        return listeners;
     }
 
     /**

@@ -36,6 +36,10 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
         public boolean isService() {
             return group.isEmpty() && Service.KIND.equals(kind);
         }
+
+        public boolean isListenerSet() {
+            return GROUP.equals(group) && ListenerSet.KIND.equals(kind);
+        }
     }
 
     /**
@@ -121,6 +125,10 @@ public record HttpRoute(ObjectMeta meta, List<ParentRef> parentRefs, List<String
 
         public boolean isService() {
             return group.isEmpty() && Service.KIND.equals(kind);
+        }
+
+        public boolean isListenerSet() {
+            return GROUP.equals(group) && ListenerSet.KIND.equals(kind);
         }
     }
 

@@ -44,6 +44,7 @@ public final class Models {
             Map.entry(GW + "v1/TLSRoute", new KindInfo(true, TlsRoute::read)),
             Map.entry(GW + "v1alpha2/TCPRoute", new KindInfo(true, TcpRoute::read)),
             Map.entry(GW + "v1/TCPRoute", new KindInfo(true, TcpRoute::read)),
+            Map.entry(GW + "v1/ListenerSet", new KindInfo(true, ListenerSet::read)),
             Map.entry(GW + "v1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
             Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
             Map.entry(GW + "v1/BackendTLSPolicy", new KindInfo(true, BackendTlsPolicy::read)),
@@ -51,7 +52,7 @@ public final class Models {
 
     /** What {@link #knownKinds()} says in problems. */
     public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, "
-            + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
+            + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
             + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1)";
 
     private Models() {}

@@ -22,6 +22,7 @@ public final class Kinds {
             new Kind("Workload", "lattice.dev", true, "workloads", List.of("workload", "wl")),
             new Kind("GatewayClass", "gateway.networking.k8s.io", false, "gatewayclasses", List.of("gatewayclass", "gc")),
             new Kind("Gateway", "gateway.networking.k8s.io", true, "gateways", List.of("gateway", "gtw")),
+            new Kind("ListenerSet", "gateway.networking.k8s.io", true, "listenersets", List.of("listenerset", "lset")),
             new Kind("HTTPRoute", "gateway.networking.k8s.io", true, "httproutes", List.of("httproute")),
             new Kind("GRPCRoute", "gateway.networking.k8s.io", true, "grpcroutes", List.of("grpcroute")),
             new Kind("ReferenceGrant", "gateway.networking.k8s.io", true, "referencegrants",

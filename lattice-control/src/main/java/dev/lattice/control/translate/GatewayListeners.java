@@ -7,6 +7,8 @@ import dev.lattice.model.Gateway;
 import dev.lattice.model.GatewayClass;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
+import dev.lattice.model.ListenerSet;
+import dev.lattice.model.MeshObject;
 import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
 import dev.lattice.model.TcpRoute;
@@ -48,13 +50,39 @@ final class GatewayListeners {
     }
 
     static List<ListenerInfo> infos(Gateway g, MeshIndex index, List<Problem> problems) {
-        Resource res = index.resource(g);
+        return infos(g, List.of(), index, problems);
+    }
+
+    /**
+     * The listeners of the Gateway's proxy: the Gateway's own, then those of {@code sets} (the ListenerSets attached
+     * to it, in precedence order). A listener conflicts with an earlier one on its port, so a ListenerSet never takes
+     * a port or hostname from the Gateway or an older ListenerSet.
+     */
+    static List<ListenerInfo> infos(Gateway g, List<ListenerSet> sets, MeshIndex index, List<Problem> problems) {
         List<ListenerInfo> out = new ArrayList<>();
         Map<Integer, String> portFamily = new HashMap<>();
-        Map<String, Integer> hostOnPort = new HashMap<>();
+        Map<String, String> hostOnPort = new HashMap<>();
         java.util.Set<String> reportedCaRefs = new java.util.HashSet<>();
-        for (int i = 0; i < g.listeners().size(); i++) {
-            Gateway.Listener l = g.listeners().get(i);
+        List<MeshObject> owners = new ArrayList<>();
+        owners.add(g);
+        owners.addAll(sets);
+        for (MeshObject owner : owners) {
+            ListenerSet set = owner instanceof ListenerSet s ? s : null;
+            List<Gateway.Listener> declared = set == null ? g.listeners() : set.listeners();
+            Resource res = index.resource(owner);
+            String ownerNs = owner.meta().namespace();
+            for (int local = 0; local < declared.size(); local++) {
+                out.add(info(g, set, local, declared.get(local), out.size(), res, ownerNs, portFamily, hostOnPort,
+                        reportedCaRefs, index, problems));
+            }
+        }
+        return out;
+    }
+
+    private static ListenerInfo info(Gateway g, ListenerSet set, int i, Gateway.Listener l, int global, Resource res,
+                                     String ownerNs, Map<Integer, String> portFamily, Map<String, String> hostOnPort,
+                                     java.util.Set<String> reportedCaRefs, MeshIndex index, List<Problem> problems) {
+        {
             String field = "spec.listeners[" + i + "]";
             String protocol = l.protocol();
             String acceptedReason = null;
@@ -94,11 +122,11 @@ final class GatewayListeners {
                     conflictMessage = "Port " + l.port() + " is used by " + fam + " listeners; " + protocol + " cannot share it";
                 } else {
                     String key = l.port() + "|" + l.hostname();
-                    Integer other = hostOnPort.putIfAbsent(key, i);
+                    String where = l.name() + (set == null ? "" : " of ListenerSet " + ownerNs + "/" + set.meta().name());
+                    String other = hostOnPort.putIfAbsent(key, where);
                     if (other != null) {
                         conflictReason = "HostnameConflict";
-                        conflictMessage = "Listener " + g.listeners().get(other).name() + " on port " + l.port()
-                                + " has the same hostname";
+                        conflictMessage = "Listener " + other + " on port " + l.port() + " has the same hostname";
                     }
                 }
                 if (conflictReason != null && conflictReason.equals("HostnameConflict")) {
@@ -129,7 +157,7 @@ final class GatewayListeners {
             boolean terminates = tls != null && tls.mode().equals(Gateway.Tls.TERMINATE)
                     && (protocol.equals("HTTPS") || protocol.equals("TLS"));
             if (acceptedReason == null && tls != null && terminates) {
-                Secrets.Resolution r = Secrets.resolve(g, tls, index);
+                Secrets.Resolution r = Secrets.resolve(ownerNs, set == null ? Gateway.KIND : ListenerSet.KIND, tls, index);
                 if (r.resolved()) {
                     // HTTPS offers h2 and http/1.1 by ALPN; a TLS listener relays bytes and selects no protocol
                     Ir.ClientValidation cv = null;
@@ -166,10 +194,9 @@ final class GatewayListeners {
                 acceptedReason = caAcceptedReason;
                 acceptedMessage = caAcceptedMessage;
             }
-            out.add(new ListenerInfo(i, l, acceptedReason, acceptedMessage, conflictReason, conflictMessage, refReason,
-                    refMessage, supported, invalid, context));
+            return new ListenerInfo(global, l, acceptedReason, acceptedMessage, conflictReason, conflictMessage, refReason,
+                    refMessage, supported, invalid, context, set, i, ownerNs);
         }
-        return out;
     }
 
     /** Whether the Gateway's spec.tls.frontend asks for AllowInsecureFallback anywhere. */
@@ -180,8 +207,13 @@ final class GatewayListeners {
         return f.perPort().values().stream().anyMatch(v -> v != null && v.insecureFallback());
     }
 
-    static ObjectNode status(Gateway g, List<ListenerInfo> infos, int[] counts) {
+    /**
+     * The Gateway's status from its own listeners ({@code all} also holds its ListenerSets'); {@code attachedSets} is
+     * status.attachedListenerSets, the ListenerSets accepted on it.
+     */
+    static ObjectNode status(Gateway g, List<ListenerInfo> all, int[] counts, int attachedSets) {
         long gen = g.meta().generation();
+        List<ListenerInfo> infos = all.stream().filter(i -> i.set() == null).toList();
         int valid = (int) infos.stream().filter(ListenerInfo::programmed).count();
         ObjectNode st = Status.JSON.objectNode();
         ObjectNode accepted = valid == infos.size()
@@ -199,6 +231,50 @@ final class GatewayListeners {
         } else {
             st.set("conditions", Status.array(accepted, programmed));
         }
+        st.set("listeners", listenerStatuses(infos, counts, gen));
+        st.put("attachedListenerSets", attachedSets);
+        return st;
+    }
+
+    /**
+     * A ListenerSet's status: Accepted and Programmed when at least one of its listeners is programmed (else
+     * ListenersNotValid), and each listener's status as a Gateway's.
+     */
+    static ObjectNode listenerSetStatus(ListenerSet set, List<ListenerInfo> own, int[] counts) {
+        long gen = set.meta().generation();
+        int valid = (int) own.stream().filter(ListenerInfo::programmed).count();
+        ObjectNode st = Status.JSON.objectNode();
+        if (valid == 0) {
+            String m = "None of the " + own.size() + " listeners is valid";
+            st.set("conditions", Status.array(Status.condition("Accepted", false, "ListenersNotValid", m, gen),
+                    Status.condition("Programmed", false, "ListenersNotValid", m, gen)));
+        } else {
+            ObjectNode accepted = valid == own.size()
+                    ? Status.condition("Accepted", true, "Accepted", "Listeners merged into Gateway "
+                            + set.parentRef().namespace() + "/" + set.parentRef().name(), gen)
+                    : Status.condition("Accepted", true, "ListenersNotValid",
+                            (own.size() - valid) + " of " + own.size() + " listeners are not valid", gen);
+            st.set("conditions", Status.array(accepted, Status.condition("Programmed", true, "Programmed",
+                    "Proxy configuration sent for " + valid + " listener(s)", gen)));
+        }
+        st.set("listeners", listenerStatuses(own, counts, gen));
+        return st;
+    }
+
+    /** A ListenerSet that the Gateway does not take: Accepted and Programmed False with {@code reason}. */
+    static ObjectNode listenerSetRejected(ListenerSet set, String reason, String message) {
+        long gen = set.meta().generation();
+        ObjectNode st = Status.JSON.objectNode();
+        st.set("conditions", Status.array(Status.condition("Accepted", false, reason, message, gen),
+                Status.condition("Programmed", false, reason, message, gen)));
+        return st;
+    }
+
+    /**
+     * Each listener's status: supportedKinds, attachedRoutes and the conditions. A conflicted listener is neither
+     * accepted nor programmed, with the conflict's reason.
+     */
+    private static ArrayNode listenerStatuses(List<ListenerInfo> infos, int[] counts, long gen) {
         ArrayNode listeners = Status.JSON.arrayNode();
         for (ListenerInfo i : infos) {
             ObjectNode l = Status.JSON.objectNode();
@@ -208,9 +284,13 @@ final class GatewayListeners {
             l.set("supportedKinds", kinds);
             l.put("attachedRoutes", counts[i.index()]);
             ArrayNode conds = Status.JSON.arrayNode();
-            conds.add(i.accepted()
-                    ? Status.condition("Accepted", true, "Accepted", "Listener is accepted", gen)
-                    : Status.condition("Accepted", false, i.acceptedReason(), i.acceptedMessage(), gen));
+            if (!i.accepted()) {
+                conds.add(Status.condition("Accepted", false, i.acceptedReason(), i.acceptedMessage(), gen));
+            } else if (i.conflicted()) {
+                conds.add(Status.condition("Accepted", false, i.conflictReason(), i.conflictMessage(), gen));
+            } else {
+                conds.add(Status.condition("Accepted", true, "Accepted", "Listener is accepted", gen));
+            }
             if (i.refReason() != null) {
                 conds.add(Status.condition("ResolvedRefs", false, i.refReason(), i.refMessage(), gen));
             } else if (!i.invalidKinds().isEmpty()) {
@@ -222,13 +302,16 @@ final class GatewayListeners {
             conds.add(i.conflicted()
                     ? Status.condition("Conflicted", true, i.conflictReason(), i.conflictMessage(), gen)
                     : Status.condition("Conflicted", false, "NoConflicts", "No conflicts", gen));
-            conds.add(i.programmed()
-                    ? Status.condition("Programmed", true, "Programmed", "Listener is programmed", gen)
-                    : Status.condition("Programmed", false, "Invalid", "Listener is not valid", gen));
+            if (i.programmed()) {
+                conds.add(Status.condition("Programmed", true, "Programmed", "Listener is programmed", gen));
+            } else if (i.accepted() && i.conflicted()) {
+                conds.add(Status.condition("Programmed", false, i.conflictReason(), i.conflictMessage(), gen));
+            } else {
+                conds.add(Status.condition("Programmed", false, "Invalid", "Listener is not valid", gen));
+            }
             l.set("conditions", conds);
             listeners.add(l);
         }
-        st.set("listeners", listeners);
-        return st;
+        return listeners;
     }
 }

@@ -5,20 +5,54 @@ import static java.util.Objects.requireNonNull;
 import dev.lattice.control.translate.ir.Ir;
 import dev.lattice.model.Gateway;
 import dev.lattice.model.HttpRoute;
+import dev.lattice.model.ListenerSet;
 import java.util.List;
 
 /**
- * A Gateway listener as translation sees it ({@link GatewayListeners} builds it): whether it is accepted (else
- * {@code acceptedReason}), conflicted ({@code conflictReason}), its certificates or why they do not resolve, and the
- * route kinds it supports.
+ * A listener of a Gateway's proxy as translation sees it ({@link GatewayListeners} builds it): whether it is accepted
+ * (else {@code acceptedReason}), conflicted ({@code conflictReason}), its certificates or why they do not resolve, and
+ * the route kinds it supports. {@code index} is its place among all the proxy's listeners (the Gateway's own, then
+ * those of the ListenerSets attached to it); {@code set} is the ListenerSet that declares it (null: the Gateway),
+ * {@code local} its index in that resource's spec.listeners and {@code namespace} that resource's namespace.
  */
 record ListenerInfo(int index, Gateway.Listener listener, String acceptedReason, String acceptedMessage,
                     String conflictReason, String conflictMessage, String refReason, String refMessage,
-                    List<Gateway.RouteGroupKind> supportedKinds, List<String> invalidKinds, Ir.TlsContext tls) {
+                    List<Gateway.RouteGroupKind> supportedKinds, List<String> invalidKinds, Ir.TlsContext tls,
+                    ListenerSet set, int local, String namespace) {
     ListenerInfo {
         requireNonNull(listener, "listener");
         supportedKinds = List.copyOf(supportedKinds);
         invalidKinds = List.copyOf(invalidKinds);
+        requireNonNull(namespace, "namespace");
+    }
+
+    /**
+     * Whether a route's parentRef (the route in {@code routeNs}) selects this listener of Gateway {@code g}'s proxy:
+     * a Gateway parentRef selects the Gateway's own listeners, a ListenerSet parentRef those of that ListenerSet;
+     * then sectionName and port narrow.
+     */
+    boolean selectedBy(HttpRoute.ParentRef p, String routeNs, Gateway g) {
+        String ns = p.namespace() == null ? routeNs : p.namespace();
+        boolean owner = set == null
+                ? p.isGateway() && p.name().equals(g.meta().name()) && ns.equals(g.meta().namespace())
+                : p.isListenerSet() && p.name().equals(set.meta().name()) && ns.equals(set.meta().namespace());
+        return owner && (p.sectionName() == null || p.sectionName().equals(listener.name()))
+                && (p.port() == null || p.port() == listener.port());
+    }
+
+    /** Whether allowedRoutes.namespaces admits routes of {@code routeNs} ("Same": the declaring resource's namespace). */
+    boolean allowsRoutesFrom(String routeNs, MeshIndex index) {
+        Gateway.AllowedRoutes a = listener.allowedRoutes();
+        return switch (a.from()) {
+            case "All" -> true;
+            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
+            default -> routeNs.equals(namespace);
+        };
+    }
+
+    /** The spec.listeners[i] path of this listener in the resource that declares it. */
+    String field() {
+        return "spec.listeners[" + local + "]";
     }
 
     /** Accepted: a protocol and TLS mode Lattice serves. */

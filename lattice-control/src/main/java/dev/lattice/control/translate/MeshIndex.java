@@ -40,6 +40,8 @@ final class MeshIndex {
     final List<TlsRoute> tlsRoutes = new ArrayList<>();
     final List<dev.lattice.model.TcpRoute> tcpRoutes = new ArrayList<>();
     final List<GrpcRoute> grpcRoutes = new ArrayList<>();
+    /** ListenerSets in precedence order: oldest creationTimestamp first, then "namespace/name". */
+    final List<dev.lattice.model.ListenerSet> listenerSets = new ArrayList<>();
     final List<dev.lattice.model.BackendTlsPolicy> backendTlsPolicies = new ArrayList<>();
     /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
     final Map<String, List<dev.lattice.model.EndpointSlice>> endpointSlices = new TreeMap<>();
@@ -63,6 +65,7 @@ final class MeshIndex {
                 case TlsRoute t -> tlsRoutes.add(t);
                 case dev.lattice.model.TcpRoute t -> tcpRoutes.add(t);
                 case GrpcRoute g -> grpcRoutes.add(g);
+                case dev.lattice.model.ListenerSet l -> listenerSets.add(l);
                 case dev.lattice.model.BackendTlsPolicy b -> backendTlsPolicies.add(b);
                 case dev.lattice.model.EndpointSlice e -> {
                     if (e.serviceName() != null) {
@@ -80,6 +83,21 @@ final class MeshIndex {
         grpcRoutes.sort(byKey);
         backendTlsPolicies.sort(byKey);
         workloads.sort(byKey);
+        listenerSets.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+    }
+
+    Gateway gateway(String namespace, String name) {
+        for (Gateway g : gateways) {
+            if (g.meta().namespace().equals(namespace) && g.meta().name().equals(name)) return g;
+        }
+        return null;
+    }
+
+    dev.lattice.model.ListenerSet listenerSet(String namespace, String name) {
+        for (dev.lattice.model.ListenerSet l : listenerSets) {
+            if (l.meta().namespace().equals(namespace) && l.meta().name().equals(name)) return l;
+        }
+        return null;
     }
 
     Resource resource(MeshObject o) {

@@ -12,6 +12,7 @@ import dev.lattice.model.GrpcRoute;
 import dev.lattice.model.Hostnames;
 import dev.lattice.model.HttpRoute;
 import dev.lattice.model.Lines;
+import dev.lattice.model.ListenerSet;
 import dev.lattice.model.Problem;
 import dev.lattice.model.Resource;
 import dev.lattice.model.ResourceKey;
@@ -57,6 +58,10 @@ final class MeshIrBuilder {
     private record Rejection(String reason, String message) {}
 
     private final Map<ResourceKey, Rejection> rejectedGateways = new HashMap<>();
+    /** The ListenerSets each Lattice Gateway takes (allowed by its allowedListeners), in precedence order. */
+    private final Map<ResourceKey, List<ListenerSet>> attachedSets = new HashMap<>();
+    /** ListenerSets that no Gateway takes: why (their Accepted reason and message). */
+    private final Map<ResourceKey, Rejection> rejectedSets = new HashMap<>();
     /** What each Lattice Gateway's spec.addresses come to ({@link GatewayAddresses}). */
     private final Map<ResourceKey, GatewayAddresses.Plan> addressPlans = new HashMap<>();
     /** Each Lattice Gateway's spec.tls.backend.clientCertificateRef resolved (only Gateways that have one). */
@@ -85,10 +90,7 @@ final class MeshIrBuilder {
                 problems.add(Lines.problem(index.resource(g), "spec.gatewayClassName",
                         "GatewayClass \"" + g.gatewayClassName() + "\" not found"));
             }
-            if (index.isLatticeGateway(g)) {
-                gatewayAttachments.put(g.key(), new ArrayList<>());
-                attachedRoutes.put(g.key(), new int[g.listeners().size()]);
-            }
+            if (index.isLatticeGateway(g)) gatewayAttachments.put(g.key(), new ArrayList<>());
         }
         Map<ResourceKey, List<ListenerInfo>> listenerInfos = new HashMap<>();
         for (Gateway g : index.gateways) {
@@ -105,7 +107,14 @@ final class MeshIrBuilder {
             } else if (plan.notUsable() != null) {
                 problems.add(Lines.problem(index.resource(g), "spec.addresses", plan.notUsable() + " (AddressNotUsable)"));
             }
-            listenerInfos.put(g.key(), rejectedGateways.containsKey(g.key()) ? List.of() : listenerInfos(g));
+        }
+        attachListenerSets();
+        for (Gateway g : index.gateways) {
+            if (!index.isLatticeGateway(g)) continue;
+            List<ListenerInfo> infos = rejectedGateways.containsKey(g.key()) ? List.of()
+                    : GatewayListeners.infos(g, attachedSets.getOrDefault(g.key(), List.of()), index, problems);
+            listenerInfos.put(g.key(), infos);
+            attachedRoutes.put(g.key(), new int[infos.size()]);
             if (g.backendClientCertificate() != null) {
                 Secrets.Resolution r = Secrets.resolveClientCertificate(g, g.backendClientCertificate(), index);
                 clientCertificates.put(g.key(), r);
@@ -117,14 +126,26 @@ final class MeshIrBuilder {
         }
         for (HttpRoute r : index.routes) attachRoute(r, null, index.resource(r), listenerInfos);
         for (GrpcRoute r : index.grpcRoutes) attachRoute(GrpcRoutes.toHttp(r), r, index.resource(r), listenerInfos);
-        tlsRoutes.attachAll(listenerInfos, attachedRoutes, statuses);
+        tlsRoutes.attachAll(listenerInfos, attachedRoutes, statuses, this::parent);
         reportSharedPorts(listenerInfos);
 
         Map<ProxyId, Ir.Proxy> proxies = new LinkedHashMap<>();
         for (Gateway g : index.gateways) {
             if (!index.isLatticeGateway(g)) continue;
             List<ListenerInfo> infos = listenerInfos.get(g.key());
-            statuses.put(g.key(), gatewayStatus(g, infos));
+            int acceptedSets = 0;
+            for (ListenerSet set : attachedSets.getOrDefault(g.key(), List.of())) {
+                List<ListenerInfo> own = infos.stream().filter(i -> i.set() == set).toList();
+                ObjectNode st = GatewayListeners.listenerSetStatus(set, own, attachedRoutes.get(g.key()));
+                statuses.put(set.key(), st);
+                if (own.stream().anyMatch(ListenerInfo::programmed)) {
+                    acceptedSets++;
+                } else {
+                    problems.add(Lines.problem(index.resource(set), "spec.listeners", "no listener of the ListenerSet is valid "
+                            + "(ListenersNotValid)"));
+                }
+            }
+            statuses.put(g.key(), gatewayStatus(g, infos, acceptedSets));
             ProxyId id = new ProxyId(ProxyId.Role.GATEWAY, g.meta().namespace(), g.meta().name());
             proxies.put(id, gatewayProxy(id, g, infos));
         }
@@ -222,8 +243,73 @@ final class MeshIrBuilder {
 
     // ---------------------------------------------------------------- gateways and attachment
 
-    private List<ListenerInfo> listenerInfos(Gateway g) {
-        return GatewayListeners.infos(g, index, problems);
+    /**
+     * Which Gateway takes each ListenerSet: its spec.parentRef, a Lattice Gateway that is accepted and whose
+     * spec.allowedListeners admits the ListenerSet's namespace. The others get Accepted=False (NotAllowed,
+     * ParentNotAccepted) now; those taken get their status once their listeners are known.
+     */
+    private void attachListenerSets() {
+        for (ListenerSet set : index.listenerSets) {
+            ListenerSet.ParentGateway p = set.parentRef();
+            Gateway g = index.gateway(p.namespace(), p.name());
+            if (g != null && !index.isLatticeGateway(g)) continue; // another controller's Gateway
+            String gw = "Gateway " + p.namespace() + "/" + p.name();
+            Rejection why = null;
+            if (g == null) {
+                why = new Rejection("ParentNotAccepted", gw + " not found");
+            } else if (rejectedGateways.containsKey(g.key())) {
+                why = new Rejection("ParentNotAccepted", gw + " is not accepted: " + rejectedGateways.get(g.key()).message());
+            } else if (!listenersAllowed(g, set.meta().namespace())) {
+                why = new Rejection("NotAllowed", gw + " does not allow ListenerSets from namespace " + set.meta().namespace()
+                        + " (its spec.allowedListeners.namespaces.from is " + g.allowedListeners().from() + ")");
+            }
+            if (why != null) {
+                rejectedSets.put(set.key(), why);
+                statuses.put(set.key(), GatewayListeners.listenerSetRejected(set, why.reason(), why.message()));
+                problems.add(Lines.problem(index.resource(set), "spec.parentRef", why.message() + " (" + why.reason() + ")"));
+            } else {
+                attachedSets.computeIfAbsent(g.key(), k -> new ArrayList<>()).add(set);
+            }
+        }
+    }
+
+    /** Whether the Gateway's spec.allowedListeners admits ListenerSets of {@code namespace}. */
+    private boolean listenersAllowed(Gateway g, String namespace) {
+        Gateway.AllowedListeners a = g.allowedListeners();
+        return switch (a.from()) {
+            case "All" -> true;
+            case "Same" -> namespace.equals(g.meta().namespace());
+            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(namespace));
+            default -> false;
+        };
+    }
+
+    /**
+     * A route's parentRef to a Gateway or a ListenerSet resolved (the route in {@code routeNs}); null when it is
+     * neither, or its Gateway is another controller's (Lattice writes no status for it).
+     */
+    ParentTarget parent(HttpRoute.ParentRef ref, String routeNs) {
+        String ns = ref.namespace() == null ? routeNs : ref.namespace();
+        if (ref.isGateway()) {
+            Gateway g = index.gateway(ns, ref.name());
+            if (g != null && !index.isLatticeGateway(g)) return null;
+            String label = "Gateway " + ns + "/" + ref.name();
+            if (g == null) return ParentTarget.failed(null, label, "NoMatchingParent", label + " not found");
+            Rejection r = rejectedGateways.get(g.key());
+            if (r != null) return ParentTarget.failed(g, label, "NoMatchingParent", label + " is not accepted: " + r.message());
+            return ParentTarget.of(g, label);
+        }
+        if (ref.isListenerSet()) {
+            String label = "ListenerSet " + ns + "/" + ref.name();
+            ListenerSet set = index.listenerSet(ns, ref.name());
+            if (set == null) return ParentTarget.failed(null, label, "NoMatchingParent", label + " not found");
+            Gateway g = index.gateway(set.parentRef().namespace(), set.parentRef().name());
+            if (g != null && !index.isLatticeGateway(g)) return null;
+            Rejection r = rejectedSets.get(set.key());
+            if (r != null) return ParentTarget.failed(g, label, "NoMatchingParent", label + " is not accepted: " + r.message());
+            return ParentTarget.of(g, label);
+        }
+        return null;
     }
 
     /** Off Kubernetes every gateway binds on one machine: two Gateways on one port cannot both listen. */
@@ -237,21 +323,12 @@ final class MeshIrBuilder {
                 if (!i.programmed()) continue;
                 Gateway owner = first.putIfAbsent(i.listener().port(), g);
                 if (owner != null && owner != g && reported.add(i.listener().port())) {
-                    problems.add(Lines.problem(index.resource(g), "spec.listeners[" + i.index() + "].port",
+                    problems.add(Lines.problem(index.resource(i.set() == null ? g : i.set()), i.field() + ".port",
                             "port " + i.listener().port() + " is also a listener port of Gateway " + owner.meta().namespace()
                                     + "/" + owner.meta().name() + "; on one machine only one of them can listen on it"));
                 }
             }
         }
-    }
-
-    private boolean namespaceAllowed(Gateway g, Gateway.Listener l, String routeNs) {
-        Gateway.AllowedRoutes a = l.allowedRoutes();
-        return switch (a.from()) {
-            case "All" -> true;
-            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
-            default -> routeNs.equals(g.meta().namespace());
-        };
     }
 
     /** Attaches an HTTPRoute, or the HTTPRoute-shaped view of a GRPCRoute {@code grpc} (whose resource is {@code res}). */
@@ -266,22 +343,17 @@ final class MeshIrBuilder {
             String ns = ref.namespace() == null ? routeNs : ref.namespace();
             String reason;
             String message;
-            if (ref.isGateway()) {
-                Gateway g = index.gateways.stream()
-                        .filter(x -> x.meta().namespace().equals(ns) && x.meta().name().equals(ref.name()))
-                        .findFirst().orElse(null);
-                if (g != null && !index.isLatticeGateway(g)) continue; // another controller's Gateway
-                if (g == null) {
-                    reason = "NoMatchingParent";
-                    message = "Gateway " + ns + "/" + ref.name() + " not found";
-                } else if (rejectedGateways.containsKey(g.key())) {
-                    reason = "NoMatchingParent";
-                    message = "Gateway " + ns + "/" + ref.name() + " is not accepted: " + rejectedGateways.get(g.key()).message();
+            if (ref.isGateway() || ref.isListenerSet()) {
+                ParentTarget target = parent(ref, routeNs);
+                if (target == null) continue; // another controller's Gateway
+                if (!target.found()) {
+                    reason = target.reason();
+                    message = target.message();
                 } else if (resolved.rejectReason() != null) {
                     reason = resolved.rejectReason();
                     message = resolved.rejectMessage();
                 } else {
-                    String[] outcome = attachToGateway(resolved, g, ref, listenerInfos.get(g.key()));
+                    String[] outcome = attachToGateway(resolved, target, ref, listenerInfos.get(target.gateway().key()));
                     reason = outcome[0];
                     message = outcome[1];
                 }
@@ -336,15 +408,16 @@ final class MeshIrBuilder {
         }
     }
 
-    /** Attaches to the Gateway's matching listeners; returns {reason, message} of the Accepted condition. */
-    private String[] attachToGateway(RouteResolution.ResolvedRoute resolved, Gateway g, HttpRoute.ParentRef ref,
+    /**
+     * Attaches to the listeners the parentRef selects among those of the Gateway's proxy ({@code infos}): the
+     * Gateway's own, or one ListenerSet's. Returns {reason, message} of the Accepted condition.
+     */
+    private String[] attachToGateway(RouteResolution.ResolvedRoute resolved, ParentTarget target, HttpRoute.ParentRef ref,
                                      List<ListenerInfo> infos) {
         HttpRoute r = resolved.route();
-        String gw = "Gateway " + g.meta().namespace() + "/" + g.meta().name();
-        List<ListenerInfo> candidates = infos.stream()
-                .filter(i -> ref.sectionName() == null || i.listener().name().equals(ref.sectionName()))
-                .filter(i -> ref.port() == null || i.listener().port() == ref.port())
-                .toList();
+        Gateway g = target.gateway();
+        String gw = target.label();
+        List<ListenerInfo> candidates = infos.stream().filter(i -> i.selectedBy(ref, r.meta().namespace(), g)).toList();
         if (candidates.isEmpty()) {
             String what = ref.sectionName() != null && ref.port() != null
                     ? "named " + ref.sectionName() + " on port " + ref.port()
@@ -359,7 +432,7 @@ final class MeshIrBuilder {
         }
         List<ListenerInfo> allowed = programmed.stream()
                 .filter(i -> i.allows(HttpRoute.GROUP, resolved.resource().kind())
-                        && namespaceAllowed(g, i.listener(), r.meta().namespace()))
+                        && i.allowsRoutesFrom(r.meta().namespace(), index))
                 .toList();
         if (allowed.isEmpty()) {
             return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows " + resolved.resource().kind()
@@ -421,11 +494,8 @@ final class MeshIrBuilder {
         if (grpcAsHttp == null) grpcAsHttp = index.grpcRoutes.stream().map(GrpcRoutes::toHttp).toList();
         for (HttpRoute o : grpc ? index.routes : grpcAsHttp) {
             dev.lattice.model.ObjectMeta meta = o.meta();
-            if (!Precedence.older(meta, me) || !namespaceAllowed(g, i.listener(), meta.namespace())) continue;
-            boolean attaches = o.parentRefs().stream().anyMatch(p -> p.isGateway() && p.name().equals(g.meta().name())
-                    && (p.namespace() == null ? meta.namespace() : p.namespace()).equals(g.meta().namespace())
-                    && (p.sectionName() == null || p.sectionName().equals(i.listener().name()))
-                    && (p.port() == null || p.port() == i.listener().port()));
+            if (!Precedence.older(meta, me) || !i.allowsRoutesFrom(meta.namespace(), index)) continue;
+            boolean attaches = o.parentRefs().stream().anyMatch(p -> i.selectedBy(p, meta.namespace(), g));
             if (!attaches) continue;
             for (String a : hosts) {
                 for (String b : listenerHosts(i.listener().hostname(), o.hostnames())) {
@@ -438,8 +508,8 @@ final class MeshIrBuilder {
         return null;
     }
 
-    private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos) {
-        ObjectNode st = GatewayListeners.status(g, infos, attachedRoutes.get(g.key()));
+    private ObjectNode gatewayStatus(Gateway g, List<ListenerInfo> infos, int acceptedSets) {
+        ObjectNode st = GatewayListeners.status(g, infos, attachedRoutes.get(g.key()), acceptedSets);
         Rejection rejected = rejectedGateways.get(g.key());
         GatewayAddresses.Plan plan = addressPlans.get(g.key());
         long gen = g.meta().generation();

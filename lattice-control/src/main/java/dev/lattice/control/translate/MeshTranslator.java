@@ -42,7 +42,7 @@ public final class MeshTranslator {
             if (!index.isLatticeGateway(g)) continue;
             out.add(new ProxyRequest(new ProxyId(ProxyId.Role.GATEWAY, g.meta().namespace(), g.meta().name()),
                     null, null, "0.0.0.0", List.of(),
-                    g.listeners().stream().map(Gateway.Listener::port).distinct().sorted().toList()));
+                    listenerPorts(g, index)));
         }
         for (Workload w : index.workloads) {
             if (!w.sidecar().inject()) continue;
@@ -51,6 +51,14 @@ public final class MeshTranslator {
                     w.ports().stream().map(Workload.Port::port).toList()));
         }
         return List.copyOf(out);
+    }
+
+    /** The ports of the Gateway's listeners and of every ListenerSet that names it as parent (allowed or not). */
+    private static List<Integer> listenerPorts(Gateway g, MeshIndex index) {
+        java.util.stream.Stream<Gateway.Listener> sets = index.listenerSets.stream()
+                .filter(s -> s.parentRef().namespace().equals(g.meta().namespace()) && s.parentRef().name().equals(g.meta().name()))
+                .flatMap(s -> s.listeners().stream());
+        return java.util.stream.Stream.concat(g.listeners().stream(), sets).map(Gateway.Listener::port).distinct().sorted().toList();
     }
 
     /** Everything each proxy of the snapshot gets, and the status of every resource. */

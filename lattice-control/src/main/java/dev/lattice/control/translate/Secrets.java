@@ -38,8 +38,15 @@ final class Secrets {
     private Secrets() {}
 
     static Resolution resolve(Gateway g, Gateway.Tls tls, MeshIndex index) {
+        return resolve(g.meta().namespace(), Gateway.KIND, tls, index);
+    }
+
+    /**
+     * A listener's certificateRefs, the listener declared by a {@code ownerKind} (Gateway or ListenerSet) in
+     * {@code gwNs}: a Secret elsewhere needs a ReferenceGrant from that kind.
+     */
+    static Resolution resolve(String gwNs, String ownerKind, Gateway.Tls tls, MeshIndex index) {
         List<Ir.Certificate> out = new ArrayList<>();
-        String gwNs = g.meta().namespace();
         for (int j = 0; j < tls.certificateRefs().size(); j++) {
             Gateway.CertificateRef ref = tls.certificateRefs().get(j);
             String ns = ref.namespace() == null ? gwNs : ref.namespace();
@@ -47,9 +54,9 @@ final class Secrets {
             if (!ref.isSecret()) {
                 return fail("InvalidCertificateRef", "certificateRef " + what + ": only core Secrets are supported", j);
             }
-            if (!ns.equals(gwNs) && !index.granted(HttpRoute.GROUP, Gateway.KIND, gwNs, "", Secret.KIND, ns, ref.name())) {
+            if (!ns.equals(gwNs) && !index.granted(HttpRoute.GROUP, ownerKind, gwNs, "", Secret.KIND, ns, ref.name())) {
                 return fail("RefNotPermitted", "certificateRef to Secret " + ns + "/" + ref.name()
-                        + " is not permitted: no ReferenceGrant in namespace " + ns + " allows Gateways from " + gwNs, j);
+                        + " is not permitted: no ReferenceGrant in namespace " + ns + " allows " + ownerKind + "s from " + gwNs, j);
             }
             Secret s = index.secrets.get(ns + "/" + ref.name());
             if (s == null) return fail("InvalidCertificateRef", "Secret " + ns + "/" + ref.name() + " not found (or not valid)", j);

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -68,19 +69,19 @@ final class TlsRoutes {
 
     /** Attaches every TLSRoute, then every TCPRoute oldest first, counting attachedRoutes, and puts each route's status. */
     void attachAll(Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
-                   Map<ResourceKey, ObjectNode> statuses) {
+                   Map<ResourceKey, ObjectNode> statuses, BiFunction<HttpRoute.ParentRef, String, ParentTarget> resolver) {
         for (TlsRoute r : index.tlsRoutes) {
-            attach(new View(r, TlsRoute.KIND, r.parentRefs(), r.hostnames(), r.rules()), listenerInfos, counts, statuses);
+            attach(new View(r, TlsRoute.KIND, r.parentRefs(), r.hostnames(), r.rules()), listenerInfos, counts, statuses, resolver);
         }
         List<TcpRoute> tcp = new ArrayList<>(index.tcpRoutes);
         tcp.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         for (TcpRoute r : tcp) {
-            attach(new View(r, TcpRoute.KIND, r.parentRefs(), null, r.rules()), listenerInfos, counts, statuses);
+            attach(new View(r, TcpRoute.KIND, r.parentRefs(), null, r.rules()), listenerInfos, counts, statuses, resolver);
         }
     }
 
     private void attach(View r, Map<ResourceKey, List<ListenerInfo>> listenerInfos, Map<ResourceKey, int[]> counts,
-                        Map<ResourceKey, ObjectNode> statuses) {
+                        Map<ResourceKey, ObjectNode> statuses, BiFunction<HttpRoute.ParentRef, String, ParentTarget> resolver) {
         Resource res = index.resource(r.obj());
         long gen = r.meta().generation();
         String routeNs = r.meta().namespace();
@@ -89,15 +90,11 @@ final class TlsRoutes {
         ArrayNode parents = Status.JSON.arrayNode();
         for (int k = 0; k < r.parentRefs().size(); k++) {
             HttpRoute.ParentRef ref = r.parentRefs().get(k);
-            if (!ref.isGateway()) continue;
-            String ns = ref.namespace() == null ? routeNs : ref.namespace();
-            Gateway g = index.gateways.stream()
-                    .filter(x -> x.meta().namespace().equals(ns) && x.meta().name().equals(ref.name()))
-                    .findFirst().orElse(null);
-            if (g != null && !index.isLatticeGateway(g)) continue;
-            String[] outcome = g == null
-                    ? new String[] {"NoMatchingParent", "Gateway " + ns + "/" + ref.name() + " not found"}
-                    : attachToGateway(r, g, ref, listenerInfos.get(g.key()), counts.get(g.key()), clusters);
+            ParentTarget target = resolver.apply(ref, routeNs);
+            if (target == null) continue; // not a Gateway or ListenerSet, or another controller's
+            String[] outcome = !target.found() ? new String[] {target.reason(), target.message()}
+                    : attachToGateway(r, target, ref, listenerInfos.get(target.gateway().key()),
+                            counts.get(target.gateway().key()), clusters);
             boolean accepted = outcome[0].equals("Accepted");
             if (!accepted) problems.add(Lines.problem(res, "spec.parentRefs[" + k + "]", outcome[1] + " (" + outcome[0] + ")"));
             ObjectNode parent = Status.JSON.objectNode();
@@ -116,13 +113,11 @@ final class TlsRoutes {
         }
     }
 
-    private String[] attachToGateway(View r, Gateway g, HttpRoute.ParentRef ref, List<ListenerInfo> infos, int[] counts,
-                                     List<Ir.WeightedCluster> clusters) {
-        String gw = "Gateway " + g.meta().namespace() + "/" + g.meta().name();
-        List<ListenerInfo> candidates = infos.stream()
-                .filter(i -> ref.sectionName() == null || i.listener().name().equals(ref.sectionName()))
-                .filter(i -> ref.port() == null || i.listener().port() == ref.port())
-                .toList();
+    private String[] attachToGateway(View r, ParentTarget target, HttpRoute.ParentRef ref, List<ListenerInfo> infos,
+                                     int[] counts, List<Ir.WeightedCluster> clusters) {
+        Gateway g = target.gateway();
+        String gw = target.label();
+        List<ListenerInfo> candidates = infos.stream().filter(i -> i.selectedBy(ref, r.meta().namespace(), g)).toList();
         if (candidates.isEmpty()) return new String[] {"NoMatchingParent", gw + " has no listener that the parentRef selects"};
         // a listener whose certificate refs do not resolve still counts its routes (attachedRoutes), it serves none:
         // only programmed listeners get chains (MeshIrBuilder.gatewayProxy)
@@ -132,7 +127,7 @@ final class TlsRoutes {
         }
         String routeNs = r.meta().namespace();
         List<ListenerInfo> allowed = valid.stream()
-                .filter(i -> i.allows(HttpRoute.GROUP, r.kind()) && namespaceAllowed(g, i.listener(), routeNs))
+                .filter(i -> i.allows(HttpRoute.GROUP, r.kind()) && i.allowsRoutesFrom(routeNs, index))
                 .toList();
         if (allowed.isEmpty()) {
             return new String[] {"NotAllowedByListeners", "No listener of " + gw + " allows " + r.kind() + "s from namespace " + routeNs};
@@ -158,15 +153,6 @@ final class TlsRoutes {
         }
         if (!any) return new String[] {"NoMatchingListenerHostname", "No hostname of the route matches a listener hostname of " + gw};
         return new String[] {"Accepted", "Route is accepted by " + gw};
-    }
-
-    private boolean namespaceAllowed(Gateway g, Gateway.Listener l, String routeNs) {
-        Gateway.AllowedRoutes a = l.allowedRoutes();
-        return switch (a.from()) {
-            case "All" -> true;
-            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
-            default -> routeNs.equals(g.meta().namespace());
-        };
     }
 
     /**
