@@ -69,6 +69,15 @@ public final class UpCommand implements Callable<Integer> {
     static final List<String> QUIET_JVM_FLAGS =
             List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
 
+    /** Environment variable with JVM flags for every proxy, after (and so overriding) the recommended ones. */
+    static final String PROXY_JAVA_OPTS = "LATTICE_PROXY_JAVA_OPTS";
+
+    /** The flags of {@link #PROXY_JAVA_OPTS}: split on whitespace; none when unset or blank. */
+    static List<String> extraJvmFlags(String value) {
+        if (value == null || value.isBlank()) return List.of();
+        return List.of(value.trim().split("\\s+"));
+    }
+
     /**
      * The proxy: a child JVM with the proxy's recommended flags running `lattice proxy` (the class path comes
      * in the CLASSPATH environment variable, see {@link LocalMesh.Options#commandEnv()}).
@@ -78,6 +87,7 @@ public final class UpCommand implements Callable<Integer> {
         cmd.add(javaBinary());
         cmd.addAll(ProxyCommand.recommendedJvmFlags());
         QUIET_JVM_FLAGS.stream().filter(f -> !cmd.contains(f)).forEach(cmd::add);
+        cmd.addAll(extraJvmFlags(System.getenv(PROXY_JAVA_OPTS)));
         var lean = leanProxyClasspath();
         if (lean.isPresent()) {
             // only the proxy's own jars: every jar a JVM opens costs resident memory (about 10 MiB for the CLI's)

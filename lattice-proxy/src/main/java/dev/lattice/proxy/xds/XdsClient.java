@@ -13,9 +13,11 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,7 @@ public final class XdsClient implements AutoCloseable {
     private final Consumer<String> onEvent;
     private final ScheduledExecutorService executor;
     private final ManagedChannel channel;
-    private final NioEventLoopGroup grpcLoop;
+    private final EventLoopGroup grpcLoop;
 
     // state, touched only on the executor
     private Map<String, ClusterConfig> clusters = Map.of();
@@ -85,11 +87,11 @@ public final class XdsClient implements AutoCloseable {
         ex.setRemoveOnCancelPolicy(true);
         this.executor = ex;
         // one I/O thread and our own executor: the xDS stream is tiny, the proxy's memory is not
-        this.grpcLoop = new NioEventLoopGroup(1, r -> {
+        this.grpcLoop = new MultiThreadIoEventLoopGroup(1, r -> {
             Thread t = new Thread(r, "lattice-proxy-xds-io");
             t.setDaemon(true);
             return t;
-        });
+        }, NioIoHandler.newFactory());
         this.channel = NettyChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .eventLoopGroup(grpcLoop)
