@@ -69,9 +69,13 @@ record ListenerInfo(int index, Gateway.Listener listener, String acceptedReason,
         return conflictReason != null;
     }
 
-    /** Sent to the proxy: accepted, not conflicted, certificates resolved. */
+    /**
+     * Sent to the proxy: accepted, not conflicted, and its references resolved, or enough of them to serve: a listener
+     * whose frontend validation has some invalid CA refs next to valid ones reports ResolvedRefs=False and is served,
+     * validating with the valid ones (the spec takes a listener out only when no CA ref is valid).
+     */
     boolean programmed() {
-        return accepted() && !conflicted() && refReason == null;
+        return accepted() && !conflicted() && (refReason == null || tls != null);
     }
 
     /** HTTP or HTTPS: served by an HTTP connection manager. */
