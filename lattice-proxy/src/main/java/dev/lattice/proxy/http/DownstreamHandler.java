@@ -638,7 +638,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         headers.remove(PROXY_CONNECTION);
         headers.remove(HttpHeaderNames.UPGRADE);
-        headers.remove(HttpHeaderNames.TE);
+        // TE is hop-by-hop, but "trailers" says the client takes trailers: kept, as Envoy does (gRPC servers expect it)
+        String te = headers.get(HttpHeaderNames.TE);
+        if (te != null) {
+            if (hasTrailersToken(te)) {
+                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            } else {
+                headers.remove(HttpHeaderNames.TE);
+            }
+        }
         headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         // x-forwarded-*
         String ip = clientIp();
@@ -658,7 +666,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         return (pending == null || bodySeen) && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
     }
 
-    private static boolean isKnownConnectionToken(String v) {
+    /** Whether a TE header value lists "trailers" (case-insensitive, between commas, parameters ignored). */
+    static boolean hasTrailersToken(String te) {
+        for (String token : te.split(",")) {
+            String t = token.trim();
+            int semi = t.indexOf(';');
+            if (semi >= 0) t = t.substring(0, semi).trim();
+            if (t.equalsIgnoreCase("trailers")) return true;
+        }
+        return false;
+    }
+
+        private static boolean isKnownConnectionToken(String v) {
         return v.equalsIgnoreCase("keep-alive") || v.equalsIgnoreCase("close");
     }
 

@@ -108,6 +108,15 @@ class ProxyIT {
     }
 
     @Test
+    void teTrailersIsForwardedAndOtherTeValuesAreNot() throws Exception {
+        // TE is hop-by-hop; "trailers" (what gRPC clients send) goes on, as Envoy forwards it
+        JsonNode j = json(curl("-s", "-H", "TE: trailers, deflate;q=0.5", "http://127.0.0.1:" + port + "/te"));
+        assertThat(j.at("/headers/te/0").asText()).isEqualTo("trailers");
+        j = json(curl("-s", "-H", "TE: deflate", "http://127.0.0.1:" + port + "/te"));
+        assertThat(j.at("/headers/te").isMissingNode()).as(j.toString()).isTrue();
+    }
+
+    @Test
     void h2cWithPriorKnowledgeDownstream() throws Exception {
         String out = curl("--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}", "http://127.0.0.1:" + port + "/h2c-down");
         String[] parts = out.split("\n");
