@@ -37,7 +37,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        peer.flush();
+        flushPeer();
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -73,6 +73,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Flushes to the peer; a peer whose input has ended may first need its epoll registration back ({@link EpollRearm}). */
+    private void flushPeer() {
+        if (peer instanceof DuplexChannel d && d.isInputShutdown()) EpollRearm.rearm(peer);
+        peer.flush();
     }
 
     /**

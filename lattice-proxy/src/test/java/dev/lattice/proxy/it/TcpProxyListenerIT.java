@@ -50,7 +50,9 @@ class TcpProxyListenerIT {
     static ServerSocket right;
     static ServerSocket count;
     static ServerSocket echo;
+    static ServerSocket big;
     static ProxyServer proxy;
+    static final int BIG = 16 * 1024 * 1024;
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,6 +67,12 @@ class TcpProxyListenerIT {
             s.getInputStream().transferTo(s.getOutputStream());
             s.shutdownOutput();
         });
+        big = serve("big", s -> {
+            s.getInputStream().transferTo(OutputStream.nullOutputStream());
+            byte[] chunk = new byte[64 * 1024];
+            for (int sent = 0; sent < BIG; sent += chunk.length) s.getOutputStream().write(chunk);
+            s.shutdownOutput();
+        });
         Path boot = dir.resolve("bootstrap.json");
         Files.writeString(boot, "{\"listeners\": [], \"clusters\": []}");
         proxy = ProxyServer.start(new ProxyOptions(null, "gateway~default~tcp", 0, 1, boot, Map.of()));
@@ -72,14 +80,16 @@ class TcpProxyListenerIT {
                 XdsResources.parseListener(listener("banner", 0, List.of(tcp("banner", Map.of("banner", 1))))),
                 XdsResources.parseListener(listener("split", 0, List.of(tcp("split", Map.of("left", 70, "right", 30))))),
                 XdsResources.parseListener(listener("count", 0, List.of(tcp("count", Map.of("count", 1))))),
-                XdsResources.parseListener(listener("echo", 0, List.of(tcp("echo", Map.of("echo", 1))))));
+                XdsResources.parseListener(listener("echo", 0, List.of(tcp("echo", Map.of("echo", 1))))),
+                XdsResources.parseListener(listener("big", 0, List.of(tcp("big", Map.of("big", 1))))));
         assertThat(listeners.get(0).tlsInspector()).isFalse();
         assertThat(proxy.apply(ProxyConfig.of(listeners, List.of(
                 TlsListenerIT.cluster("banner", banner.getLocalPort()),
                 TlsListenerIT.cluster("left", left.getLocalPort()),
                 TlsListenerIT.cluster("right", right.getLocalPort()),
                 TlsListenerIT.cluster("count", count.getLocalPort()),
-                TlsListenerIT.cluster("echo", echo.getLocalPort()))))).isEmpty();
+                TlsListenerIT.cluster("echo", echo.getLocalPort()),
+                TlsListenerIT.cluster("big", big.getLocalPort()))))).isEmpty();
     }
 
     @AfterAll
@@ -87,7 +97,7 @@ class TcpProxyListenerIT {
         if (proxy != null) {
             proxy.close();
         }
-        for (ServerSocket s : new ServerSocket[] {banner, left, right, count, echo}) {
+        for (ServerSocket s : new ServerSocket[] {banner, left, right, count, echo, big}) {
             if (s != null) {
                 s.close();
             }
@@ -180,6 +190,22 @@ class TcpProxyListenerIT {
             s.getOutputStream().write(data);
             s.shutdownOutput();
             assertThat(readAll(s)).isEqualTo("got 123457 bytes");
+        }
+    }
+
+    /**
+     * The client half-closes at once, then reads a large answer slowly: the proxy's downstream channel has no input
+     * left to watch when it must wait to write (Netty 4.2's epoll once dropped such a channel's fd and lost the rest).
+     */
+    @RepeatedTest(10)
+    void aLargeAnswerAfterTheClientsHalfCloseArrivesWhole() throws Exception {
+        try (Socket s = connect("big")) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write('x');
+            s.shutdownOutput();
+            Thread.sleep(300); // let every buffer on the way fill up
+            long total = s.getInputStream().transferTo(OutputStream.nullOutputStream());
+            assertThat(total).isEqualTo(BIG);
         }
     }
 
