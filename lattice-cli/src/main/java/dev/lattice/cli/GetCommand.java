@@ -110,8 +110,10 @@ public final class GetCommand implements Callable<Integer> {
             case "Service" -> wide ? List.of("NAME", "TYPE", "PORT(S)", "SELECTOR") : List.of("NAME", "TYPE", "PORT(S)");
             case "Gateway" -> List.of("NAME", "CLASS", "ADDRESS", "PROGRAMMED");
             case "GatewayClass" -> List.of("NAME", "CONTROLLER", "ACCEPTED");
-            case "HTTPRoute" -> wide ? List.of("NAME", "HOSTNAMES", "PARENTS", "ACCEPTED", "RESOLVEDREFS")
+            case "ListenerSet" -> List.of("NAME", "ACCEPTED", "PROGRAMMED");
+            case "HTTPRoute", "GRPCRoute", "TLSRoute" -> wide ? List.of("NAME", "HOSTNAMES", "PARENTS", "ACCEPTED", "RESOLVEDREFS")
                     : List.of("NAME", "HOSTNAMES");
+            case "TCPRoute" -> wide ? List.of("NAME", "PARENTS", "ACCEPTED", "RESOLVEDREFS") : List.of("NAME");
             case "Workload" -> wide ? List.of("NAME", "ADDRESS", "PORTS", "SIDECAR", "COMMAND")
                     : List.of("NAME", "ADDRESS", "PORTS", "SIDECAR");
             case "Namespace" -> List.of("NAME", "STATUS");
@@ -147,10 +149,16 @@ public final class GetCommand implements Callable<Integer> {
                     row.add(spec.path("controllerName").asText(""));
                     row.add(condition(status.path("conditions"), "Accepted"));
                 }
-                case "HTTPRoute" -> {
-                    List<String> hosts = new ArrayList<>();
-                    spec.path("hostnames").forEach(h -> hosts.add("\"" + h.asText() + "\""));
-                    row.add(hosts.isEmpty() ? "" : "[" + String.join(",", hosts) + "]");
+                case "ListenerSet" -> {
+                    row.add(condition(status.path("conditions"), "Accepted"));
+                    row.add(condition(status.path("conditions"), "Programmed"));
+                }
+                case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute" -> {
+                    if (!kind.equals("TCPRoute")) {
+                        List<String> hosts = new ArrayList<>();
+                        spec.path("hostnames").forEach(h -> hosts.add("\"" + h.asText() + "\""));
+                        row.add(hosts.isEmpty() ? "" : "[" + String.join(",", hosts) + "]");
+                    }
                     if (wide) {
                         List<String> parents = new ArrayList<>();
                         spec.path("parentRefs").forEach(p -> parents.add(p.path("kind").asText("Gateway") + "/"

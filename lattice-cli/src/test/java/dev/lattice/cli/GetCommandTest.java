@@ -43,4 +43,21 @@ class GetCommandTest {
         assertThat(Table.render(GetCommand.table("Gateway", gw, false, false)))
                 .isEqualTo("NAME   CLASS     ADDRESS   PROGRAMMED\ngw     lattice             True\n");
     }
+
+    @Test
+    void listenerSetAndTcpRouteColumns() throws Exception {
+        JsonNode ls = JSON.readTree("""
+                [{"kind": "ListenerSet", "metadata": {"name": "team", "namespace": "apps"},
+                  "spec": {"parentRef": {"name": "gw"}},
+                  "status": {"conditions": [{"type": "Accepted", "status": "False"}, {"type": "Programmed", "status": "False"}]}}]""");
+        assertThat(Table.render(GetCommand.table("ListenerSet", ls, false, false)))
+                .isEqualTo("NAME   ACCEPTED   PROGRAMMED\nteam   False      False\n");
+        JsonNode tcp = JSON.readTree("""
+                [{"kind": "TCPRoute", "metadata": {"name": "db", "namespace": "apps"},
+                  "spec": {"parentRefs": [{"kind": "ListenerSet", "name": "team", "sectionName": "tcp"}]},
+                  "status": {"parents": [{"conditions": [{"type": "Accepted", "status": "True"},
+                      {"type": "ResolvedRefs", "status": "True"}]}]}}]""");
+        assertThat(Table.render(GetCommand.table("TCPRoute", tcp, false, true)))
+                .isEqualTo("NAME   PARENTS                ACCEPTED   RESOLVEDREFS\ndb     ListenerSet/team.tcp   True       True\n");
+    }
 }
