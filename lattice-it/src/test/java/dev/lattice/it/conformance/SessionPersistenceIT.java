@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Service {@code sticky} with three echo Workloads behind a route on the {@code same-namespace} Gateway. A cookie
  * (or header) session keeps every request on its endpoint; without one, requests spread; when the session's endpoint
  * leaves the Service (its Workload's labels are edited while the mesh runs) the request falls back to the balancer
- * and a new cookie names the new endpoint.
+ * and a new cookie names the new endpoint. In the mesh, a GAMMA route on the same Service keeps a client sidecar's
+ * header session on its endpoint.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SessionPersistenceIT {
@@ -75,6 +76,24 @@ class SessionPersistenceIT {
                 backendRefs: [{name: sticky, port: 8080}]
               - matches: [{path: {type: PathPrefix, value: /none}}]
                 backendRefs: [{name: sticky, port: 8080}]
+            ---
+            # the same Service in the mesh (GAMMA producer route): a client's sidecar keeps its session by header
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: session-persistence-mesh, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: sticky, port: 8080}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /mesh}}]
+                sessionPersistence: {sessionName: x-mesh-session, type: Header}
+                backendRefs: [{name: sticky, port: 8080}]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: Workload
+            metadata: {name: client, namespace: gateway-conformance-infra, labels: {app: client}}
+            spec:
+              ports: [{name: http, port: ${PORT4}}]
+              sidecar: {outboundPort: ${PORT5}}
             """ + workload(1) + workload(2) + workload(3);
 
     @BeforeAll
@@ -166,6 +185,28 @@ class SessionPersistenceIT {
 
     @Test
     @Order(4)
+    void aHeaderSessionThroughAClientsSidecarKeepsItsEndpoint() {
+        int sidecar = c.port("PORT5");
+        c.mesh.await("the mesh route serving through the client's sidecar", ConformanceMesh.WAIT,
+                () -> get(sidecar, "sticky:8080", "/mesh/x").header("x-mesh-session") != null);
+        Reply first = get(sidecar, "sticky:8080", "/mesh/x");
+        String value = first.header("x-mesh-session");
+        String pinned = first.backend();
+        assertThat(workloadOfPort(namedPort(value))).as(first.toString()).isEqualTo(pinned);
+        for (int i = 0; i < 50; i++) {
+            Reply r = get(sidecar, "sticky:8080", "/mesh/x", Map.of("X-Mesh-Session", value));
+            assertThat(r.backend()).as("request " + i + ": " + r).isEqualTo(pinned);
+            assertThat(r.header("x-mesh-session")).as("an honoured session is not re-issued").isNull();
+        }
+        Set<String> seen = new TreeSet<>();
+        for (int i = 0; i < 30; i++) {
+            seen.add(get(sidecar, "sticky:8080", "/mesh/x").backend());
+        }
+        assertThat(seen).as("without the header").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    @Order(5)
     void withoutASessionNameTheCookieIsNamedAfterRouteAndRuleAndIsASessionCookie() {
         Reply r = get(same, HOST, "/default");
         assertThat(r.header("set-cookie")).as(r.toString())
@@ -174,7 +215,7 @@ class SessionPersistenceIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void whenItsEndpointLeavesTheServiceTheSessionFallsBackAndANewCookieIsIssued() throws Exception {
         Reply first = get(same, HOST, "/cookie/cart");
         String value = cookie(first, "lattice-session");
