@@ -82,6 +82,7 @@ final class MeshIrBuilder {
             ObjectNode st = Status.JSON.objectNode();
             st.set("conditions", Status.array(Status.condition("Accepted", true, "Accepted",
                     "Handled by " + CONTROLLER, c.meta().generation())));
+            st.set("supportedFeatures", SupportedFeatures.status());
             statuses.put(c.key(), st);
         }
         buildServiceClusters();
