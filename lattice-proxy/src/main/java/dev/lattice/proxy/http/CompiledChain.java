@@ -19,9 +19,14 @@ record CompiledChain(FilterChainConfig config, SslContext ssl, CompiledListener 
     }
 
     /** A TCP proxy's weighted clusters; a null cluster is one CDS does not define. */
-    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight) {
-        ClusterRuntime pick(int random) {
-            int r = random;
+    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, Spread spread) {
+        TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight) {
+            this(names, clusters, weights, totalWeight, new Spread());
+        }
+
+        /** The next connection's cluster, by the weights ({@link Spread}); totalWeight > 0. */
+        ClusterRuntime pick() {
+            int r = spread.next(totalWeight);
             for (int i = 0; i < weights.length; i++) {
                 if (r < weights[i]) {
                     return clusters[i];

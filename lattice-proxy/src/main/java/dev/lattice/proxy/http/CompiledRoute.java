@@ -22,6 +22,8 @@ final class CompiledRoute {
     // action: forward
     final Target[] targets;
     final int totalWeight;
+    /** Draws for the weighted targets and the mirror percentages. */
+    final Spread spread = new Spread();
     final int clusterNotFoundStatus;
     final long timeoutMillis;
     // filters (null when absent): the request path does no work for a route without them

@@ -442,13 +442,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private void startMirrors(CompiledRoute route, HttpRequest req) {
         MirrorExchange[] started = null;
         int n = 0;
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
         for (CompiledRoute.Mirror m : route.mirrors) {
             if (m.cluster() == null || m.cluster().endpoints.length == 0) {
                 MirrorExchange.DROPPED.increment();
                 continue;
             }
-            if (m.numerator() < m.denominator() && rnd.nextInt(m.denominator()) >= m.numerator()) {
+            if (m.numerator() < m.denominator() && route.spread.next(m.denominator()) >= m.numerator()) {
                 continue;
             }
             LbState mlb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass)
@@ -566,7 +565,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         if (ts.length == 1) {
             return ts[0];
         }
-        int r = ThreadLocalRandom.current().nextInt(route.totalWeight);
+        int r = route.spread.next(route.totalWeight);
         for (CompiledRoute.Target t : ts) {
             if (r < t.weight()) {
                 return t;

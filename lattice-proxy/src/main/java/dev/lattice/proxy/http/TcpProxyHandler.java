@@ -42,7 +42,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         down.config().setAutoRead(false);
         down.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         CompiledChain.TcpTargets t = chain.tcp();
-        ClusterRuntime cluster = t.totalWeight() <= 0 ? null : t.pick(ThreadLocalRandom.current().nextInt(t.totalWeight()));
+        ClusterRuntime cluster = t.totalWeight() <= 0 ? null : t.pick();
         if (cluster == null || cluster.endpoints.length == 0) {
             down.close();
             return;
