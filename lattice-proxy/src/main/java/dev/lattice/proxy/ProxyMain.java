@@ -52,8 +52,7 @@ public final class ProxyMain {
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
             "-Dio.netty.leakDetection.level=disabled",
-            "-Dio.netty.jfr.enabled=false",
-            "-Dio.grpc.netty.useCustomAllocator=false");
+            "-Dio.netty.jfr.enabled=false");
 
     /** Where the build records the proxy's runtime dependencies (jar file names, {@code lib/a.jar:lib/b.jar...}). */
     static final String RUNTIME_CLASSPATH_RESOURCE = "/META-INF/lattice-proxy/runtime-classpath.txt";

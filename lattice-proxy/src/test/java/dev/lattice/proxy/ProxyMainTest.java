@@ -63,8 +63,8 @@ class ProxyMainTest {
             recorded = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
         }
         List<String> names = java.util.Arrays.stream(recorded.split(":")).map(e -> e.substring(e.lastIndexOf('/') + 1)).toList();
-        assertThat(names).anyMatch(n -> n.startsWith("netty-codec-http2-")).anyMatch(n -> n.startsWith("grpc-netty-"))
-                .noneMatch(n -> n.startsWith("grpc-netty-shaded-"))
+        assertThat(names).anyMatch(n -> n.startsWith("netty-codec-http2-")).anyMatch(n -> n.startsWith("grpc-okhttp-"))
+                .noneMatch(n -> n.startsWith("grpc-netty"))
                 .anyMatch(n -> n.startsWith("api-")).noneMatch(n -> n.startsWith("junit") || n.startsWith("jackson"));
         for (String n : names.subList(0, names.size() - 1)) {
             Files.writeString(lib.resolve(n), "");

@@ -13,11 +13,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +43,7 @@ public final class XdsClient implements AutoCloseable {
     private final Consumer<String> onEvent;
     private final ScheduledExecutorService executor;
     private final ManagedChannel channel;
-    private final EventLoopGroup grpcLoop;
+    private final java.util.concurrent.ExecutorService grpcIo;
 
     // state, touched only on the executor
     private Map<String, ClusterConfig> clusters = Map.of();
@@ -86,16 +82,16 @@ public final class XdsClient implements AutoCloseable {
         });
         ex.setRemoveOnCancelPolicy(true);
         this.executor = ex;
-        // one I/O thread and our own executor: the xDS stream is tiny, the proxy's memory is not
-        this.grpcLoop = new MultiThreadIoEventLoopGroup(1, r -> {
+        // the OkHttp transport reads each connection on a thread of its own (one connection: one thread); calls run on
+        // our executor. The xDS stream is tiny, the proxy's memory is not: no second copy of Netty for it.
+        this.grpcIo = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "lattice-proxy-xds-io");
             t.setDaemon(true);
             return t;
-        }, NioIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forTarget(target)
+        });
+        this.channel = OkHttpChannelBuilder.forTarget(target)
                 .usePlaintext()
-                .eventLoopGroup(grpcLoop)
-                .channelType(NioSocketChannel.class)
+                .transportExecutor(grpcIo)
                 .executor(executor)
                 .build();
     }
@@ -332,6 +328,6 @@ public final class XdsClient implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.shutdownNow();
-        grpcLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        grpcIo.shutdownNow();
     }
 }
