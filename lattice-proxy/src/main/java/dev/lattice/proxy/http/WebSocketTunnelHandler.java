@@ -156,6 +156,12 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /**
+     * The upstream answered 101: the client gets the 101, then both channels become a byte relay. The 101 is encoded
+     * first and both HTTP encoders go before either codec is removed, because removing a codec hands on the bytes it
+     * has read past the HTTP message (the server's first WebSocket frames often come in the same read as its 101): they
+     * must reach the client after the 101 and as raw bytes.
+     */
     private void upgrade(ChannelHandlerContext upCtx, HttpResponse res) {
         upgraded = true;
         Channel up = upCtx.channel();
@@ -165,21 +171,28 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
                 Unpooled.EMPTY_BUFFER);
         r.headers().set(res.headers());
+        ChannelFuture written = ctx.writeAndFlush(r);
+        ChannelPipeline p = ctx.pipeline();
         ChannelPipeline upP = up.pipeline();
+        if (p.get("http") instanceof io.netty.channel.CombinedChannelDuplexHandler<?, ?> downCodec) {
+            downCodec.removeOutboundHandler();
+        }
+        if (upP.get("codec") instanceof io.netty.channel.CombinedChannelDuplexHandler<?, ?> upCodec) {
+            upCodec.removeOutboundHandler();
+        }
+        if (p.get("telemetry") != null) {
+            p.remove("telemetry");
+        }
+        p.replace(this, "relay", new RelayHandler(up));
         upP.replace(this.upstreamSide(upP), "relay", new RelayHandler(down));
+        if (p.get("http") != null) {
+            p.remove("http");
+        }
         upP.remove("codec");
-        ctx.writeAndFlush(r).addListener(done -> {
+        written.addListener(done -> {
             if (!done.isSuccess()) {
                 up.close();
                 return;
-            }
-            ChannelPipeline p = ctx.pipeline();
-            if (p.get("telemetry") != null) {
-                p.remove("telemetry");
-            }
-            p.replace(this, "relay", new RelayHandler(up));
-            if (p.get("http") != null) {
-                p.remove("http");
             }
             up.config().setAutoRead(true);
             down.config().setAutoRead(true);
@@ -235,7 +248,11 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext upCtx) {
-            if (!upgraded) {
+            if (!upgraded && !ordinary) {
+                // the upstream went away before it answered: the client is told so (as Envoy's 503 "upstream reset")
+                cluster.connectFailures.inc();
+                fail();
+            } else if (!upgraded) {
                 ctx.close();
             }
         }

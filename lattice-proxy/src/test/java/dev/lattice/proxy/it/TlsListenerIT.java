@@ -52,6 +52,7 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -372,6 +373,38 @@ class TlsListenerIT {
     }
 
     @Test
+    void anUpstreamThatClosesBeforeAnsweringTheUpgradeIs503() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", proxy.listenerPort("ws"))) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET /vanish HTTP/1.1\r\nHost: ws.example.net\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(line(s.getInputStream())).isEqualTo("HTTP/1.1 503 Service Unavailable");
+        }
+    }
+
+    /** The backend's first frame comes in the same read as its 101: the client gets the 101, then the frame. */
+    @RepeatedTest(20)
+    void aFirstFrameThatComesWithThe101FollowsIt() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", proxy.listenerPort("ws"))) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /eager HTTP/1.1\r\nHost: ws.example.net\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            assertThat(line(in)).isEqualTo("HTTP/1.1 101 Switching Protocols");
+            while (!line(in).isEmpty()) {
+                // headers
+            }
+            assertThat(in.read()).isEqualTo(0x81);
+            assertThat(in.read()).isEqualTo(5);
+            assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("hello");
+        }
+    }
+
+    @Test
     void webSocketOverTls() throws Exception {
         try (SSLSocket s = connect(tlsPort, "ws.example.net")) {
             OutputStream out = s.getOutputStream();
@@ -562,6 +595,9 @@ class TlsListenerIT {
                     }
                 }
                 upgradeRequests.add(req.toString());
+                if (req.toString().startsWith("GET /vanish ")) {
+                    return; // closes without an answer
+                }
                 if (req.toString().startsWith("GET /deny ")) {
                     out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\ndenied".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
@@ -569,8 +605,18 @@ class TlsListenerIT {
                 }
                 String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
                         .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
-                out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] answer = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                if (req.toString().startsWith("GET /eager ")) {
+                    // the 101 and a first frame in one write: a proxy reads them in one go
+                    byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+                    byte[] both = java.util.Arrays.copyOf(answer, answer.length + 2 + hello.length);
+                    both[answer.length] = (byte) 0x81;
+                    both[answer.length + 1] = (byte) hello.length;
+                    System.arraycopy(hello, 0, both, answer.length + 2, hello.length);
+                    answer = both;
+                }
+                out.write(answer);
                 out.flush();
                 while (true) {
                     int b0 = in.read();
