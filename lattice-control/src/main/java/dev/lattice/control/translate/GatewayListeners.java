@@ -59,30 +59,38 @@ final class GatewayListeners {
      * a port or hostname from the Gateway or an older ListenerSet.
      */
     static List<ListenerInfo> infos(Gateway g, List<ListenerSet> sets, MeshIndex index, List<Problem> problems) {
+        Merge merge = new Merge(g, index, problems);
         List<ListenerInfo> out = new ArrayList<>();
-        Map<Integer, String> portFamily = new HashMap<>();
-        Map<String, String> hostOnPort = new HashMap<>();
-        java.util.Set<String> reportedCaRefs = new java.util.HashSet<>();
         List<MeshObject> owners = new ArrayList<>();
         owners.add(g);
         owners.addAll(sets);
         for (MeshObject owner : owners) {
             ListenerSet set = owner instanceof ListenerSet s ? s : null;
             List<Gateway.Listener> declared = set == null ? g.listeners() : set.listeners();
-            Resource res = index.resource(owner);
-            String ownerNs = owner.meta().namespace();
             for (int local = 0; local < declared.size(); local++) {
-                out.add(info(g, set, local, declared.get(local), out.size(), res, ownerNs, portFamily, hostOnPort,
-                        reportedCaRefs, index, problems));
+                out.add(merge.info(set, local, declared.get(local), out.size(), index.resource(owner), owner.meta().namespace()));
             }
         }
         return out;
     }
 
-    private static ListenerInfo info(Gateway g, ListenerSet set, int i, Gateway.Listener l, int global, Resource res,
-                                     String ownerNs, Map<Integer, String> portFamily, Map<String, String> hostOnPort,
-                                     java.util.Set<String> reportedCaRefs, MeshIndex index, List<Problem> problems) {
-        {
+    /** The merge of one Gateway's listeners: what the listeners met so far hold (ports, hostnames, reported refs). */
+    private static final class Merge {
+        private final Gateway g;
+        private final MeshIndex index;
+        private final List<Problem> problems;
+        private final Map<Integer, String> portFamily = new HashMap<>();
+        private final Map<String, String> hostOnPort = new HashMap<>();
+        private final java.util.Set<String> reportedCaRefs = new java.util.HashSet<>();
+
+        Merge(Gateway g, MeshIndex index, List<Problem> problems) {
+            this.g = g;
+            this.index = index;
+            this.problems = problems;
+        }
+
+        /** Listener {@code l}, {@code i}th of {@code res} (the Gateway, or ListenerSet {@code set}), {@code global}th of the proxy. */
+        ListenerInfo info(ListenerSet set, int i, Gateway.Listener l, int global, Resource res, String ownerNs) {
             String field = "spec.listeners[" + i + "]";
             String protocol = l.protocol();
             String acceptedReason = null;

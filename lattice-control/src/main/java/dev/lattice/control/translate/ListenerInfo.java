@@ -43,11 +43,7 @@ record ListenerInfo(int index, Gateway.Listener listener, String acceptedReason,
     /** Whether allowedRoutes.namespaces admits routes of {@code routeNs} ("Same": the declaring resource's namespace). */
     boolean allowsRoutesFrom(String routeNs, MeshIndex index) {
         Gateway.AllowedRoutes a = listener.allowedRoutes();
-        return switch (a.from()) {
-            case "All" -> true;
-            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(routeNs));
-            default -> routeNs.equals(namespace);
-        };
+        return index.namespaceSelected(a.from(), a.selector(), namespace, routeNs);
     }
 
     /** The spec.listeners[i] path of this listener in the resource that declares it. */

@@ -120,6 +120,20 @@ final class MeshIndex {
         return l;
     }
 
+    /**
+     * Whether a {@code namespaces.from} selection (All, Same, Selector with {@code selector}; None or anything else
+     * selects nothing) written in namespace {@code own} admits namespace {@code candidate}: a listener's allowedRoutes,
+     * a Gateway's allowedListeners.
+     */
+    boolean namespaceSelected(String from, dev.lattice.model.LabelSelector selector, String own, String candidate) {
+        return switch (from) {
+            case "All" -> true;
+            case "Same" -> candidate.equals(own);
+            case "Selector" -> selector != null && selector.matches(labelsOf(candidate));
+            default -> false;
+        };
+    }
+
     /** Whether a ReferenceGrant in {@code toNamespace} lets a {@code fromGroup/fromKind} of {@code fromNamespace} refer to it. */
     boolean granted(String fromGroup, String fromKind, String fromNamespace, String toGroup, String toKind, String toNamespace,
                     String toName) {

@@ -260,7 +260,8 @@ final class MeshIrBuilder {
                 why = new Rejection("ParentNotAccepted", gw + " not found");
             } else if (rejectedGateways.containsKey(g.key())) {
                 why = new Rejection("ParentNotAccepted", gw + " is not accepted: " + rejectedGateways.get(g.key()).message());
-            } else if (!listenersAllowed(g, set.meta().namespace())) {
+            } else if (!index.namespaceSelected(g.allowedListeners().from(), g.allowedListeners().selector(),
+                    g.meta().namespace(), set.meta().namespace())) {
                 why = new Rejection("NotAllowed", gw + " does not allow ListenerSets from namespace " + set.meta().namespace()
                         + " (its spec.allowedListeners.namespaces.from is " + g.allowedListeners().from() + ")");
             }
@@ -272,17 +273,6 @@ final class MeshIrBuilder {
                 attachedSets.computeIfAbsent(g.key(), k -> new ArrayList<>()).add(set);
             }
         }
-    }
-
-    /** Whether the Gateway's spec.allowedListeners admits ListenerSets of {@code namespace}. */
-    private boolean listenersAllowed(Gateway g, String namespace) {
-        Gateway.AllowedListeners a = g.allowedListeners();
-        return switch (a.from()) {
-            case "All" -> true;
-            case "Same" -> namespace.equals(g.meta().namespace());
-            case "Selector" -> a.selector() != null && a.selector().matches(index.labelsOf(namespace));
-            default -> false;
-        };
     }
 
     /**
