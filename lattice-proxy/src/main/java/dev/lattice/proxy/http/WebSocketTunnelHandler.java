@@ -49,6 +49,7 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Channel upstream;
     private boolean upgraded;
+    private boolean failed;
 
     private WebSocketTunnelHandler(ListenerSlot slot, ClusterRuntime cluster, HttpRequest request,
             TelemetryHandler telemetry, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
@@ -127,7 +128,12 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
 
+    /** Answers 503 and closes; once (a failed TLS handshake is followed by the upstream's close). */
     private void fail() {
+        if (failed) {
+            return;
+        }
+        failed = true;
         telemetry.exchange(counters);
         DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
                 Unpooled.wrappedBuffer(BODY_CONNECT));
@@ -250,7 +256,6 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         public void channelInactive(ChannelHandlerContext upCtx) {
             if (!upgraded && !ordinary) {
                 // the upstream went away before it answered: the client is told so (as Envoy's 503 "upstream reset")
-                cluster.connectFailures.inc();
                 fail();
             } else if (!upgraded) {
                 ctx.close();
