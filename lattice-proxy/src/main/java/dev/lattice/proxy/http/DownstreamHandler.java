@@ -676,7 +676,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         return false;
     }
 
-        private static boolean isKnownConnectionToken(String v) {
+    private static boolean isKnownConnectionToken(String v) {
         return v.equalsIgnoreCase("keep-alive") || v.equalsIgnoreCase("close");
     }
 
