@@ -24,12 +24,12 @@ public final class FreePorts {
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
     /** How far below the ephemeral range ports are taken from. */
     private static final int SPAN = 12_000;
+    private static final int EPHEMERAL_LOW = ephemeralLow(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
 
     private FreePorts() {}
 
     public static int next() {
-        int ephemeralLow = ephemeralLow(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
-        int hi = ephemeralLow - 1;
+        int hi = EPHEMERAL_LOW - 1;
         int lo = Math.max(1024, hi - SPAN);
         if (hi - lo >= 1000) {
             for (int attempt = 0; attempt < 500; attempt++) {
