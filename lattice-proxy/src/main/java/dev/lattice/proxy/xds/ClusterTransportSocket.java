@@ -4,7 +4,6 @@ import com.google.protobuf.Any;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.UpstreamTlsConfig;
 import dev.lattice.proxy.http.UpstreamTls;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -12,7 +11,6 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,14 +26,6 @@ final class ClusterTransportSocket {
 
     private ClusterTransportSocket() {}
 
-    private static String inline(String res, String path, DataSource ds) throws XdsRejection {
-        return switch (ds.getSpecifierCase()) {
-            case INLINE_STRING -> ds.getInlineString();
-            case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
-            default -> throw new XdsRejection(res, path + ": an inline_string or inline_bytes PEM is required, got "
-                    + ds.getSpecifierCase());
-        };
-    }
 
     static UpstreamTlsConfig parse(String res, TransportSocket ts, ClusterConfig.UpstreamProtocol protocol) throws XdsRejection {
         String path = "transport_socket";
@@ -60,8 +50,8 @@ final class ClusterTransportSocket {
         if (c.getTlsCertificatesCount() == 1) {
             TlsCertificate tc = c.getTlsCertificates(0);
             String ip = cp + ".tls_certificates[0]";
-            client = new UpstreamTlsConfig.ClientCertificate(inline(res, ip + ".certificate_chain", tc.getCertificateChain()),
-                    inline(res, ip + ".private_key", tc.getPrivateKey()));
+            client = new UpstreamTlsConfig.ClientCertificate(ListenerChains.inline(res, ip + ".certificate_chain", tc.getCertificateChain()),
+                    ListenerChains.inline(res, ip + ".private_key", tc.getPrivateKey()));
         }
         if (c.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.VALIDATION_CONTEXT) {
             throw new XdsRejection(res, cp + ".validation_context: required (the proxy never talks TLS to an unverified upstream)");
@@ -70,13 +60,7 @@ final class ClusterTransportSocket {
         String vp = cp + ".validation_context";
         String trusted = null;
         if (v.hasTrustedCa()) {
-            DataSource ds = v.getTrustedCa();
-            trusted = switch (ds.getSpecifierCase()) {
-                case INLINE_STRING -> ds.getInlineString();
-                case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
-                default -> throw new XdsRejection(res, vp + ".trusted_ca: an inline_string or inline_bytes PEM is required, got "
-                        + ds.getSpecifierCase());
-            };
+            trusted = ListenerChains.inline(res, vp + ".trusted_ca", v.getTrustedCa());
             if (v.hasSystemRootCerts()) {
                 throw new XdsRejection(res, vp + ": trusted_ca and system_root_certs are exclusive");
             }

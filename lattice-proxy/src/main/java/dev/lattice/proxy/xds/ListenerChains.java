@@ -293,7 +293,8 @@ final class ListenerChains {
         return new TlsConfig.ClientValidation(ca, required, acceptUntrusted);
     }
 
-    private static String inline(String res, String path, DataSource ds) throws XdsRejection {
+    /** The PEM a DataSource holds inline (a file or an environment variable is refused, naming the field). */
+    static String inline(String res, String path, DataSource ds) throws XdsRejection {
         return switch (ds.getSpecifierCase()) {
             case INLINE_STRING -> ds.getInlineString();
             case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
