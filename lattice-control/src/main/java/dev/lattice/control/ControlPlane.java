@@ -106,7 +106,7 @@ public final class ControlPlane implements AutoCloseable {
             try {
                 requests = MeshTranslator.proxies(s.resources());
                 Map<ProxyId, ProxyPorts> ports = placement.place(requests);
-                snapshot = new MeshSnapshot(++version, s.resources(), s.problems(), ports);
+                snapshot = new MeshSnapshot(++version, s.resources(), s.problems(), ports, s.rejected());
                 MeshTranslation t = MeshTranslator.translate(snapshot);
                 Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
                 t.statuses().forEach((k, st) -> statuses.put(k, Conditions.stamp(st, prev.statuses().get(k), now)));

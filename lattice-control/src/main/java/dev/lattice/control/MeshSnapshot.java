@@ -8,12 +8,20 @@ import java.util.Map;
 /**
  * Everything the control plane knows at one moment, immutable and versioned: the resources that currently
  * apply (last good ones for files or objects that are now broken), the problems found while reading them,
- * and the ports placed for each proxy. A change is a new snapshot.
+ * the ports placed for each proxy, and the objects whose current version does not validate ({@code rejected}, as
+ * written: translation makes the policy kinds among them fail closed). A change is a new snapshot.
  */
-public record MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports) {
+public record MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports,
+                           List<Resource> rejected) {
     public MeshSnapshot {
         resources = List.copyOf(resources);
         problems = List.copyOf(problems);
         ports = Map.copyOf(ports);
+        rejected = List.copyOf(rejected);
+    }
+
+    /** A snapshot in which every object validated ({@link dev.lattice.control.source.SourceState#rejected} empty). */
+    public MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports) {
+        this(version, resources, problems, ports, List.of());
     }
 }

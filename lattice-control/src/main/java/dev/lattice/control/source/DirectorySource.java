@@ -183,6 +183,7 @@ public final class DirectorySource implements ConfigSource {
         SourceState read() {
             List<Problem> problems = new ArrayList<>();
             Map<String, List<Resource>> byFile = new LinkedHashMap<>();
+            List<Resource> rejected = new ArrayList<>();
             if (!Files.isDirectory(dir)) {
                 problems.add(new Problem(dir.toString(), 0, "", "", "", "", "no such directory"));
             } else {
@@ -215,6 +216,7 @@ public final class DirectorySource implements ConfigSource {
                         if (o.valid()) {
                             resources.add(o.resource());
                         } else {
+                            rejected.add(o.resource());
                             Resource previous = appliedByKey.get(o.resource().key());
                             if (previous != null) resources.add(previous);
                         }
@@ -236,7 +238,7 @@ public final class DirectorySource implements ConfigSource {
             generations.keySet().retainAll(byKey.keySet());
             appliedByFile = byFile;
             appliedByKey = byKey;
-            return new SourceState(List.copyOf(byKey.values()), problems);
+            return new SourceState(List.copyOf(byKey.values()), problems, rejected);
         }
 
         /** The resource with its generation: the written one if any, else bumped when its spec changed since last read. */

@@ -92,6 +92,21 @@ class DirectorySourceTest {
     }
 
     @Test
+    void anObjectThatDoesNotValidateIsReportedAsRejectedBesideItsLastGoodVersion() throws Exception {
+        Files.writeString(tmp.resolve("a.yaml"), service("a", 80) + "---\n" + service("b", 81));
+        DirectorySource.Reader reader = new DirectorySource.Reader(tmp);
+        SourceState good = reader.read();
+        assertThat(good.rejected()).isEmpty();
+        // b breaks: its last good version still applies, and the broken one is handed on as rejected
+        Files.writeString(tmp.resolve("a.yaml"), service("a", 80) + "---\n"
+                + "apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec:\n  ports: []\n");
+        SourceState broken = reader.read();
+        assertThat(keys(broken)).containsExactly(svc("a"), svc("b"));
+        assertThat(broken.rejected()).extracting(r -> r.key().name()).containsExactly("b");
+        assertThat(broken.rejected().get(0).source().line()).isEqualTo(8); // after a's 6 lines and the ---
+    }
+
+    @Test
     void missingDirectoryIsAProblem() {
         SourceState s = DirectorySource.load(tmp.resolve("nope"));
         assertThat(s.resources()).isEmpty();
