@@ -48,7 +48,7 @@ public final class MeshTranslator {
             if (!w.sidecar().inject()) continue;
             out.add(new ProxyRequest(new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name()),
                     w.sidecar().outboundPort(), w.sidecar().adminPort(), w.address(),
-                    w.ports().stream().map(Workload.Port::port).toList()));
+                    w.ports().stream().map(Workload.Port::port).toList(), List.of(), w.serviceAccount()));
         }
         return List.copyOf(out);
     }
