@@ -1,0 +1,42 @@
+package dev.lattice.proxy.filter.rbac;
+
+import java.net.InetAddress;
+
+/**
+ * What the RBAC engine may look at in one request: the filter implements it over its stream (no copy needed). Every
+ * method is called only when a policy needs it, so an implementation may compute lazily.
+ */
+public interface RbacRequest {
+    /** The request method, e.g. {@code GET}. */
+    String method();
+
+    /** The path without the query ({@code /a/b} of {@code /a/b?c}). */
+    String path();
+
+    /** The path with the query, as the request line has it ({@code :path}). */
+    String pathAndQuery();
+
+    /** The {@code :authority} / Host, as sent. */
+    String authority();
+
+    /** The port the connection reached on this proxy (the listener's). */
+    int destinationPort();
+
+    /** The peer of the downstream connection. */
+    InetAddress directRemoteAddress();
+
+    /** The original client, from trusted forwarding headers; the direct peer when there are none. */
+    InetAddress remoteAddress();
+
+    /** The peer's verified SPIFFE ID (mTLS), or null on a plaintext connection or without a SPIFFE ID. */
+    String principal();
+
+    /** The SNI of the downstream TLS connection, or null. */
+    String requestedServerName();
+
+    /**
+     * Every value of a request header joined by {@code ","} (as Envoy does for matching), or null when absent.
+     * {@code name} is lower case; pseudo-headers are not asked for here.
+     */
+    CharSequence header(String name);
+}
