@@ -89,17 +89,30 @@ public final class XdsServer implements AutoCloseable {
         return start(host, port, Clock.systemUTC());
     }
 
+    /**
+     * Starts serving ADS on {@code host:port}, with {@code services} (such as the certificate-signing API) on
+     * the same port.
+     */
+    public static XdsServer start(String host, int port, List<io.grpc.ServerServiceDefinition> services) {
+        return start(host, port, Clock.systemUTC(), services);
+    }
+
     static XdsServer start(String host, int port, Clock clock) {
+        return start(host, port, clock, List.of());
+    }
+
+    static XdsServer start(String host, int port, Clock clock, List<io.grpc.ServerServiceDefinition> services) {
         requireNonNull(host, "host");
         Tracker tracker = new Tracker(clock);
         SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
         V3DiscoveryServer discovery = new V3DiscoveryServer(tracker, cache);
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
                         new NodeOnEveryRequest()))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .build();
+                .permitKeepAliveWithoutCalls(true);
+        services.forEach(builder::addService);
+        Server server = builder.build();
         try {
             server.start();
         } catch (IOException e) {
