@@ -48,10 +48,13 @@ public final class Models {
             Map.entry(GW + "v1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
             Map.entry(GW + "v1beta1/ReferenceGrant", new KindInfo(true, ReferenceGrant::read)),
             Map.entry(GW + "v1/BackendTLSPolicy", new KindInfo(true, BackendTlsPolicy::read)),
-            Map.entry(GW + "v1alpha3/BackendTLSPolicy", new KindInfo(true, BackendTlsPolicy::read)));
+            Map.entry(GW + "v1alpha3/BackendTLSPolicy", new KindInfo(true, BackendTlsPolicy::read)),
+            Map.entry("lattice.dev/v1alpha1/MeshConfig", new KindInfo(false, MeshConfig::read)),
+            Map.entry("lattice.dev/v1alpha1/MTLSPolicy", new KindInfo(true, MtlsPolicy::read)),
+            Map.entry("lattice.dev/v1alpha1/AuthorizationPolicy", new KindInfo(true, AuthorizationPolicy::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, "
+    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy and AuthorizationPolicy, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
             + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1)";
 

@@ -46,6 +46,11 @@ final class MeshIndex {
     /** EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), in name order. */
     final Map<String, List<dev.lattice.model.EndpointSlice>> endpointSlices = new TreeMap<>();
 
+    /** MeshConfigs, oldest first (the first is the one that counts). */
+    final List<dev.lattice.model.MeshConfig> meshConfigs = new ArrayList<>();
+    final List<dev.lattice.model.MtlsPolicy> mtlsPolicies = new ArrayList<>();
+    final List<dev.lattice.model.AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
+
     MeshIndex(List<Resource> input) {
         for (Resource r : input) {
             Models.Parsed p = Models.read(r);
@@ -67,6 +72,9 @@ final class MeshIndex {
                 case GrpcRoute g -> grpcRoutes.add(g);
                 case dev.lattice.model.ListenerSet l -> listenerSets.add(l);
                 case dev.lattice.model.BackendTlsPolicy b -> backendTlsPolicies.add(b);
+                case dev.lattice.model.MeshConfig m -> meshConfigs.add(m);
+                case dev.lattice.model.MtlsPolicy m -> mtlsPolicies.add(m);
+                case dev.lattice.model.AuthorizationPolicy a -> authorizationPolicies.add(a);
                 case dev.lattice.model.EndpointSlice e -> {
                     if (e.serviceName() != null) {
                         endpointSlices.computeIfAbsent(e.meta().namespace() + "/" + e.serviceName(), k -> new ArrayList<>()).add(e);
@@ -84,6 +92,9 @@ final class MeshIndex {
         backendTlsPolicies.sort(byKey);
         workloads.sort(byKey);
         listenerSets.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+        meshConfigs.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+        mtlsPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+        authorizationPolicies.sort(byKey);
     }
 
     Gateway gateway(String namespace, String name) {
