@@ -41,7 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
             return 2;
         }
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("PROXY", "PID", "PROCESS", "CONNECTED", "SYNCED", "LISTEN", "ADMIN", "ACKED", "NACK"));
+        rows.add(List.of("PROXY", "PID", "PROCESS", "CONNECTED", "SYNCED", "LISTEN", "ADMIN", "IDENTITY", "CERT EXPIRY", "ACKED", "NACK"));
         for (JsonNode p : proxies) {
             List<String> listen = new ArrayList<>();
             p.path("listenPorts").forEach(n -> listen.add(n.asText()));
@@ -53,6 +53,8 @@ public final class StatusCommand implements Callable<Integer> {
                     p.path("synced").asBoolean() ? "yes" : "no",
                     listen.isEmpty() ? "-" : String.join(",", listen),
                     p.path("adminPort").isNull() ? "-" : p.path("adminPort").asText(),
+                    p.path("identity").isTextual() ? p.path("identity").asText() : "-",
+                    p.path("certificateExpiry").isTextual() ? p.path("certificateExpiry").asText() : "-",
                     acked.isEmpty() ? "-" : String.join(" ", acked),
                     nack.isObject() ? nack.path("type").asText() + " " + nack.path("version").asText() + ": "
                             + nack.path("reason").asText() : "-"));

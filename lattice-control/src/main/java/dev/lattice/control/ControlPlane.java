@@ -66,12 +66,23 @@ public final class ControlPlane implements AutoCloseable {
     private final PortPlacement placement;
     private final Clock clock;
     private final Consumer<State> onChange;
+    private final dev.lattice.control.ca.IdentityAuthority identity;
     private final Object lock = new Object();
     private volatile State state;
     private long version;
 
     public ControlPlane(ConfigSource source, XdsServer xds, PortPlacement placement, Clock clock,
                         Consumer<State> onChange) {
+        this(source, xds, placement, clock, onChange, null);
+    }
+
+    /**
+     * A control plane whose proxies have identities from {@code identity} (null: none, every hop plaintext, as in
+     * tests of translation alone).
+     */
+    public ControlPlane(ConfigSource source, XdsServer xds, PortPlacement placement, Clock clock,
+                        Consumer<State> onChange, dev.lattice.control.ca.IdentityAuthority identity) {
+        this.identity = identity;
         this.source = requireNonNull(source, "source");
         this.xds = requireNonNull(xds, "xds");
         this.placement = requireNonNull(placement, "placement");
@@ -94,6 +105,11 @@ public final class ControlPlane implements AutoCloseable {
         return xds;
     }
 
+    /** The mesh's identity authority, or null when proxies have no identities. */
+    public dev.lattice.control.ca.IdentityAuthority identity() {
+        return identity;
+    }
+
     /** Translates one source state and publishes it (public so that tests and one-shot tools can drive it). */
     public State apply(SourceState s) {
         requireNonNull(s, "s");
@@ -106,12 +122,19 @@ public final class ControlPlane implements AutoCloseable {
             try {
                 requests = MeshTranslator.proxies(s.resources());
                 Map<ProxyId, ProxyPorts> ports = placement.place(requests);
-                snapshot = new MeshSnapshot(++version, s.resources(), s.problems(), ports, s.rejected());
+                MeshTrust trust = MeshTrust.NONE;
+                List<Problem> sourceProblems = s.problems();
+                if (identity != null) {
+                    var u = identity.update(s.resources());
+                    trust = u.trust();
+                    sourceProblems = merge(sourceProblems, u.problems());
+                }
+                snapshot = new MeshSnapshot(++version, s.resources(), sourceProblems, ports, s.rejected(), trust);
                 MeshTranslation t = MeshTranslator.translate(snapshot);
                 Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
                 t.statuses().forEach((k, st) -> statuses.put(k, Conditions.stamp(st, prev.statuses().get(k), now)));
                 xds.publish(t.proxies());
-                next = new State(snapshot, requests, t.proxies(), statuses, merge(s.problems(), t.problems()), now);
+                next = new State(snapshot, requests, t.proxies(), statuses, merge(snapshot.problems(), t.problems()), now);
             } catch (RuntimeException | LinkageError e) {
                 LOG.log(Level.WARNING, () -> "control plane: translation failed; the last good config keeps serving: " + e);
                 LOG.log(Level.FINE, "control plane: translation failure", e);

@@ -9,15 +9,23 @@ import java.util.Map;
  * Everything the control plane knows at one moment, immutable and versioned: the resources that currently
  * apply (last good ones for files or objects that are now broken), the problems found while reading them,
  * the ports placed for each proxy, and the objects whose current version does not validate ({@code rejected}, as
- * written: translation makes the policy kinds among them fail closed). A change is a new snapshot.
+ * written: translation makes the policy kinds among them fail closed) and the mesh's trust (identities, roots). A
+ * change is a new snapshot.
  */
 public record MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports,
-                           List<Resource> rejected) {
+                           List<Resource> rejected, MeshTrust trust) {
     public MeshSnapshot {
         resources = List.copyOf(resources);
         problems = List.copyOf(problems);
         ports = Map.copyOf(ports);
         rejected = List.copyOf(rejected);
+        java.util.Objects.requireNonNull(trust, "trust");
+    }
+
+    /** A snapshot without mesh identities ({@link MeshTrust#NONE}). */
+    public MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports,
+                        List<Resource> rejected) {
+        this(version, resources, problems, ports, rejected, MeshTrust.NONE);
     }
 
     /** A snapshot in which every object validated ({@link dev.lattice.control.source.SourceState#rejected} empty). */

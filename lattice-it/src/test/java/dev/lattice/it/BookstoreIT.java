@@ -31,6 +31,8 @@ class BookstoreIT {
     static int gw;
     static int booksOutbound;
 
+    static Path meshDir;
+
     @BeforeAll
     static void up() throws Exception {
         gw = Mesh.freePort();
@@ -58,6 +60,7 @@ class BookstoreIT {
                   selector: {app: nobody}
                   ports: [{name: http, port: 9080, targetPort: 9080}]
                 """);
+        meshDir = dir;
         mesh = Mesh.up(dir);
         for (String path : List.of("/books", "/ratings", "/bytes/1")) mesh.awaitRoute(gw, HOST, path);
         mesh.await("reviews v1 and v2", Duration.ofSeconds(60), () -> {
@@ -184,6 +187,38 @@ class BookstoreIT {
         Mesh.Result get = Mesh.run("get", "httproute", "bookstore", "-o", "yaml", "--admin", "127.0.0.1:" + mesh.adminPort);
         assertThat(get.exit()).as(get.output()).isZero();
         assertThat(get.output()).contains("kind: HTTPRoute", "Accepted", "ResolvedRefs");
+    }
+
+    @Test
+    void everyProxyHasASpiffeIdentityFromTheMeshCa() throws Exception {
+        Map<String, String> expected = Map.of("gateway~default~bookstore", "spiffe://cluster.local/ns/default/sa/bookstore",
+                "sidecar~default~books-v1", "spiffe://cluster.local/ns/default/sa/books");
+        mesh.await("every proxy has a certificate", Duration.ofSeconds(60), () -> {
+            JsonNode proxies = mesh.adminJson("/api/v1/proxies");
+            for (JsonNode p : proxies) {
+                if (!p.path("identity").isTextual()) return false;
+            }
+            return proxies.size() == 5;
+        });
+        java.time.Instant now = java.time.Instant.now();
+        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
+            String id = p.path("id").asText();
+            String identity = p.path("identity").asText();
+            assertThat(identity).as(id).startsWith("spiffe://cluster.local/ns/default/sa/");
+            if (expected.containsKey(id)) assertThat(identity).as(id).isEqualTo(expected.get(id));
+            java.time.Instant expiry = java.time.Instant.parse(p.path("certificateExpiry").asText());
+            assertThat(expiry).as(id).isBetween(now.plus(Duration.ofHours(23)), now.plus(Duration.ofHours(25)));
+            // the proxy holds that certificate itself (its key never left it)
+            JsonNode dump = Mesh.JSON.readTree(Mesh.get(URI.create("http://127.0.0.1:" + p.path("adminPort").asInt()
+                    + "/config_dump"), Map.of()).body());
+            assertThat(dump.at("/identity/spiffeId").asText()).as(id).isEqualTo(identity);
+        }
+        Mesh.Result status = Mesh.run("status", "--admin", "127.0.0.1:" + mesh.adminPort);
+        assertThat(status.output()).contains("IDENTITY", "CERT EXPIRY", "spiffe://cluster.local/ns/default/sa/books");
+        // the root stays in DIR/.lattice/ca, its key readable by the owner only
+        assertThat(Files.readString(meshDir.resolve(".lattice/ca/root.crt"))).contains("BEGIN CERTIFICATE");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(meshDir.resolve(".lattice/ca/root.key")))).isEqualTo("rw-------");
     }
 
     @Test

@@ -98,6 +98,8 @@ public final class ProxyMain {
 
     /** Set by {@code lattice up} for its children: a child exits as soon as that process is gone. */
     public static final String PARENT_PID_ENV = "LATTICE_PARENT_PID";
+    /** The bootstrap token that authenticates this proxy's CSRs (set by {@code lattice up}, one per proxy). */
+    public static final String BOOTSTRAP_TOKEN_ENV = "LATTICE_BOOTSTRAP_TOKEN";
 
     /**
      * If this process was started by {@code lattice up} ({@value #PARENT_PID_ENV} in the environment), halts it as
@@ -184,7 +186,7 @@ public final class ProxyMain {
                 default -> throw new IllegalArgumentException("proxy: unknown option " + a);
             }
         }
-        return new ProxyOptions(xds, nodeId, adminPort, threads, bootstrap, metadata);
+        return new ProxyOptions(xds, nodeId, adminPort, threads, bootstrap, metadata, System.getenv(BOOTSTRAP_TOKEN_ENV));
     }
 
     private static int integer(String name, String value) {

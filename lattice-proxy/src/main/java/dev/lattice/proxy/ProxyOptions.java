@@ -12,9 +12,17 @@ import java.util.Map;
  * @param threads    event loops; 0 means the number of cores
  * @param bootstrap  a bootstrap file {@code {"listeners": [...], "clusters": [...]}}, or null
  * @param metadata   extra string entries for the xDS node metadata (pid, admin_port, version are always sent)
+ * @param bootstrapToken the token that authenticates this proxy's CSRs to the control plane's CA (environment
+ *                   {@code LATTICE_BOOTSTRAP_TOKEN}), or null: then the proxy has no mesh identity
  */
 public record ProxyOptions(String xdsAddress, String nodeId, int adminPort, int threads, Path bootstrap,
-        Map<String, String> metadata) {
+        Map<String, String> metadata, String bootstrapToken) {
+    /** Without a bootstrap token. */
+    public ProxyOptions(String xdsAddress, String nodeId, int adminPort, int threads, Path bootstrap,
+            Map<String, String> metadata) {
+        this(xdsAddress, nodeId, adminPort, threads, bootstrap, metadata, null);
+    }
+
     public ProxyOptions {
         if (nodeId == null || nodeId.isBlank()) {
             nodeId = "sidecar~default~lattice-proxy";
@@ -32,5 +40,15 @@ public record ProxyOptions(String xdsAddress, String nodeId, int adminPort, int 
             throw new IllegalArgumentException("proxy: give --xds HOST:PORT or --bootstrap FILE (or both)");
         }
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        if (bootstrapToken != null && bootstrapToken.isBlank()) {
+            bootstrapToken = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        // never print the token
+        return "ProxyOptions[xds=" + xdsAddress + ", nodeId=" + nodeId + ", adminPort=" + adminPort + ", threads=" + threads
+                + ", bootstrap=" + bootstrap + ", metadata=" + metadata + ", token=" + (bootstrapToken == null ? "none" : "set") + "]";
     }
 }

@@ -28,6 +28,8 @@ public final class ProxyServer implements AutoCloseable {
     private final DataPlane dataPlane;
     private final AdminServer admin;
     private final XdsClient xds;
+    private final dev.lattice.proxy.tls.MeshIdentity identity = new dev.lattice.proxy.tls.MeshIdentity();
+    private final dev.lattice.proxy.tls.IdentityAgent agent;
     private final Object applyLock = new Object();
     private volatile boolean bootstrapApplied;
     private volatile String source = "none";
@@ -41,6 +43,7 @@ public final class ProxyServer implements AutoCloseable {
         DataPlane dp = new DataPlane(options.threads(), metrics);
         AdminServer ad = null;
         XdsClient x = null;
+        dev.lattice.proxy.tls.IdentityAgent ag = null;
         try {
             ad = new AdminServer(options.adminPort(), new AdminServer.Sources(this::ready, this::configDump,
                     metrics::scrape, ProxyMetrics.contentType()));
@@ -62,8 +65,16 @@ public final class ProxyServer implements AutoCloseable {
                 md.put("version", Value.newBuilder().setStringValue(ProxyMain.VERSION).build());
                 x = new XdsClient(options.xdsAddress(), options.nodeId(), md, this::applyFromXds, this::xdsEvent);
                 x.start();
+                if (options.bootstrapToken() != null) {
+                    ag = new dev.lattice.proxy.tls.IdentityAgent(x.channel(), options.bootstrapToken(), identity,
+                            java.time.Clock.systemUTC());
+                    ag.start();
+                }
             }
         } catch (Exception e) {
+            if (ag != null) {
+                ag.close();
+            }
             if (x != null) {
                 x.close();
             }
@@ -75,6 +86,12 @@ public final class ProxyServer implements AutoCloseable {
         }
         this.admin = ad;
         this.xds = x;
+        this.agent = ag;
+    }
+
+    /** This proxy's mesh identity (its certificate and trust bundles). */
+    public dev.lattice.proxy.tls.MeshIdentity identity() {
+        return identity;
     }
 
     /** Starts a proxy; throws when the bootstrap is invalid or a port cannot be bound. */
@@ -172,11 +189,14 @@ public final class ProxyServer implements AutoCloseable {
     public String configDump() {
         return ConfigDump.render(options.nodeId(), ProxyMain.VERSION, ready(), source,
                 xds == null ? null : xds.target(), xds != null && xds.connected(), cdsStatus(), ldsStatus(), config(),
-                dataPlane.boundPorts());
+                dataPlane.boundPorts(), agent == null ? null : identity, agent == null ? null : agent.lastError());
     }
 
     @Override
     public void close() {
+        if (agent != null) {
+            agent.close();
+        }
         if (xds != null) {
             xds.close();
         }

@@ -47,7 +47,7 @@ import java.util.concurrent.Executors;
  *       every parameter optional</li>
  *   <li>{@code GET /api/v1/proxies} → array of {@code {id, role, namespace, name, pid, adminPort, listenPorts,
  *       outboundPort, inboundPorts (sidecars), publishedVersion, ackedVersion, synced, proxyVersion, nack, connected,
- *       process}}</li>
+ *       process, identity, certificateExpiry}}</li>
  *   <li>{@code GET /api/v1/problems} → array of {@code {file, line, kind, namespace, name, field, message, text}}</li>
  *   <li>{@code GET /api/v1/xds?node=ID} → {@code {listeners, clusters}} as proto JSON</li>
  * </ul>
@@ -119,7 +119,8 @@ public final class AdminServer implements AutoCloseable {
                     }
                     send(ex, 200, resources(controlPlane.state(), kind, q.get("namespace"), q.get("name")));
                 }
-                case "/api/v1/proxies" -> send(ex, 200, proxies(controlPlane.state(), controlPlane.xds(), processes));
+                case "/api/v1/proxies" -> send(ex, 200, proxies(controlPlane.state(), controlPlane.xds(), processes,
+                        controlPlane.identity() == null ? Map.of() : controlPlane.identity().service().issued()));
                 case "/api/v1/problems" -> send(ex, 200, problems(controlPlane.state().problems()));
                 case "/api/v1/xds" -> {
                     String node = q.getOrDefault("node", "");
@@ -224,6 +225,15 @@ public final class AdminServer implements AutoCloseable {
 
     /** Every proxy the resources call for, with what xDS and the process manager know about it. */
     public static ArrayNode proxies(ControlPlane.State state, XdsServer xds, ProcessStates processes) {
+        return proxies(state, xds, processes, Map.of());
+    }
+
+    /**
+     * Every proxy the resources call for, with what xDS, the process manager and the CA know about it: {@code identity}
+     * (the SPIFFE ID of its current certificate) and {@code certificateExpiry} (RFC 3339), null before it has one.
+     */
+    public static ArrayNode proxies(ControlPlane.State state, XdsServer xds, ProcessStates processes,
+                                    Map<String, dev.lattice.control.ca.CertificateService.Issued> issued) {
         ArrayNode out = JSON.createArrayNode();
         Map<String, ProxyXdsState> seen = new HashMap<>(xds.states());
         for (ProxyRequest req : state.requests()) {
@@ -255,6 +265,14 @@ public final class AdminServer implements AutoCloseable {
             if (lds != null) published.put("LDS", lds);
             addXdsState(o, s);
             o.put("process", processes.state(id));
+            var cert = issued.get(id.nodeId());
+            if (cert == null) {
+                o.putNull("identity");
+                o.putNull("certificateExpiry");
+            } else {
+                o.put("identity", cert.identity().toString());
+                o.put("certificateExpiry", java.time.format.DateTimeFormatter.ISO_INSTANT.format(cert.notAfter()));
+            }
         }
         // nodes that connected without being called for (a stray or foreign proxy)
         seen.values().stream().sorted(Comparator.comparing(ProxyXdsState::nodeId)).forEach(s -> {

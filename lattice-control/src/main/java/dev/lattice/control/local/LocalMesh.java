@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,6 +40,8 @@ import java.util.stream.Collectors;
 public final class LocalMesh implements AutoCloseable {
     /** Environment variable naming the pid of the {@code lattice up} that started a child. */
     public static final String PARENT_PID_ENV = "LATTICE_PARENT_PID";
+    /** Environment variable carrying a proxy's bootstrap token (it authenticates the proxy's CSR). */
+    public static final String BOOTSTRAP_TOKEN_ENV = "LATTICE_BOOTSTRAP_TOKEN";
 
     /**
      * How to run it.
@@ -91,6 +94,8 @@ public final class LocalMesh implements AutoCloseable {
     private final ControlPlane controlPlane;
     private final AdminServer admin;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** Per node id: the grant of its token and the token. */
+    private final Map<String, Map.Entry<dev.lattice.control.ca.BootstrapTokens.Grant, String>> tokens = new HashMap<>();
     private final Object printLock = new Object();
     private Set<String> printedProblems = Set.of();
     private String printedLayout = "";
@@ -110,7 +115,14 @@ public final class LocalMesh implements AutoCloseable {
     public static LocalMesh start(Options options) {
         requireNonNull(options, "options");
         Path logs = logsDir(options.dir());
-        XdsServer xds = XdsServer.start("127.0.0.1", 0);
+        dev.lattice.control.ca.IdentityAuthority identity;
+        try {
+            identity = new dev.lattice.control.ca.IdentityAuthority(dev.lattice.control.ca.MeshCa.loadOrCreate(
+                    options.dir().resolve(".lattice").resolve("ca"), Clock.systemUTC().instant()), Clock.systemUTC());
+        } catch (dev.lattice.control.ca.CaException e) {
+            throw new IllegalStateException("lattice: the mesh CA: " + e.getMessage(), e);
+        }
+        XdsServer xds = XdsServer.start("127.0.0.1", 0, List.of(identity.service().definition()));
         Supervisor supervisor = new Supervisor(options.out());
         LocalMesh[] self = new LocalMesh[1];
         List<ControlPlane.State> early = new ArrayList<>();
@@ -124,7 +136,7 @@ public final class LocalMesh implements AutoCloseable {
                 }
             }
             m.onState(s);
-        });
+        }, identity);
         AdminServer admin;
         try {
             admin = AdminServer.start("127.0.0.1", options.adminPort(), cp, new ProcessStates() {
@@ -195,9 +207,11 @@ public final class LocalMesh implements AutoCloseable {
                     "--admin-port", String.valueOf(ports.adminPort())));
             if (options.proxyThreads() > 0) argv.addAll(List.of("--threads", String.valueOf(options.proxyThreads())));
             String key = proxyKey(r.id());
+            Map<String, String> env = new LinkedHashMap<>(options.commandEnv());
+            env.put(BOOTSTRAP_TOKEN_ENV, token(r));
             desired.put(key, new Supervisor.Launch(key, r.id().role().wire() + " " + r.id().namespace() + "/"
                     + r.id().name(), String.join(" ", argv.subList(options.proxyCommand().size(), argv.size())), argv,
-                    childEnv(options.commandEnv()), options.dir(),
+                    childEnv(env), options.dir(),
                     logs.resolve(logName(r.id().role().wire() + "-" + r.id().namespace() + "-" + r.id().name()))));
         }
         for (Resource w : s.snapshot().resources()) {
@@ -236,6 +250,25 @@ public final class LocalMesh implements AutoCloseable {
     static String logName(String base) {
         if (base.length() <= 240) return base + ".log";
         return base.substring(0, 200) + "-" + Integer.toHexString(base.hashCode()) + ".log";
+    }
+
+    /**
+     * The bootstrap token of a proxy: minted once per node id and identity and kept while they stay (so that a
+     * restarted proxy gets a certificate again and an unchanged Launch is not restarted); a changed identity gets a
+     * new token and the old one is revoked.
+     */
+    private String token(ProxyRequest r) {
+        dev.lattice.control.ca.BootstrapTokens.Grant grant = new dev.lattice.control.ca.BootstrapTokens.Grant(
+                r.id().nodeId(), r.id().namespace(), r.serviceAccount());
+        synchronized (tokens) {
+            Map.Entry<dev.lattice.control.ca.BootstrapTokens.Grant, String> old = tokens.get(r.id().nodeId());
+            if (old != null && old.getKey().equals(grant)) return old.getValue();
+            var authority = controlPlane.identity();
+            if (old != null) authority.tokens().revoke(old.getValue());
+            String t = authority.tokens().mint(grant);
+            tokens.put(r.id().nodeId(), Map.entry(grant, t));
+            return t;
+        }
     }
 
     private static Map<String, String> childEnv(Map<String, String> extra) {

@@ -34,6 +34,16 @@ public final class ConfigDump {
 
     public static String render(String nodeId, String version, boolean ready, String source, String xdsTarget,
             boolean xdsConnected, TypeStatus cds, TypeStatus lds, ProxyConfig config, Map<String, Integer> boundPorts) {
+        return render(nodeId, version, ready, source, xdsTarget, xdsConnected, cds, lds, config, boundPorts, null, null);
+    }
+
+    /**
+     * As above, with the mesh identity: {@code identity {spiffeId, certificateExpiry, trustDomains, tls, error}}
+     * (null when the proxy has none).
+     */
+    public static String render(String nodeId, String version, boolean ready, String source, String xdsTarget,
+            boolean xdsConnected, TypeStatus cds, TypeStatus lds, ProxyConfig config, Map<String, Integer> boundPorts,
+            dev.lattice.proxy.tls.MeshIdentity identity, String identityError) {
         JsonObject root = new JsonObject();
         JsonObject node = obj(root, "node");
         node.addProperty("id", nodeId);
@@ -45,6 +55,17 @@ public final class ConfigDump {
         xds.addProperty("connected", xdsConnected);
         xds.add("cds", status(cds));
         xds.add("lds", status(lds));
+        if (identity != null) {
+            JsonObject id = obj(root, "identity");
+            var svid = identity.svid();
+            id.addProperty("spiffeId", svid == null ? null : svid.spiffeId());
+            id.addProperty("certificateExpiry", svid == null ? null
+                    : java.time.format.DateTimeFormatter.ISO_INSTANT.format(svid.notAfter()));
+            JsonArray tds = arr(id, "trustDomains");
+            new java.util.TreeSet<>(identity.bundles().keySet()).forEach(tds::add);
+            id.addProperty("tls", dev.lattice.proxy.tls.MeshIdentity.provider());
+            id.addProperty("error", identityError);
+        }
         JsonArray ls = arr(root, "listeners");
         for (ListenerConfig l : config.listeners()) {
             JsonObject n = add(ls);

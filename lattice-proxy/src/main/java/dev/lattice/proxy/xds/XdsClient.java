@@ -100,6 +100,11 @@ public final class XdsClient implements AutoCloseable {
         executor.execute(this::openStream);
     }
 
+    /** The channel to the control plane, for its other APIs (the certificate-signing API) on the same connection. */
+    public ManagedChannel channel() {
+        return channel;
+    }
+
     public TypeStatus cdsStatus() {
         return cds;
     }
