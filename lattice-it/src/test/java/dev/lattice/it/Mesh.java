@@ -197,6 +197,27 @@ public final class Mesh implements AutoCloseable {
         throw e;
     }
 
+    /**
+     * Waits (at most {@code timeout}) until every proxy in {@code /api/v1/proxies} has acknowledged its current
+     * config, as a Kubernetes suite waits for its Deployments to be Ready before it starts: {@code lattice up} prints
+     * ready once it has launched the proxies, and a dozen proxy JVMs starting at once on two cores take a while.
+     * Returns whether they did; a test then asserts what it needs itself.
+     */
+    public boolean awaitProxiesSynced(Duration timeout) {
+        try {
+            await("every proxy synced", timeout, () -> {
+                JsonNode all = adminJson("/api/v1/proxies");
+                if (all.isEmpty()) return false;
+                for (JsonNode p : all) if (!p.path("synced").asBoolean()) return false;
+                return true;
+            });
+            return true;
+        } catch (AssertionError e) {
+            if (!process.isAlive()) throw e;
+            return false;
+        }
+    }
+
     /** Waits until a GET through the gateway answers 200. */
     public void awaitRoute(int port, String host, String path) {
         await("200 from http://" + host + ":" + port + path, Duration.ofSeconds(90),

@@ -68,7 +68,7 @@ public final class ProxyServer implements AutoCloseable {
                 if (options.bootstrapToken() != null) {
                     ag = new dev.lattice.proxy.tls.IdentityAgent(x.channel(), options.bootstrapToken(), identity,
                             java.time.Clock.systemUTC());
-                    ag.start();
+                    ag.startWithin(java.time.Duration.ofSeconds(5)); // or once the first config is in: xdsEvent
                 }
             }
         } catch (Exception e) {
@@ -122,6 +122,7 @@ public final class ProxyServer implements AutoCloseable {
         if (xds != null && xds.synced()) {
             // runs on the xDS thread, never on an event loop
             compactOnce();
+            if (agent != null) agent.start();
         }
     }
 

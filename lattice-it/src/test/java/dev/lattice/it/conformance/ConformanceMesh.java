@@ -190,7 +190,9 @@ final class ConformanceMesh implements AutoCloseable {
             if (doc.isBlank()) continue;
             Files.writeString(dir.resolve(String.format("%03d.yaml", i++)), doc.strip() + "\n");
         }
-        return new ConformanceMesh(Mesh.up(dir), ports, echoPorts);
+        Mesh mesh = Mesh.up(dir);
+        mesh.awaitProxiesSynced(Duration.ofSeconds(120));
+        return new ConformanceMesh(mesh, ports, echoPorts);
     }
 
     /** The file under the mesh's directory that holds the resource named {@code name} (one resource per file). */

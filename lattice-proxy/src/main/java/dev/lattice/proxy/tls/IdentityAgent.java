@@ -64,8 +64,20 @@ public final class IdentityAgent implements AutoCloseable {
         executor.setRemoveOnCancelPolicy(true);
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Asks for the first certificate now. */
     public void start() {
-        executor.execute(this::renew);
+        if (started.compareAndSet(false, true)) executor.execute(this::renew);
+    }
+
+    /**
+     * Asks for the first certificate after {@code delay}, or at {@link #start()} if that comes first: a proxy starts
+     * by getting its config (it is not ready without it), and its key and CSR, which load a fair part of the JCA
+     * and BouncyCastle, come after, so that many proxies starting at once on few cores each get config sooner.
+     */
+    public void startWithin(Duration delay) {
+        executor.schedule(this::start, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The last error, or null after a success. */
