@@ -64,6 +64,9 @@ public final class ProxyServer implements AutoCloseable {
                 md.put("admin_port", Value.newBuilder().setNumberValue(ad.port()).build());
                 md.put("version", Value.newBuilder().setStringValue(ProxyMain.VERSION).build());
                 x = new XdsClient(options.xdsAddress(), options.nodeId(), md, this::applyFromXds, this::xdsEvent);
+                if (options.bootstrapToken() != null) {
+                    x.onSecrets(identity::setBundles); // the trust bundles (SDS ROOTCA), live
+                }
                 x.start();
                 if (options.bootstrapToken() != null) {
                     ag = new dev.lattice.proxy.tls.IdentityAgent(x.channel(), options.bootstrapToken(), identity,
@@ -129,7 +132,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Compiles and swaps in {@code config}; returns listeners that could not be bound, by name. */
     public Map<String, String> apply(ProxyConfig config) {
         synchronized (applyLock) {
-            RuntimeConfig next = RuntimeConfig.compile(config, dataPlane.current(), metrics);
+            RuntimeConfig next = RuntimeConfig.compile(config, dataPlane.current(), metrics, identity);
             return dataPlane.apply(next);
         }
     }

@@ -68,10 +68,12 @@ final class MeshIrBuilder {
     private final Map<ResourceKey, Secrets.Resolution> clientCertificates = new HashMap<>();
     private final TlsRoutes tlsRoutes;
     private final BackendTls backendTls;
+    private final MtlsModes mtls;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
+        this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -237,7 +239,8 @@ final class MeshIrBuilder {
             }
             ProxyPorts pp = snapshot.ports().get(new ProxyId(ProxyId.Role.SIDECAR, w.meta().namespace(), w.meta().name()));
             Integer inbound = pp == null ? null : pp.inbound().get(app);
-            if (inbound != null) out.add(new Ir.Endpoint(w.address(), inbound));
+            // the mesh hop: mTLS to the sidecar unless its mode is DISABLE
+            if (inbound != null) out.add(new Ir.Endpoint(w.address(), inbound, mtls.meshIdentity(w)));
         }
         return out;
     }
@@ -766,7 +769,8 @@ final class MeshIrBuilder {
             Ir.Route route = new Ir.Route(name, new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
                     new Ir.Forward(List.of(new Ir.WeightedCluster(name, 1)), false));
             listeners.add(new Ir.Listener(name, w.address(), in, Ir.Role.SIDECAR_INBOUND, "inbound_" + p.port(), false, name,
-                    List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route)))));
+                    List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route))), List.of(),
+                    mtls.enabled() ? mtls.of(w) : null));
             inboundClusters.add(new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(w, p.port()),
                     List.of(new Ir.Endpoint(w.address(), p.port()))));
         }
@@ -784,13 +788,15 @@ final class MeshIrBuilder {
     private Ir.Cluster workloadCluster(Workload target, int appPort) {
         String name = "workload/" + target.meta().namespace() + "/" + target.meta().name() + "/" + appPort;
         Integer port = appPort;
+        String identity = null;
         if (target.sidecar().inject()) {
+            identity = mtls.meshIdentity(target);
             ProxyPorts pp = snapshot.ports().get(new ProxyId(ProxyId.Role.SIDECAR, target.meta().namespace(), target.meta().name()));
             port = pp == null ? null : pp.inbound().get(appPort);
         }
         if (port == null) return null;
         return new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(target, appPort),
-                List.of(new Ir.Endpoint(target.address(), port)));
+                List.of(new Ir.Endpoint(target.address(), port, identity)));
     }
 
     /**

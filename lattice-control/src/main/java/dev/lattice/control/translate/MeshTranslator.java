@@ -65,7 +65,8 @@ public final class MeshTranslator {
     public static MeshTranslation translate(MeshSnapshot snapshot) {
         MeshIrBuilder.Result r = ir(snapshot);
         Map<ProxyId, ProxyXds> proxies = new LinkedHashMap<>();
-        r.proxies().forEach((id, p) -> proxies.put(id, new ProxyXds(id, XdsBuilder.listeners(p), XdsBuilder.clusters(p))));
+        var secrets = MeshTlsXds.secrets(snapshot.trust());
+        r.proxies().forEach((id, p) -> proxies.put(id, new ProxyXds(id, XdsBuilder.listeners(p), XdsBuilder.clusters(p), secrets)));
         return new MeshTranslation(proxies, r.statuses(), r.problems());
     }
 

@@ -49,9 +49,10 @@ final class XdsBuilder {
                 .setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
                         .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()));
         if (!l.chains().isEmpty()) return ChainsXds.withChains(b, l);
-        return b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(
+        Listener plain = b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(
                         hcm(l.statPrefix(), l.stripAnyHostPort(), routeConfiguration(l.routeConfigName(), l.virtualHosts())))))
                 .build();
+        return MeshTlsXds.inbound(plain, l.inboundMtls());
     }
 
     /**
@@ -95,7 +96,9 @@ final class XdsBuilder {
         ClusterLoadAssignment.Builder la = ClusterLoadAssignment.newBuilder().setClusterName(c.name());
         LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder();
         for (Ir.Endpoint e : c.endpoints()) {
-            group.addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(address(e.address(), e.port()))));
+            LbEndpoint.Builder le = LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(address(e.address(), e.port())));
+            if (e.identity() != null) le.setMetadata(MeshTlsXds.endpointMetadata());
+            group.addLbEndpoints(le);
         }
         if (!c.endpoints().isEmpty()) la.addEndpoints(group);
         Cluster.Builder b = Cluster.newBuilder()
@@ -115,6 +118,7 @@ final class XdsBuilder {
                     .build()));
         }
         if (c.tls() != null) b.setTransportSocket(BackendTls.transportSocket(c.tls(), c.h2c()));
+        MeshTlsXds.clusterMatches(b, c);
         return b.build();
     }
 

@@ -146,7 +146,7 @@ public final class XdsServer implements AutoCloseable {
                     if (!wanted.contains(c.getName())) lingering.add(c);
                 }
             }
-            Published p = Published.of(x.clusters(), lingering, x.listeners());
+            Published p = Published.of(x.clusters(), lingering, x.listeners(), x.secrets());
             next.put(node, p);
             if (old == null || !old.sameVersions(p)) {
                 cache.setSnapshot(node, p.snapshot());
@@ -172,7 +172,7 @@ public final class XdsServer implements AutoCloseable {
     private synchronized void prune(String node, String ldsVersion) {
         Published p = published.get(node);
         if (p == null || p.lingering().isEmpty() || !p.ldsVersion().equals(ldsVersion)) return;
-        Published pruned = Published.of(p.wanted(), List.of(), p.listeners());
+        Published pruned = Published.of(p.wanted(), List.of(), p.listeners(), p.secrets());
         published.put(node, pruned);
         cache.setSnapshot(node, pruned.snapshot());
     }
@@ -184,14 +184,18 @@ public final class XdsServer implements AutoCloseable {
 
     /** What one node is sent: the clusters it should have, those kept for a while, and its listeners. */
     private record Published(List<Cluster> wanted, List<Cluster> lingering, List<Listener> listeners,
-                             String cdsVersion, String ldsVersion, Snapshot snapshot) {
-        static Published of(List<Cluster> wanted, List<Cluster> lingering, List<Listener> listeners) {
+                             List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets,
+                             String cdsVersion, String ldsVersion, String sdsVersion, Snapshot snapshot) {
+        static Published of(List<Cluster> wanted, List<Cluster> lingering, List<Listener> listeners,
+                            List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets) {
             List<Cluster> effective = new ArrayList<>(wanted);
             effective.addAll(lingering);
             String cv = version(effective);
             String lv = version(listeners);
-            Snapshot s = Snapshot.create(effective, cv, List.of(), "", listeners, lv, List.of(), "", List.of(), "");
-            return new Published(List.copyOf(wanted), List.copyOf(lingering), List.copyOf(listeners), cv, lv, s);
+            String sv = secrets.isEmpty() ? "" : version(secrets);
+            Snapshot s = Snapshot.create(effective, cv, List.of(), "", listeners, lv, List.of(), "", secrets, sv);
+            return new Published(List.copyOf(wanted), List.copyOf(lingering), List.copyOf(listeners), List.copyOf(secrets),
+                    cv, lv, sv, s);
         }
 
         List<Cluster> effectiveClusters() {
@@ -201,7 +205,7 @@ public final class XdsServer implements AutoCloseable {
         }
 
         boolean sameVersions(Published o) {
-            return cdsVersion.equals(o.cdsVersion) && ldsVersion.equals(o.ldsVersion);
+            return cdsVersion.equals(o.cdsVersion) && ldsVersion.equals(o.ldsVersion) && sdsVersion.equals(o.sdsVersion);
         }
     }
 

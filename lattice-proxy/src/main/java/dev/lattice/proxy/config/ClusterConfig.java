@@ -5,10 +5,29 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.List;
 
-/** An upstream cluster with its static endpoints; {@code tls} null: plain TCP to the endpoints. */
+/**
+ * An upstream cluster with its static endpoints; {@code tls} null: plain TCP to the endpoints. {@code meshTls}
+ * (null: none) is the mesh mTLS that the endpoints marked {@link Endpoint#mtls} get instead (Envoy's
+ * {@code transport_socket_matches}, docs/xds.md "Outbound: auto mTLS").
+ */
 public record ClusterConfig(
         String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout, List<Endpoint> endpoints,
-        UpstreamTlsConfig tls) {
+        UpstreamTlsConfig tls, MeshTls meshTls) {
+    /**
+     * Mesh mTLS to an endpoint with a sidecar: this proxy's certificate, the SNI, and the SPIFFE IDs one of which the
+     * peer must prove (empty: any identity of a trusted domain).
+     */
+    public record MeshTls(String sni, List<String> expectedIds) {
+        public MeshTls {
+            expectedIds = List.copyOf(expectedIds);
+        }
+    }
+
+    public ClusterConfig(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+            List<Endpoint> endpoints, UpstreamTlsConfig tls) {
+        this(name, lbPolicy, protocol, connectTimeout, endpoints, tls, null);
+    }
+
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
 
     public enum UpstreamProtocol { HTTP1, H2C }
@@ -26,8 +45,12 @@ public record ClusterConfig(
         this(name, lbPolicy, protocol, connectTimeout, endpoints, null);
     }
 
-    /** An endpoint address. */
-    public record Endpoint(String host, int port) {
+    /** An endpoint address; {@code mtls}: it has a sidecar and is reached by the cluster's {@link MeshTls}. */
+    public record Endpoint(String host, int port, boolean mtls) {
+        public Endpoint(String host, int port) {
+            this(host, port, false);
+        }
+
         public Endpoint {
             requireNonNull(host, "host");
             if (port < 1 || port > 65535) {

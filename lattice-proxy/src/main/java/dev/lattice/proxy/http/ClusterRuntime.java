@@ -14,12 +14,19 @@ final class ClusterRuntime {
     final boolean h2;
     /** The cluster's upstream TLS, or null for plain TCP. */
     final UpstreamTls tls;
+    /** Per endpoint (same order): the cluster's {@link #tls}, or mesh mTLS for an endpoint with a sidecar. */
+    final UpstreamTls[] endpointTls;
     final boolean leastRequest;
     final int connectTimeoutMillis;
     final CounterDataPoint connectionsOpened;
     final CounterDataPoint connectFailures;
 
     ClusterRuntime(ClusterConfig config, CounterDataPoint connectionsOpened, CounterDataPoint connectFailures) {
+        this(config, connectionsOpened, connectFailures, null);
+    }
+
+    ClusterRuntime(ClusterConfig config, CounterDataPoint connectionsOpened, CounterDataPoint connectFailures,
+            dev.lattice.proxy.tls.MeshIdentity identity) {
         this.config = config;
         this.name = config.name();
         this.endpoints = new InetSocketAddress[config.endpoints().size()];
@@ -34,6 +41,11 @@ final class ClusterRuntime {
         }
         this.h2 = config.protocol() == ClusterConfig.UpstreamProtocol.H2C;
         this.tls = config.tls() == null ? null : UpstreamTls.build(config.tls(), config.protocol());
+        UpstreamTls mesh = config.meshTls() == null ? null : UpstreamTls.mesh(identity, config.meshTls(), config.protocol());
+        this.endpointTls = new UpstreamTls[endpoints.length];
+        for (int i = 0; i < endpoints.length; i++) {
+            endpointTls[i] = mesh != null && config.endpoints().get(i).mtls() ? mesh : tls;
+        }
         this.leastRequest = config.lbPolicy() == ClusterConfig.LbPolicy.LEAST_REQUEST;
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.connectTimeout().toMillis()));
         this.connectionsOpened = connectionsOpened;

@@ -5,13 +5,29 @@ import io.netty.handler.ssl.SslContext;
 import java.util.List;
 
 /**
- * One compiled filter chain: its TLS context (null: plain, or passthrough; with {@code tcp}: TLS terminated, then
- * relayed), and either its HTTP route table
- * ({@code http}) or its TCP proxy targets ({@code tcp}).
+ * One compiled filter chain: its TLS context ({@code staticSsl} from inline certificates, or the proxy's current mesh
+ * context when {@code mesh} is set; neither: plain, or passthrough; with {@code tcp}: TLS terminated, then relayed),
+ * and either its HTTP route table ({@code http}) or its TCP proxy targets ({@code tcp}).
  */
-record CompiledChain(FilterChainConfig config, SslContext ssl, CompiledListener http, TcpTargets tcp) {
+record CompiledChain(FilterChainConfig config, SslContext staticSsl, dev.lattice.proxy.tls.MeshIdentity mesh,
+        CompiledListener http, TcpTargets tcp) {
     String name() {
         return config.name();
+    }
+
+    /** Whether this chain terminates TLS. */
+    boolean tls() {
+        return staticSsl != null || config.meshTls();
+    }
+
+    /**
+     * The server context for a new connection: the inline one, or the mesh identity's current one (a rotation is
+     * picked up by the next connection). Null for a TLS chain that cannot serve yet (no certificate or no bundle):
+     * the connection is then closed, never served in plaintext.
+     */
+    SslContext ssl() {
+        if (staticSsl != null) return staticSsl;
+        return config.meshTls() && mesh != null ? mesh.server() : null;
     }
 
     List<String> serverNames() {

@@ -31,7 +31,10 @@ final class CompiledListener {
     boolean websocket;
     /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */
     CompiledChain[] chains;
+    /** Chains for a connection whose first bytes are a TLS ClientHello (transport_protocol tls or any). */
     FilterChainSelector<CompiledChain> chainSelector;
+    /** Chains for a connection whose first bytes are not TLS (transport_protocol raw_buffer or any). */
+    FilterChainSelector<CompiledChain> plainChainSelector;
 
     CompiledListener(ListenerConfig config, RuntimeConfig runtime, Map<String, Vhost> exact, List<Wildcard> suffixes,
             List<Wildcard> prefixes, Vhost star, ProxyMetrics.RequestCounters localCounters) {

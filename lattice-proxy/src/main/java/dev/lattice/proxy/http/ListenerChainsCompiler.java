@@ -26,9 +26,9 @@ final class ListenerChainsCompiler {
             ListenerConfig view = new ListenerConfig(l.name(), l.address(), l.port(), l.role(), h.statPrefix(),
                     h.stripAnyHostPort(), h.routeConfigName(), h.virtualHosts());
             CompiledListener http = httpCompiler.apply(view);
-            http.tls = ssl != null;
+            http.tls = chain.terminatesTls();
             http.websocket = h.websocket();
-            return new CompiledChain(chain, ssl, http, null);
+            return new CompiledChain(chain, ssl, runtime.identity, http, null);
         }
         TcpProxyConfig t = chain.tcpProxy();
         int n = t.clusters().size();
@@ -43,7 +43,7 @@ final class ListenerChainsCompiler {
             weights[i] = wc.weight();
             total += wc.weight();
         }
-        return new CompiledChain(chain, ssl, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
+        return new CompiledChain(chain, ssl, runtime.identity, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
     }
 
     private static SslContext sslContext(ListenerConfig l, FilterChainConfig chain) {

@@ -56,7 +56,10 @@ final class LoopState {
             }
             EndpointPool[] eps = new EndpointPool[cluster.endpoints.length];
             for (int i = 0; i < eps.length; i++) {
-                eps[i] = pool(cluster.endpoints[i], cluster.h2, cluster.config.tls(), cluster.tls);
+                UpstreamTls t = cluster.endpointTls[i];
+                // a mesh endpoint's pool is keyed by the cluster's mesh settings (its expected identities)
+                Object tlsKey = t != null && t.isMesh() ? cluster.config.meshTls() : cluster.config.tls();
+                eps[i] = pool(cluster.endpoints[i], cluster.h2, tlsKey, t);
             }
             lb = new LbState(cluster, eps);
             balancers.put(cluster, lb);
@@ -65,7 +68,7 @@ final class LoopState {
     }
 
     /** Connections are shared by the clusters that reach one endpoint alike: same protocol, same TLS (or none). */
-    private EndpointPool pool(InetSocketAddress address, boolean h2, dev.lattice.proxy.config.UpstreamTlsConfig tlsConfig, UpstreamTls tls) {
+    private EndpointPool pool(InetSocketAddress address, boolean h2, Object tlsConfig, UpstreamTls tls) {
         PoolKey key = new PoolKey(address, h2, tlsConfig);
         EndpointPool p = pools.get(key);
         if (p == null) {
@@ -93,5 +96,6 @@ final class LoopState {
         }
     }
 
-    private record PoolKey(InetSocketAddress address, boolean h2, dev.lattice.proxy.config.UpstreamTlsConfig tls) {}
+    /** {@code tls}: the cluster's UpstreamTlsConfig, its MeshTls for a mesh endpoint, or null. */
+    private record PoolKey(InetSocketAddress address, boolean h2, Object tls) {}
 }

@@ -25,12 +25,15 @@ public final class RuntimeConfig {
     final long generation;
     final Map<String, ClusterRuntime> clusters;
     final Map<String, CompiledListener> listenersByBindKey;
+    /** The proxy's mesh identity (mesh mTLS chains and endpoints take their TLS contexts from it), or null. */
+    final dev.lattice.proxy.tls.MeshIdentity identity;
 
     private RuntimeConfig(ProxyConfig config, long generation, Map<String, ClusterRuntime> clusters,
-            Map<String, ListenerConfig> listeners, ProxyMetrics metrics) {
+            Map<String, ListenerConfig> listeners, ProxyMetrics metrics, dev.lattice.proxy.tls.MeshIdentity identity) {
         this.config = config;
         this.generation = generation;
         this.clusters = clusters;
+        this.identity = identity;
         Map<String, CompiledListener> byKey = new LinkedHashMap<>();
         for (ListenerConfig l : listeners.values()) {
             byKey.put(l.bindKey(), compileListener(l, metrics));
@@ -48,13 +51,23 @@ public final class RuntimeConfig {
 
     /** Compiles {@code config}, reusing the cluster runtimes of {@code previous} whose config is unchanged. */
     public static RuntimeConfig compile(ProxyConfig config, RuntimeConfig previous, ProxyMetrics metrics) {
+        return compile(config, previous, metrics, null);
+    }
+
+    /**
+     * Compiles {@code config} for a proxy with a mesh identity ({@code identity} null: none; a mesh mTLS chain then
+     * refuses every connection and a mesh endpoint cannot be reached, as there is no certificate to use).
+     */
+    public static RuntimeConfig compile(ProxyConfig config, RuntimeConfig previous, ProxyMetrics metrics,
+            dev.lattice.proxy.tls.MeshIdentity identity) {
         requireNonNull(config, "config");
         requireNonNull(metrics, "metrics");
         Map<String, ClusterRuntime> clusters = new HashMap<>();
         for (ClusterConfig c : config.clusters().values()) {
             ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
             clusters.put(c.name(), old != null && old.config.equals(c) ? old
-                    : new ClusterRuntime(c, metrics.upstreamConnectionsOpened(c.name()), metrics.upstreamConnectFailures(c.name())));
+                    : new ClusterRuntime(c, metrics.upstreamConnectionsOpened(c.name()), metrics.upstreamConnectFailures(c.name()),
+                            identity));
         }
         Map<String, ListenerConfig> listeners = new LinkedHashMap<>();
         for (ListenerConfig l : config.listeners()) {
@@ -63,7 +76,7 @@ public final class RuntimeConfig {
                         + " is used by listener " + listeners.get(l.bindKey()).name() + " too");
             }
         }
-        return new RuntimeConfig(config, previous == null ? 1 : previous.generation + 1, clusters, listeners, metrics);
+        return new RuntimeConfig(config, previous == null ? 1 : previous.generation + 1, clusters, listeners, metrics, identity);
     }
 
     CompiledListener listener(String bindKey) {
@@ -84,11 +97,17 @@ public final class RuntimeConfig {
             compiled[i] = ListenerChainsCompiler.compile(l, chains.get(i), this,
                     view -> compileHttpChain(view, metrics), metrics);
         }
-        CompiledListener top = compiled.length == 1 && compiled[0].http() != null && compiled[0].ssl() == null
+        CompiledListener top = compiled.length == 1 && compiled[0].http() != null && !compiled[0].tls()
                 && !l.tlsInspector() ? compiled[0].http() : compileHttpChain(l, metrics);
         top.chains = top == compiled[0].http() ? null : compiled;
         if (top.chains != null) {
-            top.chainSelector = new FilterChainSelector<>(java.util.Arrays.asList(compiled), CompiledChain::serverNames);
+            List<CompiledChain> all = java.util.Arrays.asList(compiled);
+            top.chainSelector = new FilterChainSelector<>(all.stream()
+                    .filter(c -> !c.config().transportProtocol().equals(dev.lattice.proxy.config.FilterChainConfig.RAW_BUFFER))
+                    .toList(), CompiledChain::serverNames);
+            top.plainChainSelector = new FilterChainSelector<>(all.stream()
+                    .filter(c -> !c.config().transportProtocol().equals(dev.lattice.proxy.config.FilterChainConfig.TLS))
+                    .toList(), CompiledChain::serverNames);
         }
         return top;
     }

@@ -18,10 +18,18 @@ import io.netty.util.concurrent.Future;
 final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
     private final ListenerSlot slot;
     private boolean direct;
+    private boolean clientHello;
 
     SniChainSelectorHandler(ListenerSlot slot) {
         super(10_000L);
         this.slot = slot;
+    }
+
+    /** Notes whether the first bytes were a TLS ClientHello (null: they are not TLS), Envoy's transport_protocol. */
+    @Override
+    protected Future<CompiledChain> lookup(ChannelHandlerContext ctx, io.netty.buffer.ByteBuf hello) throws Exception {
+        clientHello = hello != null;
+        return super.lookup(ctx, hello);
     }
 
     @Override
@@ -31,7 +39,8 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
             direct = true; // the listener has become a single plain chain since this connection was accepted
             return ctx.executor().newSucceededFuture(null);
         }
-        return ctx.executor().newSucceededFuture(cur.chainSelector.select(hostname));
+        FilterChainSelector<CompiledChain> s = clientHello ? cur.chainSelector : cur.plainChainSelector;
+        return ctx.executor().newSucceededFuture(s.select(hostname));
     }
 
     /**
@@ -73,17 +82,23 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
     /** Adds the handlers of {@code chain} after the handler named {@code after}. */
     private static void addChain(ChannelPipeline p, String after, ByteBufAllocator alloc, ListenerSlot slot,
             CompiledChain chain) {
-        if (chain.tcp() != null && chain.ssl() != null) {
+        io.netty.handler.ssl.SslContext ssl = chain.tls() ? chain.ssl() : null;
+        if (chain.tls() && ssl == null) {
+            // mesh mTLS without a certificate or trust bundle yet: refuse, never fall back to plaintext
+            p.channel().close();
+            return;
+        }
+        if (chain.tcp() != null && ssl != null) {
             // TLS ends here: the relay carries the decrypted stream (TLSRoute on a Terminate listener)
-            p.addAfter(after, "tls", chain.ssl().newHandler(alloc));
+            p.addAfter(after, "tls", ssl.newHandler(alloc));
             p.addAfter("tls", "tcp", new TcpProxyHandler(slot, chain));
         } else if (chain.tcp() != null) {
             // TLS passthrough, or a TCPRoute's plain bytes
             p.addAfter(after, "tcp", new TcpProxyHandler(slot, chain));
         } else {
             ListenerSlot cs = slot.chainSlot(chain);
-            if (chain.ssl() != null) {
-                p.addAfter(after, "tls", chain.ssl().newHandler(alloc));
+            if (ssl != null) {
+                p.addAfter(after, "tls", ssl.newHandler(alloc));
                 p.addAfter("tls", "detect", new ProtocolDetectHandler(cs));
             } else {
                 p.addAfter(after, "detect", new ProtocolDetectHandler(cs));

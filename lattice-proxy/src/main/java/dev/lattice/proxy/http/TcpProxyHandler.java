@@ -47,7 +47,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             down.close();
             return;
         }
-        InetSocketAddress addr = cluster.endpoints[ThreadLocalRandom.current().nextInt(cluster.endpoints.length)];
+        int pick = ThreadLocalRandom.current().nextInt(cluster.endpoints.length);
+        InetSocketAddress addr = cluster.endpoints[pick];
+        UpstreamTls upTls = cluster.endpointTls[pick];
         ChannelFuture f = new Bootstrap()
                 .group(down.eventLoop())
                 .channel(slot.upstreamChannelClass)
@@ -55,16 +57,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(chain.ssl() == null && cluster.tls == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
+                .handler(!chain.tls() && upTls == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel up) {
-                        if (cluster.tls != null) {
-                            // the cluster's upstream TLS (BackendTLSPolicy): the relayed bytes are encrypted again
-                            SslHandler ssl = cluster.tls.newHandler(up.alloc(), addr);
+                        if (upTls != null) {
+                            // the cluster's upstream TLS (BackendTLSPolicy, or mesh mTLS): the relayed bytes are encrypted again
+                            SslHandler ssl = upTls.newHandler(up.alloc(), addr);
                             ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
                             up.pipeline().addLast("upstream-tls", ssl);
                         }
-                        if (chain.ssl() != null) up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
+                        if (chain.tls()) up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
                         up.pipeline().addLast("relay", new RelayHandler(down));
                     }
                 })
@@ -76,7 +78,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 down.close();
                 return;
             }
-            UpstreamTls.whenSecured(cluster.tls, f.channel(), () -> relay(ctx, cluster, f.channel()), cause -> {
+            UpstreamTls.whenSecured(upTls, f.channel(), () -> relay(ctx, cluster, f.channel()), cause -> {
                 cluster.connectFailures.inc();
                 release();
                 down.close();

@@ -36,10 +36,45 @@ import javax.net.ssl.SSLSession;
 public final class UpstreamTls {
     private final UpstreamTlsConfig config;
     private final SslContext context;
+    // mesh mTLS: the context is the identity's current one (a rotation reaches the next connection)
+    private final dev.lattice.proxy.tls.MeshIdentity mesh;
+    private final ClusterConfig.MeshTls meshTls;
+    private final java.util.Set<String> expected;
+    private final List<String> meshAlpn;
 
     private UpstreamTls(UpstreamTlsConfig config, SslContext context) {
         this.config = config;
         this.context = context;
+        this.mesh = null;
+        this.meshTls = null;
+        this.expected = null;
+        this.meshAlpn = null;
+    }
+
+    private UpstreamTls(dev.lattice.proxy.tls.MeshIdentity mesh, ClusterConfig.MeshTls meshTls, List<String> alpn) {
+        this.config = null;
+        this.context = null;
+        this.mesh = mesh;
+        this.meshTls = meshTls;
+        this.expected = java.util.Set.copyOf(meshTls.expectedIds());
+        this.meshAlpn = List.copyOf(alpn);
+    }
+
+    /**
+     * Mesh mTLS to a meshed endpoint: this proxy's certificate, the peer's SPIFFE ID checked against the trust bundle
+     * of its domain and {@code tls.expectedIds()} in the handshake, ALPN by the cluster's protocol. {@code identity}
+     * null (a proxy without an identity): every connection fails, never falls back to plaintext.
+     */
+    public static UpstreamTls mesh(dev.lattice.proxy.tls.MeshIdentity identity, ClusterConfig.MeshTls tls,
+            ClusterConfig.UpstreamProtocol protocol) {
+        requireNonNull(tls, "tls");
+        return new UpstreamTls(identity, tls, List.of(protocol == ClusterConfig.UpstreamProtocol.H2C
+                ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1));
+    }
+
+    /** Whether this is mesh mTLS. */
+    boolean isMesh() {
+        return meshTls != null;
     }
 
     /**
@@ -115,6 +150,16 @@ public final class UpstreamTls {
 
     /** A handler for one connection to {@code peer}, asking for the configured SNI (none when it is not set). */
     SslHandler newHandler(ByteBufAllocator alloc, InetSocketAddress peer) {
+        if (meshTls != null) {
+            SslContext c = mesh == null ? null : mesh.client(expected, meshAlpn);
+            if (c == null) {
+                // caught by the channel initializer: the connection closes and the request fails over to a 503
+                throw new IllegalStateException("mesh TLS: this proxy has no certificate or trust bundle yet");
+            }
+            String sni = meshTls.sni();
+            return sni == null || sni.isEmpty() ? c.newHandler(alloc, peer.getHostString(), peer.getPort())
+                    : c.newHandler(alloc, sni, peer.getPort());
+        }
         String sni = config.sni();
         if (sni == null || sni.isEmpty()) {
             return context.newHandler(alloc);
@@ -134,9 +179,15 @@ public final class UpstreamTls {
      */
     static void whenSecured(UpstreamTls tls, io.netty.channel.Channel ch, Runnable ready,
                             java.util.function.Consumer<Throwable> failed) {
-        SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
-        if (ssl == null) {
+        if (tls == null) {
             ready.run();
+            return;
+        }
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            // the TLS handler could not be made (mesh TLS without a certificate): never send in plaintext
+            ch.close();
+            failed.accept(new SSLException("upstream TLS: no TLS context for " + ch.remoteAddress()));
             return;
         }
         ssl.handshakeFuture().addListener(hf -> {
@@ -158,7 +209,8 @@ public final class UpstreamTls {
     }
 
     void verify(SSLSession session) throws SSLPeerUnverifiedException {
-        if (config.subjectAltNames().isEmpty()) return;
+        // mesh: the SPIFFE trust manager has checked domain, chain and expected IDs in the handshake
+        if (config == null || config.subjectAltNames().isEmpty()) return;
         Certificate[] chain = session.getPeerCertificates();
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
             throw new SSLPeerUnverifiedException("upstream TLS: no peer certificate");

@@ -83,7 +83,9 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         Channel down = ctx.channel();
         down.config().setAutoRead(false);
-        InetSocketAddress addr = cluster.endpoints[ThreadLocalRandom.current().nextInt(cluster.endpoints.length)];
+        int pick = ThreadLocalRandom.current().nextInt(cluster.endpoints.length);
+        InetSocketAddress addr = cluster.endpoints[pick];
+        UpstreamTls upTls = cluster.endpointTls[pick];
         ChannelFuture f = new Bootstrap()
                 .group(down.eventLoop())
                 .channel(channelClass)
@@ -92,9 +94,9 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (cluster.tls != null) {
-                            // a BackendTLSPolicy: the upgrade goes over TLS too
-                            io.netty.handler.ssl.SslHandler ssl = cluster.tls.newHandler(ch.alloc(), addr);
+                        if (upTls != null) {
+                            // a BackendTLSPolicy or mesh mTLS: the upgrade goes over TLS too
+                            io.netty.handler.ssl.SslHandler ssl = upTls.newHandler(ch.alloc(), addr);
                             ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
                             ch.pipeline().addLast("tls", ssl);
                         }
@@ -109,7 +111,7 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
                 fail();
                 return;
             }
-            UpstreamTls.whenSecured(cluster.tls, f.channel(), () -> upstreamConnected(down, f.channel()), cause -> {
+            UpstreamTls.whenSecured(upTls, f.channel(), () -> upstreamConnected(down, f.channel()), cause -> {
                 cluster.connectFailures.inc();
                 fail();
             });

@@ -26,6 +26,74 @@ final class ClusterTransportSocket {
 
     private ClusterTransportSocket() {}
 
+    /** The endpoint metadata key and value of docs/xds.md "Outbound: auto mTLS to meshed endpoints". */
+    static final String MATCH_FILTER = "envoy.transport_socket_match";
+    static final String MATCH_KEY = "lattice.dev/tls";
+    static final String MATCH_MTLS = "mtls";
+
+    /** Whether an endpoint's metadata selects the mesh transport socket. */
+    static boolean meshEndpoint(io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint le) {
+        var fm = le.getMetadata().getFilterMetadataMap().get(MATCH_FILTER);
+        if (fm == null) return false;
+        var v = fm.getFieldsMap().get(MATCH_KEY);
+        return v != null && v.getStringValue().equals(MATCH_MTLS);
+    }
+
+    /**
+     * {@code transport_socket_matches}: none, or exactly one entry matching {@code {"lattice.dev/tls": "mtls"}} whose
+     * transport socket is the mesh client context (the proxy's own certificate, static secret {@code default};
+     * validation by secret {@code ROOTCA} with {@code match_typed_subject_alt_names} URI exact matchers: the SPIFFE
+     * IDs expected of the endpoints). Anything else is refused, naming the field.
+     */
+    static ClusterConfig.MeshTls parseMatches(String res, io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws XdsRejection {
+        if (c.getTransportSocketMatchesCount() == 0) return null;
+        if (c.getTransportSocketMatchesCount() > 1) {
+            throw new XdsRejection(res, "transport_socket_matches: at most one entry (the mesh mTLS match) is supported");
+        }
+        var m = c.getTransportSocketMatches(0);
+        String path = "transport_socket_matches[0]";
+        var fields = m.getMatch().getFieldsMap();
+        if (fields.size() != 1 || fields.get(MATCH_KEY) == null || !fields.get(MATCH_KEY).getStringValue().equals(MATCH_MTLS)) {
+            throw new XdsRejection(res, path + ".match: only {\"" + MATCH_KEY + "\": \"" + MATCH_MTLS + "\"} is supported");
+        }
+        TransportSocket ts = m.getTransportSocket();
+        String tsp = path + ".transport_socket";
+        if (!ts.getName().equals(TLS) || !ts.hasTypedConfig()) {
+            throw new XdsRejection(res, tsp + ": " + TLS + " with an UpstreamTlsContext is required");
+        }
+        UpstreamTlsContext u = XdsResources.unpack(res, tsp + ".typed_config", ts.getTypedConfig(), UpstreamTlsContext.class);
+        CommonTlsContext cc = u.getCommonTlsContext();
+        String cp = tsp + ".typed_config.common_tls_context";
+        if (cc.getTlsCertificateSdsSecretConfigsCount() != 1
+                || !cc.getTlsCertificateSdsSecretConfigs(0).getName().equals(ListenerChains.SECRET_DEFAULT)
+                || cc.getTlsCertificateSdsSecretConfigs(0).hasSdsConfig() || cc.getTlsCertificatesCount() > 0) {
+            throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: [{name: default}] is required");
+        }
+        if (cc.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.COMBINED_VALIDATION_CONTEXT
+                || !cc.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName()
+                        .equals(ListenerChains.SECRET_ROOTCA)) {
+            throw new XdsRejection(res, cp + ".combined_validation_context: required, with validation_context_sds_secret_config "
+                    + "{name: ROOTCA}");
+        }
+        CertificateValidationContext v = cc.getCombinedValidationContext().getDefaultValidationContext();
+        String vp = cp + ".combined_validation_context.default_validation_context";
+        if (!v.toBuilder().clearMatchTypedSubjectAltNames().build().equals(CertificateValidationContext.getDefaultInstance())) {
+            throw new XdsRejection(res, vp + ": only match_typed_subject_alt_names is supported");
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < v.getMatchTypedSubjectAltNamesCount(); i++) {
+            SubjectAltNameMatcher sm = v.getMatchTypedSubjectAltNames(i);
+            String mp = vp + ".match_typed_subject_alt_names[" + i + "]";
+            if (sm.getSanType() != SubjectAltNameMatcher.SanType.URI
+                    || sm.getMatcher().getMatchPatternCase() != StringMatcher.MatchPatternCase.EXACT
+                    || !sm.getMatcher().getExact().startsWith("spiffe://")) {
+                throw new XdsRejection(res, mp + ": a URI SAN with an exact spiffe:// matcher is required");
+            }
+            ids.add(sm.getMatcher().getExact());
+        }
+        return new ClusterConfig.MeshTls(u.getSni(), ids);
+    }
+
 
     static UpstreamTlsConfig parse(String res, TransportSocket ts, ClusterConfig.UpstreamProtocol protocol) throws XdsRejection {
         String path = "transport_socket";

@@ -68,7 +68,6 @@ final class ListenerChains {
         }
         List<FilterChainConfig> chains = new ArrayList<>();
         Map<String, String> namesSeen = new HashMap<>();
-        String defaultChain = null;
         for (int i = 0; i < l.getFilterChainsCount(); i++) {
             FilterChain fc = l.getFilterChains(i);
             String cp = "filter_chains[" + i + "]" + (fc.getName().isEmpty() ? "" : " (" + fc.getName() + ")");
@@ -77,17 +76,25 @@ final class ListenerChains {
                 throw new XdsRejection(res, cp + ".filter_chain_match.server_names: needs the listener filter "
                         + TLS_INSPECTOR + " in listener_filters");
             }
+            if (!chain.transportProtocol().isEmpty() && !inspector) {
+                throw new XdsRejection(res, cp + ".filter_chain_match.transport_protocol: needs the listener filter "
+                        + TLS_INSPECTOR + " in listener_filters");
+            }
+            // chains are told apart by (transport protocol, server name), as Envoy's filter chain match
+            String tp = chain.transportProtocol();
+            String tpLabel = tp.isEmpty() ? "" : " for transport_protocol " + tp;
             if (chain.serverNames().isEmpty()) {
-                if (defaultChain != null) {
-                    throw new XdsRejection(res, cp + ": a second chain without server_names (the first is "
-                            + defaultChain + ")");
+                String prev = namesSeen.putIfAbsent(tp + "|", cp);
+                if (prev != null) {
+                    throw new XdsRejection(res, cp + ": a second chain without server_names" + tpLabel + " (the first is "
+                            + prev + ")");
                 }
-                defaultChain = cp;
             }
             for (String n : chain.serverNames()) {
-                String prev = namesSeen.putIfAbsent(n, cp);
+                String prev = namesSeen.putIfAbsent(tp + "|" + n, cp);
                 if (prev != null) {
-                    throw new XdsRejection(res, cp + ".filter_chain_match.server_names: " + n + " is already used by " + prev);
+                    throw new XdsRejection(res, cp + ".filter_chain_match.server_names: " + n + tpLabel
+                            + " is already used by " + prev);
                 }
             }
             chains.add(chain);
@@ -101,7 +108,7 @@ final class ListenerChains {
         }
         if (chains.size() == 1 && !inspector) {
             FilterChainConfig only = chains.get(0);
-            if (only.tls() == null && only.http() != null && !only.http().websocket()) {
+            if (!only.terminatesTls() && only.http() != null && !only.http().websocket()) {
                 // the plain form of issue #2: no chain list
                 return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
                         first.routeConfigName(), first.virtualHosts());
@@ -117,11 +124,18 @@ final class ListenerChains {
     private static FilterChainConfig parseChain(String res, String cp, int index, FilterChain fc, HcmParser hcmParser)
             throws XdsRejection {
         List<String> serverNames = new ArrayList<>();
+        String transportProtocol = "";
         if (fc.hasFilterChainMatch()) {
             FilterChainMatch m = fc.getFilterChainMatch();
             String mp = cp + ".filter_chain_match";
-            if (!m.toBuilder().clearServerNames().build().equals(FilterChainMatch.getDefaultInstance())) {
-                throw new XdsRejection(res, mp + ": only server_names is supported");
+            if (!m.toBuilder().clearServerNames().clearTransportProtocol().build().equals(FilterChainMatch.getDefaultInstance())) {
+                throw new XdsRejection(res, mp + ": only server_names and transport_protocol are supported");
+            }
+            transportProtocol = m.getTransportProtocol();
+            if (!transportProtocol.isEmpty() && !transportProtocol.equals(FilterChainConfig.TLS)
+                    && !transportProtocol.equals(FilterChainConfig.RAW_BUFFER)) {
+                throw new XdsRejection(res, mp + ".transport_protocol: unsupported " + transportProtocol
+                        + " (supported: tls, raw_buffer)");
             }
             for (int i = 0; i < m.getServerNamesCount(); i++) {
                 String n = m.getServerNames(i).toLowerCase(Locale.ROOT);
@@ -138,8 +152,11 @@ final class ListenerChains {
             }
         }
         TlsConfig tls = null;
+        boolean mesh = false;
         if (fc.hasTransportSocket()) {
             tls = parseTls(res, cp + ".transport_socket", fc.getTransportSocket());
+            mesh = tls == MESH;
+            if (mesh) tls = null;
         }
         if (fc.getFiltersCount() != 1) {
             throw new XdsRejection(res, cp + ".filters: exactly one filter (" + XdsResources.HCM_FILTER + " or "
@@ -172,12 +189,13 @@ final class ListenerChains {
             ListenerConfig h = hcmParser.parse(res, fpath + ".typed_config", hcm);
             HttpChainConfig http = new HttpChainConfig(h.statPrefix(), h.stripAnyHostPort(), h.routeConfigName(),
                     h.virtualHosts(), websocket);
-            return new FilterChainConfig(name, serverNames, tls, http, null);
+            return new FilterChainConfig(name, serverNames, tls, http, null, transportProtocol, mesh);
         }
         if (f.getName().equals(TCP_PROXY_FILTER)) {
             // without transport_socket the TLS bytes pass through; with one, TLS ends here and the plain stream is relayed
             TcpProxy tp = XdsResources.unpack(res, fpath + ".typed_config", f.getTypedConfig(), TcpProxy.class);
-            return new FilterChainConfig(name, serverNames, tls, null, parseTcpProxy(res, fpath + ".typed_config", tp));
+            return new FilterChainConfig(name, serverNames, tls, null, parseTcpProxy(res, fpath + ".typed_config", tp),
+                    transportProtocol, mesh);
         }
         throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName() + " (supported: "
                 + XdsResources.HCM_FILTER + ", " + TCP_PROXY_FILTER + ")");
@@ -231,6 +249,9 @@ final class ListenerChains {
         boolean required = d.hasRequireClientCertificate() && d.getRequireClientCertificate().getValue();
         CommonTlsContext c = d.getCommonTlsContext();
         String cp = tp + ".common_tls_context";
+        if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
+            return parseMeshTls(res, tp, d, required);
+        }
         TlsConfig.ClientValidation validation = null;
         switch (c.getValidationContextTypeCase()) {
             case VALIDATIONCONTEXTTYPE_NOT_SET -> {
@@ -242,9 +263,7 @@ final class ListenerChains {
             default -> throw new XdsRejection(res, cp + ": only an inline validation_context is supported, not "
                     + c.getValidationContextTypeCase());
         }
-        if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
-            throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: unsupported (inline certificates only)");
-        }
+
         if (c.getTlsCertificatesCount() == 0) {
             throw new XdsRejection(res, cp + ".tls_certificates: at least one certificate is required");
         }
@@ -273,6 +292,46 @@ final class ListenerChains {
         }
         return tls;
     }
+
+    /** The marker {@link #parseTls} returns for a mesh mTLS context (the chain's {@code meshTls}). */
+    private static final TlsConfig MESH = new TlsConfig(List.of(new TlsConfig.Certificate("mesh", "mesh")), List.of());
+
+    /**
+     * The mesh server context of docs/xds.md "Inbound": the proxy's own certificate (static secret {@code default}),
+     * a client certificate required and validated by secret {@code ROOTCA} (SPIFFE), TLS 1.3, ALPN h2 and http/1.1.
+     * Anything else with SDS secrets is refused, naming the field.
+     */
+    private static TlsConfig parseMeshTls(String res, String tp, DownstreamTlsContext d, boolean required) throws XdsRejection {
+        CommonTlsContext c = d.getCommonTlsContext();
+        String cp = tp + ".common_tls_context";
+        if (c.getTlsCertificateSdsSecretConfigsCount() != 1 || !c.getTlsCertificateSdsSecretConfigs(0).getName().equals(SECRET_DEFAULT)
+                || c.getTlsCertificateSdsSecretConfigs(0).hasSdsConfig()) {
+            throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: only [{name: default}] (the proxy's own "
+                    + "certificate, a static secret) is supported");
+        }
+        if (c.getTlsCertificatesCount() > 0) {
+            throw new XdsRejection(res, cp + ".tls_certificates: not with tls_certificate_sds_secret_configs");
+        }
+        if (c.getValidationContextTypeCase()
+                != CommonTlsContext.ValidationContextTypeCase.VALIDATION_CONTEXT_SDS_SECRET_CONFIG
+                || !c.getValidationContextSdsSecretConfig().getName().equals(SECRET_ROOTCA)) {
+            throw new XdsRejection(res, cp + ".validation_context_sds_secret_config: {name: ROOTCA} is required with "
+                    + "tls_certificate_sds_secret_configs");
+        }
+        if (!required) {
+            throw new XdsRejection(res, tp + ".require_client_certificate: must be true for mesh mTLS");
+        }
+        for (int i = 0; i < c.getAlpnProtocolsCount(); i++) {
+            String a = c.getAlpnProtocols(i);
+            if (!a.equals("h2") && !a.equals("http/1.1")) {
+                throw new XdsRejection(res, cp + ".alpn_protocols[" + i + "]: unsupported " + a + " (supported: h2, http/1.1)");
+            }
+        }
+        return MESH;
+    }
+
+    static final String SECRET_DEFAULT = "default";
+    static final String SECRET_ROOTCA = "ROOTCA";
 
     /** validation_context: trusted_ca inline, trust_chain_verification VERIFY_TRUST_CHAIN or ACCEPT_UNTRUSTED, nothing else. */
     private static TlsConfig.ClientValidation parseValidation(String res, String path,

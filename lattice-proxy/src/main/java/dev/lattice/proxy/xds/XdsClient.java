@@ -58,6 +58,8 @@ public final class XdsClient implements AutoCloseable {
     private boolean closed;
     private volatile TypeStatus cds = TypeStatus.initial(XdsResources.CLUSTER_TYPE);
     private volatile TypeStatus lds = TypeStatus.initial(XdsResources.LISTENER_TYPE);
+    private volatile TypeStatus sds = TypeStatus.initial(MeshSecrets.SECRET_TYPE);
+    private volatile Consumer<Map<String, List<java.security.cert.X509Certificate>>> secretSink;
     private volatile boolean synced;
     private volatile boolean connected;
 
@@ -98,6 +100,18 @@ public final class XdsClient implements AutoCloseable {
 
     public void start() {
         executor.execute(this::openStream);
+    }
+
+    /**
+     * Subscribes to SDS too (call before {@link #start()}): each accepted Secret response's trust bundles go to
+     * {@code sink}, on the client's thread.
+     */
+    public void onSecrets(Consumer<Map<String, List<java.security.cert.X509Certificate>>> sink) {
+        this.secretSink = requireNonNull(sink, "sink");
+    }
+
+    public TypeStatus sdsStatus() {
+        return sds;
     }
 
     /** The channel to the control plane, for its other APIs (the certificate-signing API) on the same connection. */
@@ -150,6 +164,10 @@ public final class XdsClient implements AutoCloseable {
         };
         try {
             requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(responses);
+            if (secretSink != null) {
+                // secrets first (docs/xds.md); nothing waits for them: a mesh TLS context without them refuses
+                send(MeshSecrets.SECRET_TYPE, sds.ackedVersion(), "", null);
+            }
             send(XdsResources.CLUSTER_TYPE, cds.ackedVersion(), "", null);
             if (cdsReceived) {
                 // on a reconnect the server may have nothing new for CDS: do not wait for it
@@ -200,7 +218,8 @@ public final class XdsClient implements AutoCloseable {
         } catch (Exception e) {
             // never leave a response unanswered: NACK what we could not handle
             LOG.log(Level.WARNING, "xds: cannot handle " + r.getTypeUrl() + " version " + r.getVersionInfo(), e);
-            send(r.getTypeUrl(), r.getTypeUrl().equals(XdsResources.CLUSTER_TYPE) ? cds.ackedVersion() : lds.ackedVersion(),
+            send(r.getTypeUrl(), r.getTypeUrl().equals(XdsResources.CLUSTER_TYPE) ? cds.ackedVersion()
+                    : r.getTypeUrl().equals(MeshSecrets.SECRET_TYPE) ? sds.ackedVersion() : lds.ackedVersion(),
                     r.getNonce(), "proxy error handling version " + r.getVersionInfo() + ": " + e);
         }
     }
@@ -228,12 +247,39 @@ public final class XdsClient implements AutoCloseable {
                 }
                 finish("lds", r, u, a);
             }
+            case MeshSecrets.SECRET_TYPE -> handleSecrets(r);
             default -> send(r.getTypeUrl(), "", r.getNonce(), "unsupported type " + r.getTypeUrl()
                     + " (supported: " + XdsResources.CLUSTER_TYPE + ", " + XdsResources.LISTENER_TYPE + ")");
         }
         if (cdsReceived && ldsReceived) {
             synced = true;
         }
+    }
+
+    /** A Secret response: the trust bundles, all or nothing (a rejected response keeps the last good bundles). */
+    private void handleSecrets(DiscoveryResponse r) {
+        Consumer<Map<String, List<java.security.cert.X509Certificate>>> sink = secretSink;
+        String error = null;
+        if (sink == null) {
+            error = "this proxy has no identity: it does not use secrets";
+        } else {
+            try {
+                sink.accept(MeshSecrets.parse(r.getResourcesList()));
+            } catch (XdsRejection e) {
+                error = e.getMessage();
+            } catch (RuntimeException e) {
+                error = "secrets: " + e;
+            }
+        }
+        if (error == null) {
+            sds = sds.ack(r.getVersionInfo());
+            send(r.getTypeUrl(), r.getVersionInfo(), r.getNonce(), null);
+        } else {
+            LOG.warning("xds: NACK sds version " + r.getVersionInfo() + ": " + error);
+            sds = sds.nack(r.getVersionInfo(), error);
+            send(r.getTypeUrl(), sds.ackedVersion(), r.getNonce(), error);
+        }
+        onEvent.accept("sds" + (error == null ? ":accepted" : ":rejected"));
     }
 
     /** The outcome of applying one response: whether the config was swapped in, and what to NACK (or null). */

@@ -722,9 +722,6 @@ public final class XdsResources {
         if (c.getType() != Cluster.DiscoveryType.STATIC) {
             throw new XdsRejection(res, "type: only STATIC is supported, got " + c.getType());
         }
-        if (c.getTransportSocketMatchesCount() > 0) {
-            throw new XdsRejection(res, "transport_socket_matches: unsupported (use transport_socket)");
-        }
         if (c.getHealthChecksCount() > 0) {
             throw new XdsRejection(res, "health_checks: unsupported");
         }
@@ -789,12 +786,18 @@ public final class XdsResources {
                         || sa.getPortValue() < 1 || sa.getPortValue() > 65535) {
                     throw new XdsRejection(res, ep + ".port_value: must be 1..65535");
                 }
-                endpoints.add(new ClusterConfig.Endpoint(sa.getAddress(), sa.getPortValue()));
+                endpoints.add(new ClusterConfig.Endpoint(sa.getAddress(), sa.getPortValue(),
+                        ClusterTransportSocket.meshEndpoint(le)));
             }
         }
         dev.lattice.proxy.config.UpstreamTlsConfig tls = c.hasTransportSocket()
                 ? ClusterTransportSocket.parse(res, c.getTransportSocket(), protocol) : null;
-        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints, tls);
+        ClusterConfig.MeshTls mesh = ClusterTransportSocket.parseMatches(res, c);
+        if (mesh == null) {
+            // no mesh transport socket: the match metadata selects nothing (Envoy falls back to transport_socket)
+            endpoints.replaceAll(e -> e.mtls() ? new ClusterConfig.Endpoint(e.host(), e.port()) : e);
+        }
+        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints, tls, mesh);
     }
 
     // ---------------------------------------------------------------- helpers

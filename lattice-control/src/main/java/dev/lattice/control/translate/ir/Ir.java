@@ -40,7 +40,8 @@ public final class Ir {
      * Otherwise those chains (TLS by SNI, passthrough); then the virtual hosts here are unused.
      */
     public record Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
-                           String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains) {
+                           String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains,
+                           dev.lattice.model.MtlsMode inboundMtls) {
         public Listener {
             requireNonNull(name, "name");
             requireNonNull(address, "address");
@@ -49,6 +50,12 @@ public final class Ir {
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
             chains = List.copyOf(chains);
+        }
+
+        /** Without mesh mTLS ({@code inboundMtls} null: the listener is not a mesh inbound listener). */
+        public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
+                        String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains) {
+            this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, chains, null);
         }
 
         public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
@@ -369,9 +376,14 @@ public final class Ir {
         }
     }
 
-    public record Endpoint(String address, int port) {
+    /** An endpoint; {@code identity}: the SPIFFE ID of the sidecar behind it, reached by mesh mTLS (null: plaintext). */
+    public record Endpoint(String address, int port, String identity) {
         public Endpoint {
             requireNonNull(address, "address");
+        }
+
+        public Endpoint(String address, int port) {
+            this(address, port, null);
         }
     }
 }
