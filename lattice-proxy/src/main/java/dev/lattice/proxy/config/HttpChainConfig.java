@@ -4,12 +4,22 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 
-/** A filter chain's HTTP connection manager: its inline route configuration and whether WebSocket upgrades pass. */
+/**
+ * A filter chain's HTTP connection manager: its inline route configuration, whether WebSocket upgrades pass, and its
+ * HTTP filters before the router, in order (empty: the router only).
+ */
 public record HttpChainConfig(String statPrefix, boolean stripAnyHostPort, String routeConfigName,
-        List<VirtualHostConfig> virtualHosts, boolean websocket) {
+        List<VirtualHostConfig> virtualHosts, boolean websocket, List<HttpFilterConfig> httpFilters) {
     public HttpChainConfig {
         requireNonNull(statPrefix, "statPrefix");
         requireNonNull(routeConfigName, "routeConfigName");
         virtualHosts = List.copyOf(requireNonNull(virtualHosts, "virtualHosts"));
+        httpFilters = List.copyOf(requireNonNull(httpFilters, "httpFilters"));
+    }
+
+    /** Without HTTP filters. */
+    public HttpChainConfig(String statPrefix, boolean stripAnyHostPort, String routeConfigName,
+            List<VirtualHostConfig> virtualHosts, boolean websocket) {
+        this(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, websocket, List.of());
     }
 }

@@ -27,6 +27,8 @@ final class CompiledListener {
     static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
     static final byte[] BODY_421 = "misdirected request: this host is not served with this certificate\n"
             .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** The HCM's HTTP filters before the router, in order; null when it has none. */
+    dev.lattice.proxy.filter.HttpFilter[] httpFilters;
     /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */
     boolean websocket;
     /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */

@@ -259,6 +259,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             HttpVersion v = req.protocolVersion();
             http10 = v.majorVersion() == 1 && v.minorVersion() == 0;
             keepAlive = HttpUtil.isKeepAlive(req);
+            if (!http10 && !oneHost(headers)) {
+                // RFC 9112 3.2: an HTTP/1.1 request without Host, or with more than one, is answered 400
+                if (full) ((FullHttpRequest) req).release();
+                requestDone = full;
+                headRequest = false;
+                expectContinue = false;
+                localResponse(HttpResponseStatus.BAD_REQUEST, BODY_400, true);
+                return;
+            }
         } else {
             http10 = false;
             keepAlive = true;
@@ -303,6 +312,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             pending.add(fullBody);
         }
         String host = headers.get(HttpHeaderNames.HOST);
+        dev.lattice.proxy.filter.HttpFilter[] filters = l.httpFilters;
+        if (filters != null) {
+            View v = view();
+            v.set(req.method().name(), uri, uri.indexOf('?'), host, headers);
+            for (dev.lattice.proxy.filter.HttpFilter f : filters) {
+                dev.lattice.proxy.filter.LocalReply r = f.onRequestHeaders(v);
+                if (r != null) {
+                    v.clear();
+                    filterReply(r, headers);
+                    return;
+                }
+            }
+            v.clear();
+        }
         CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
         if (vhost == null) {
             if (l.tls) {
@@ -416,6 +439,157 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
         endpointIndex = sessionEndpoint >= 0 && sessionEndpoint < lb.pools.length ? sessionEndpoint : lb.pick();
         tryEndpoint(false);
+    }
+
+    /** Exactly one Host field line (its value may be empty, as RFC 9112 allows for an authority-less URI). */
+    private static boolean oneHost(HttpHeaders headers) {
+        java.util.Iterator<String> it = headers.valueStringIterator(HttpHeaderNames.HOST);
+        if (!it.hasNext()) return false;
+        it.next();
+        return !it.hasNext();
+    }
+
+    /** A filter's local reply; a gRPC request gets it trailers-only, with the reply's grpc-status. */
+    private void filterReply(dev.lattice.proxy.filter.LocalReply r, HttpHeaders headers) {
+        String ct = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        if (ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16)) {
+            HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
+            extra.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
+            extra.setInt(GRPC_STATUS, r.grpcStatus());
+            extra.set(GRPC_MESSAGE, r.message());
+            localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
+            return;
+        }
+        localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
+    }
+
+    private View view;
+
+    private View view() {
+        View v = view;
+        if (v == null) view = v = new View();
+        return v;
+    }
+
+    private static final io.netty.util.AttributeKey<String> PEER_PRINCIPAL =
+            io.netty.util.AttributeKey.valueOf("lattice.peerPrincipal");
+    private static final String NO_PRINCIPAL = "";
+
+    /**
+     * The request as the HTTP filters see it; one per handler, pointed at the current request's fields while the
+     * filters run (nothing is copied). The connection's facts (principal, SNI, addresses) are read once per
+     * connection: the principal is the first {@code spiffe://} URI SAN of the verified peer certificate.
+     */
+    private final class View implements dev.lattice.proxy.filter.RequestView {
+        private String method;
+        private String uri;
+        private int query;
+        private String host;
+        private HttpHeaders headers;
+
+        void set(String method, String uri, int query, String host, HttpHeaders headers) {
+            this.method = method;
+            this.uri = uri;
+            this.query = query;
+            this.host = host;
+            this.headers = headers;
+        }
+
+        void clear() {
+            headers = null;
+        }
+
+        private io.netty.channel.Channel conn() {
+            io.netty.channel.Channel c = ctx.channel();
+            return h2 && c.parent() != null ? c.parent() : c;
+        }
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public String path() {
+            return query < 0 ? uri : uri.substring(0, query);
+        }
+
+        @Override
+        public String pathAndQuery() {
+            return uri;
+        }
+
+        @Override
+        public String authority() {
+            return host;
+        }
+
+        @Override
+        public int destinationPort() {
+            return conn().localAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
+        }
+
+        @Override
+        public java.net.InetAddress directRemoteAddress() {
+            return conn().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        }
+
+        @Override
+        public java.net.InetAddress remoteAddress() {
+            return directRemoteAddress();
+        }
+
+        @Override
+        public String principal() {
+            io.netty.channel.Channel c = conn();
+            io.netty.util.Attribute<String> attr = c.attr(PEER_PRINCIPAL);
+            String p = attr.get();
+            if (p == null) {
+                p = peerSpiffeId(c);
+                attr.set(p);
+            }
+            return p == NO_PRINCIPAL ? null : p;
+        }
+
+        @Override
+        public String requestedServerName() {
+            io.netty.handler.ssl.SslHandler ssl = conn().pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl == null) return null;
+            javax.net.ssl.SSLSession s = ssl.engine().getSession();
+            if (s instanceof javax.net.ssl.ExtendedSSLSession e) {
+                for (javax.net.ssl.SNIServerName n : e.getRequestedServerNames()) {
+                    if (n instanceof javax.net.ssl.SNIHostName h) return h.getAsciiName();
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public CharSequence header(String name) {
+            List<String> all = headers.getAll(name);
+            if (all.isEmpty()) return null;
+            return all.size() == 1 ? all.get(0) : String.join(",", all);
+        }
+    }
+
+    private static String peerSpiffeId(io.netty.channel.Channel c) {
+        io.netty.handler.ssl.SslHandler ssl = c.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (ssl == null) return NO_PRINCIPAL;
+        try {
+            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) return NO_PRINCIPAL;
+            java.util.Collection<List<?>> sans = x.getSubjectAlternativeNames();
+            if (sans == null) return NO_PRINCIPAL;
+            for (List<?> san : sans) {
+                if (san.size() >= 2 && Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String u
+                        && u.startsWith("spiffe://")) {
+                    return u;
+                }
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
+            return NO_PRINCIPAL;
+        }
+        return NO_PRINCIPAL;
     }
 
     /** No virtual host or route: 404, or for gRPC a trailers-only UNIMPLEMENTED. */

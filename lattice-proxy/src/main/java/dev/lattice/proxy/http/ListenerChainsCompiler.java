@@ -18,6 +18,19 @@ final class ListenerChainsCompiler {
 
     private ListenerChainsCompiler() {}
 
+    /** The chain's runtime HTTP filters, or null when it has none (then a request pays nothing for them). */
+    static dev.lattice.proxy.filter.HttpFilter[] compileFilters(String listener,
+            java.util.List<dev.lattice.proxy.config.HttpFilterConfig> configs, ProxyMetrics metrics) {
+        if (configs.isEmpty()) return null;
+        dev.lattice.proxy.filter.HttpFilter[] out = new dev.lattice.proxy.filter.HttpFilter[configs.size()];
+        for (int i = 0; i < out.length; i++) {
+            dev.lattice.proxy.config.HttpFilterConfig c = configs.get(i);
+            out[i] = dev.lattice.proxy.filter.HttpFilterRegistry.get(c.typedConfig().getTypeUrl())
+                    .compile(listener, c.name(), c.parsed(), metrics);
+        }
+        return out;
+    }
+
     static CompiledChain compile(ListenerConfig l, FilterChainConfig chain, RuntimeConfig runtime,
             Function<ListenerConfig, CompiledListener> httpCompiler, ProxyMetrics metrics) {
         SslContext ssl = chain.tls() == null ? null : sslContext(l, chain);
@@ -28,6 +41,7 @@ final class ListenerChainsCompiler {
             CompiledListener http = httpCompiler.apply(view);
             http.tls = chain.terminatesTls();
             http.websocket = h.websocket();
+            http.httpFilters = compileFilters(l.name(), h.httpFilters(), metrics);
             return new CompiledChain(chain, ssl, runtime.identity, http, null);
         }
         TcpProxyConfig t = chain.tcpProxy();

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -51,7 +50,7 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
 
     private void http1(ChannelPipeline p) {
         TelemetryHandler telemetry = new TelemetryHandler();
-        p.addLast("http", new HttpServerCodec(SERVER_DECODER));
+        p.addLast("http", new ServerCodec(SERVER_DECODER));
         p.addLast("telemetry", telemetry);
         p.addLast("proxy", new DownstreamHandler(slot, false, telemetry));
     }

@@ -47,6 +47,19 @@ public final class ProxyMetrics {
             .withoutExemplars()
             .register(registry);
 
+    private final Counter authzDecisions = Counter.builder()
+            .name("lattice_authz_decisions_total")
+            .help("Authorization decisions of the RBAC filters: by listener, filter, the policy that decided (empty: "
+                    + "none matched), decision (allow, deny, audit) and dry_run (true: a shadow decision, not enforced)")
+            .labelNames("listener", "filter", "policy", "decision", "dry_run")
+            .withoutExemplars()
+            .register(registry);
+
+    /** The counter of one authorization outcome; bound when a filter is compiled. */
+    public CounterDataPoint authzDecision(String listener, String filter, String policy, String decision, boolean dryRun) {
+        return authzDecisions.labelValues(listener, filter, policy, decision, Boolean.toString(dryRun));
+    }
+
     /** Counters for one (listener, cluster) pair, indexed by status / 100 (0 for anything out of range). */
     public RequestCounters requestCounters(String listener, String cluster) {
         CounterDataPoint[] byClass = new CounterDataPoint[6];

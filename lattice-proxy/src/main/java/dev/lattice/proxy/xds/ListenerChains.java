@@ -108,7 +108,8 @@ final class ListenerChains {
         }
         if (chains.size() == 1 && !inspector) {
             FilterChainConfig only = chains.get(0);
-            if (!only.terminatesTls() && only.http() != null && !only.http().websocket()) {
+            if (!only.terminatesTls() && only.http() != null && !only.http().websocket()
+                    && only.http().httpFilters().isEmpty()) {
                 // the plain form of issue #2: no chain list
                 return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
                         first.routeConfigName(), first.virtualHosts());
@@ -186,9 +187,10 @@ final class ListenerChains {
                 }
                 websocket = !u.hasEnabled() || u.getEnabled().getValue();
             }
+            var filters = XdsResources.httpFilters(res, fpath + ".typed_config", hcm);
             ListenerConfig h = hcmParser.parse(res, fpath + ".typed_config", hcm);
             HttpChainConfig http = new HttpChainConfig(h.statPrefix(), h.stripAnyHostPort(), h.routeConfigName(),
-                    h.virtualHosts(), websocket);
+                    h.virtualHosts(), websocket, filters);
             return new FilterChainConfig(name, serverNames, tls, http, null, transportProtocol, mesh);
         }
         if (f.getName().equals(TCP_PROXY_FILTER)) {

@@ -96,6 +96,8 @@ public final class XdsResources {
                 .add(FilterConfig.getDescriptor())
                 .add(io.envoyproxy.envoy.config.route.v3.RouteAction.getDescriptor())
                 .add(RedirectAction.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
                 .build();
     }
 
@@ -152,7 +154,12 @@ public final class XdsResources {
                 continue; // the per-route CorsPolicy / StatefulSessionPerRoute does the work
             }
             if (!hf.getName().equals(ROUTER_FILTER)) {
-                throw new XdsRejection(res, hp + ": unsupported http filter " + hf.getName());
+                if (hf.hasTypedConfig() && dev.lattice.proxy.filter.HttpFilterRegistry.get(hf.getTypedConfig().getTypeUrl()) != null) {
+                    continue; // parsed by httpFilters
+                }
+                throw new XdsRejection(res, hp + ": unsupported http filter " + hf.getName()
+                        + (hf.hasTypedConfig() ? " (" + hf.getTypedConfig().getTypeUrl() + ")" : "")
+                        + "; supported before " + ROUTER_FILTER + ": " + dev.lattice.proxy.filter.HttpFilterRegistry.typeUrls());
             }
             if (hf.hasTypedConfig()) {
                 unpack(res, hp + ".typed_config", hf.getTypedConfig(), Router.class);
@@ -173,6 +180,30 @@ public final class XdsResources {
         }
         String statPrefix = hcm.getStatPrefix().isEmpty() ? name : hcm.getStatPrefix();
         return new ListenerConfig(name, address, port, role, statPrefix, hcm.getStripAnyHostPort(), rc.getName(), vhosts);
+    }
+
+    /**
+     * The HCM's HTTP filters that a {@link dev.lattice.proxy.filter.HttpFilterRegistry} factory owns, parsed by it, in
+     * order; a {@code disabled} one is left out (no route enables it: per-route filter config is not supported for
+     * them).
+     */
+    static List<dev.lattice.proxy.config.HttpFilterConfig> httpFilters(String res, String path, HttpConnectionManager hcm)
+            throws XdsRejection {
+        List<dev.lattice.proxy.config.HttpFilterConfig> out = new ArrayList<>();
+        for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+            HttpFilter hf = hcm.getHttpFilters(i);
+            if (!hf.hasTypedConfig()) continue;
+            var factory = dev.lattice.proxy.filter.HttpFilterRegistry.get(hf.getTypedConfig().getTypeUrl());
+            if (factory == null || hf.getDisabled()) continue;
+            String hp = path + ".http_filters[" + i + "]";
+            if (hf.getName().isEmpty()) throw new XdsRejection(res, hp + ".name: must not be empty");
+            for (var o : out) {
+                if (o.name().equals(hf.getName())) throw new XdsRejection(res, hp + ".name: duplicate http filter " + hf.getName());
+            }
+            Object parsed = factory.parse(res, hp + ".typed_config", hf.getTypedConfig());
+            out.add(new dev.lattice.proxy.config.HttpFilterConfig(hf.getName(), hf.getTypedConfig(), parsed));
+        }
+        return out;
     }
 
     private static VirtualHostConfig parseVirtualHost(String res, String path, VirtualHost vh) throws XdsRejection {

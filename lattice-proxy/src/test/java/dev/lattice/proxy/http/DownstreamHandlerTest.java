@@ -16,7 +16,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,8 +38,48 @@ class DownstreamHandlerTest {
         ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
                 metrics.downstreamActive("gw"));
         TelemetryHandler telemetry = new TelemetryHandler();
-        return new EmbeddedChannel(new HttpServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
                 new DownstreamHandler(slot, false, telemetry));
+    }
+
+    /** The same listener with an RBAC filter before the router: DELETE is denied, POST only in a dry run. */
+    private EmbeddedChannel authzChannel() {
+        String rbac = "{\"name\": \"lattice.authz.deny\", \"typed_config\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC\","
+                + " \"rules\": {\"action\": \"DENY\", \"policies\": {\"AuthorizationPolicy/default/no-deletes/rules/0\": {"
+                + "\"permissions\": [{\"header\": {\"name\": \":method\", \"string_match\": {\"exact\": \"DELETE\"}}}],"
+                + " \"principals\": [{\"any\": true}]}}},"
+                + " \"shadow_rules\": {\"action\": \"DENY\", \"policies\": {\"AuthorizationPolicy/default/posts/rules/0\": {"
+                + "\"permissions\": [{\"header\": {\"name\": \":method\", \"string_match\": {\"exact\": \"POST\"}}}],"
+                + " \"principals\": [{\"any\": true}]}}}, \"shadow_rules_stat_prefix\": \"dry_run_\"}}";
+        String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
+                route("direct", "\"prefix\": \"/direct\"", direct(201, "hello"))));
+        l = l.replace("\"http_filters\": [", "\"http_filters\": [" + rbac + ", ");
+        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
+                metrics.downstreamActive("gw"));
+        TelemetryHandler telemetry = new TelemetryHandler();
+        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+                new DownstreamHandler(slot, false, telemetry));
+    }
+
+    @Test
+    void anHttpFilterAnswersBeforeTheRouterAndKeepsTheConnection() {
+        EmbeddedChannel ch = authzChannel();
+        String out = exchange(ch, "DELETE /direct HTTP/1.1\r\nHost: books.example\r\nContent-Length: 3\r\n\r\nabc"
+                + "POST /direct HTTP/1.1\r\nHost: books.example\r\nContent-Length: 0\r\n\r\n"
+                + "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("RBAC: access denied");
+        int post = out.indexOf("HTTP/1.1 201 ");
+        assertThat(post).isPositive();
+        assertThat(out.indexOf("HTTP/1.1 201 ", post + 1)).isPositive();
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(metrics.scrape())
+                .contains("lattice_authz_decisions_total{decision=\"deny\",dry_run=\"false\",filter=\"lattice.authz.deny\","
+                        + "listener=\"gw\",policy=\"AuthorizationPolicy/default/no-deletes/rules/0\"} 1.0")
+                .contains("lattice_authz_decisions_total{decision=\"deny\",dry_run=\"true\",filter=\"lattice.authz.deny\","
+                        + "listener=\"gw\",policy=\"AuthorizationPolicy/default/posts/rules/0\"} 1.0");
+        ch.finishAndReleaseAll();
     }
 
     private static String exchange(EmbeddedChannel ch, String request) {
@@ -105,6 +144,68 @@ class DownstreamHandlerTest {
         String out = exchange(ch, "GET / HTTP/1.1\r\nHost: books.example\r\nbad header line\r\n\r\n");
         assertThat(out).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close");
         assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void http11WithoutHostOrWithTwoIs400AndCloses() {
+        EmbeddedChannel ch = channel();
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400 ").contains("connection: close");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+
+        EmbeddedChannel two = channel();
+        assertThat(exchange(two, "GET /direct HTTP/1.1\r\nHost: books.example\r\nHost: books.example\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 ");
+        assertThat(two.isOpen()).isFalse();
+        two.finishAndReleaseAll();
+
+        // HTTP/1.0 has no Host requirement: it is routed (here to no virtual host)
+        EmbeddedChannel old = channel();
+        assertThat(exchange(old, "GET /direct HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 404 ");
+        old.finishAndReleaseAll();
+    }
+
+    @Test
+    void obsoleteLineFoldingIs400AndCloses() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nX-A: one\r\n two\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 400 ").contains("connection: close");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+
+        EmbeddedChannel tab = channel();
+        assertThat(exchange(tab, "GET /direct HTTP/1.1\r\nHost: books.example\r\nX-A: one\r\n\ttwo\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 ");
+        tab.finishAndReleaseAll();
+    }
+
+    @Test
+    void foldingCheckSeesOnlyHeadsNotBodiesAndSurvivesSplitReads() {
+        EmbeddedChannel ch = channel();
+        // a body that holds "\r\n " is a body, not a fold; the pipelined request after it is answered
+        String out = exchange(ch, "POST /direct HTTP/1.1\r\nHost: books.example\r\nContent-Length: 6\r\n\r\na\r\n  b"
+                + "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 201 ");
+        assertThat(out.indexOf("HTTP/1.1 201 ", 1)).isPositive();
+        assertThat(ch.isOpen()).isTrue();
+        // a fold that arrives in a later read than the line it continues
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nX-A: one\r\n")).isEmpty();
+        assertThat(exchange(ch, " two\r\n\r\n")).startsWith("HTTP/1.1 400 ");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void headResponseHasNoBody() {
+        EmbeddedChannel ch = channel();
+        String out = exchange(ch, "HEAD /direct HTTP/1.1\r\nHost: books.example\r\n\r\n"
+                + "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 201 ");
+        int second = out.indexOf("HTTP/1.1 201 ", 1);
+        assertThat(second).isPositive();
+        assertThat(out.substring(0, second)).endsWith("\r\n\r\n").doesNotContain("hello");
+        assertThat(out.substring(second)).endsWith("hello");
         ch.finishAndReleaseAll();
     }
 

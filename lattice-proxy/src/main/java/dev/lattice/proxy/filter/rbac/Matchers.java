@@ -1,5 +1,6 @@
 package dev.lattice.proxy.filter.rbac;
 
+import dev.lattice.proxy.filter.RequestView;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -79,7 +80,7 @@ final class Matchers {
         }
 
         @Override
-        public boolean matches(RbacRequest r) {
+        public boolean matches(RequestView r) {
             CharSequence v = switch (name) {
                 case ":method" -> r.method();
                 case ":path" -> r.pathAndQuery();

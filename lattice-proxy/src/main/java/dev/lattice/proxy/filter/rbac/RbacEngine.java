@@ -1,5 +1,6 @@
 package dev.lattice.proxy.filter.rbac;
 
+import dev.lattice.proxy.filter.RequestView;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
@@ -31,7 +32,7 @@ public final class RbacEngine {
     }
 
     record Policy(String name, Rule permissions, Rule principals) {
-        boolean matches(RbacRequest r) {
+        boolean matches(RequestView r) {
             return permissions.matches(r) && principals.matches(r);
         }
     }
@@ -57,12 +58,19 @@ public final class RbacEngine {
         return action;
     }
 
+    /** Every decision {@link #evaluate} can return (one per policy, then the one for no match), for binding metrics. */
+    public List<Decision> possibleDecisions() {
+        List<Decision> all = new java.util.ArrayList<>(java.util.Arrays.asList(onMatch));
+        all.add(noMatch);
+        return all;
+    }
+
     /** The policy names, in evaluation order. */
     public List<String> policyNames() {
         return policyNames;
     }
 
-    public Decision evaluate(RbacRequest request) {
+    public Decision evaluate(RequestView request) {
         for (int i = 0; i < policies.length; i++) {
             if (policies[i].matches(request)) return onMatch[i];
         }

@@ -1,5 +1,7 @@
 package dev.lattice.proxy.filter.rbac;
 
+import dev.lattice.proxy.filter.RequestView;
+
 /**
  * One RBAC HTTP filter's config ({@code extensions.filters.http.rbac.v3.RBAC}), compiled: the enforced rules
  * ({@code rules}; null when absent: the filter enforces nothing, as Envoy) and the shadow rules ({@code shadow_rules}:
@@ -16,12 +18,12 @@ public record RbacFilterConfig(RbacEngine rules, String rulesStatPrefix, RbacEng
     }
 
     /** The enforced decision: null when there are no enforced rules (then the request passes this filter). */
-    public RbacEngine.Decision enforce(RbacRequest request) {
+    public RbacEngine.Decision enforce(RequestView request) {
         return rules == null ? null : rules.evaluate(request);
     }
 
     /** The shadow (dry-run) decision: null when there are no shadow rules. Never changes whether the request passes. */
-    public RbacEngine.Decision shadow(RbacRequest request) {
+    public RbacEngine.Decision shadow(RequestView request) {
         return shadowRules == null ? null : shadowRules.evaluate(request);
     }
 

@@ -1,9 +1,11 @@
 package dev.lattice.proxy.filter.rbac;
 
+import dev.lattice.proxy.filter.RequestView;
+
 /** A compiled RBAC permission or principal: a predicate over one request. Immutable and thread-safe. */
 @FunctionalInterface
 interface Rule {
-    boolean matches(RbacRequest request);
+    boolean matches(RequestView request);
 
     Rule ANY = r -> true;
 

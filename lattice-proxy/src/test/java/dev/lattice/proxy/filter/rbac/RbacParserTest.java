@@ -1,5 +1,6 @@
 package dev.lattice.proxy.filter.rbac;
 
+import dev.lattice.proxy.filter.RequestView;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +22,7 @@ class RbacParserTest {
 
     /** A request as a filter would present it. */
     record Req(String method, String pathAndQuery, String authority, int destinationPort, InetAddress directRemoteAddress,
-               String principal, Map<String, String> headers) implements RbacRequest {
+               String principal, Map<String, String> headers) implements RequestView {
         static Req of(String method, String path, String principal) {
             return new Req(method, path, "reviews.default:9080", 9080, ip("127.0.0.1"), principal, Map.of());
         }

@@ -1,12 +1,12 @@
-package dev.lattice.proxy.filter.rbac;
+package dev.lattice.proxy.filter;
 
 import java.net.InetAddress;
 
 /**
- * What the RBAC engine may look at in one request: the filter implements it over its stream (no copy needed). Every
+ * What an HTTP filter may look at in one request, for its decision: the connection manager implements it over its stream (no copy needed). Every
  * method is called only when a policy needs it, so an implementation may compute lazily.
  */
-public interface RbacRequest {
+public interface RequestView {
     /** The request method, e.g. {@code GET}. */
     String method();
 

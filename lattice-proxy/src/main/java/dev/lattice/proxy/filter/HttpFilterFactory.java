@@ -1,0 +1,22 @@
+package dev.lattice.proxy.filter;
+
+import com.google.protobuf.Any;
+import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.xds.XdsRejection;
+
+/**
+ * One kind of HTTP filter, keyed in the {@link HttpFilterRegistry} by the type URL of its xDS config (as grpc-java's
+ * FilterRegistry): it parses its {@code typed_config} when the xDS resource arrives (rejecting, by field path, what
+ * it cannot enforce) and compiles the parsed config into the runtime {@link HttpFilter} when the proxy's config is
+ * compiled, where it may bind its metrics.
+ */
+public interface HttpFilterFactory {
+    /** The {@code typed_config} type URL this factory owns. */
+    String typeUrl();
+
+    /** Parses a filter's config; {@code resource} and {@code path} name the place in errors. */
+    Object parse(String resource, String path, Any typedConfig) throws XdsRejection;
+
+    /** The runtime filter named {@code filterName} on listener {@code listener}, from what {@link #parse} returned. */
+    HttpFilter compile(String listener, String filterName, Object config, ProxyMetrics metrics);
+}

@@ -1,0 +1,29 @@
+package dev.lattice.proxy.filter;
+
+import dev.lattice.proxy.filter.rbac.RbacHttpFilterFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The HTTP filters this proxy runs, by the type URL of their config. The router (the terminal filter) and the filters
+ * whose work is done per route by the route table (CORS, stateful session) are not here: the connection manager's
+ * parser knows them.
+ */
+public final class HttpFilterRegistry {
+    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new RbacHttpFilterFactory())
+            .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
+
+    private HttpFilterRegistry() {}
+
+    /** The factory for a config type URL, or null. */
+    public static HttpFilterFactory get(String typeUrl) {
+        return FACTORIES.get(typeUrl);
+    }
+
+    /** The type URLs known, sorted, for error messages. */
+    public static List<String> typeUrls() {
+        return FACTORIES.keySet().stream().sorted().toList();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.lattice.proxy.filter;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A response a filter answers a request with, instead of the upstream: an HTTP status and a short text body. A gRPC
+ * request gets it as a trailers-only response with {@code grpcStatus} (Envoy's mapping of the HTTP status: 401
+ * UNAUTHENTICATED 16, 403 PERMISSION_DENIED 7, 429 UNAVAILABLE 14) and the body as {@code grpc-message}. Made once,
+ * when a filter is compiled.
+ */
+public record LocalReply(int status, byte[] body, String message, int grpcStatus) {
+    public LocalReply {
+        requireNonNull(body, "body");
+        requireNonNull(message, "message");
+    }
+
+    /** A reply with {@code text} as its body (and a trailing newline on the wire, none in {@code grpc-message}). */
+    public static LocalReply of(int status, String text) {
+        return new LocalReply(status, text.getBytes(StandardCharsets.UTF_8), text, grpcStatus(status));
+    }
+
+    static int grpcStatus(int http) {
+        return switch (http) {
+            case 400 -> 13;
+            case 401 -> 16;
+            case 403 -> 7;
+            case 404 -> 12;
+            case 429, 502, 503, 504 -> 14;
+            default -> 2;
+        };
+    }
+}
