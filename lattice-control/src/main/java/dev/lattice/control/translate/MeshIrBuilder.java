@@ -69,11 +69,13 @@ final class MeshIrBuilder {
     private final TlsRoutes tlsRoutes;
     private final BackendTls backendTls;
     private final MtlsModes mtls;
+    private final Authorizations authz;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
+        this.authz = new Authorizations(index, snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -770,7 +772,7 @@ final class MeshIrBuilder {
                     new Ir.Forward(List.of(new Ir.WeightedCluster(name, 1)), false));
             listeners.add(new Ir.Listener(name, w.address(), in, Ir.Role.SIDECAR_INBOUND, "inbound_" + p.port(), false, name,
                     List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route))), List.of(),
-                    mtls.enabled() ? mtls.of(w) : null));
+                    mtls.enabled() ? mtls.of(w) : null, authz.forWorkload(w, p.port())));
             inboundClusters.add(new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(w, p.port()),
                     List.of(new Ir.Endpoint(w.address(), p.port()))));
         }

@@ -50,7 +50,7 @@ final class XdsBuilder {
                         .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()));
         if (!l.chains().isEmpty()) return ChainsXds.withChains(b, l);
         Listener plain = b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(
-                        hcm(l.statPrefix(), l.stripAnyHostPort(), routeConfiguration(l.routeConfigName(), l.virtualHosts())))))
+                        hcm(l.statPrefix(), l.stripAnyHostPort(), routeConfiguration(l.routeConfigName(), l.virtualHosts()), l.authz()))))
                 .build();
         return MeshTlsXds.inbound(plain, l.inboundMtls());
     }
@@ -61,11 +61,20 @@ final class XdsBuilder {
      * config), as Envoy needs it to honour the per-route config.
      */
     static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig) {
+        return hcm(statPrefix, stripAnyHostPort, routeConfig, null);
+    }
+
+    /**
+     * The HCM's HTTP filters, in the one order (docs/xds.md): authorization (audit, deny, allow), then stateful
+     * session, then the router.
+     */
+    static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig, Ir.Authz authz) {
         HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRouteConfig(routeConfig)
-                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"));
+                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
+                .addAllHttpFilters(AuthzXds.filters(authz));
         boolean sessions = routeConfig.getVirtualHostsList().stream().flatMap(v -> v.getRoutesList().stream())
                 .anyMatch(r -> r.containsTypedPerFilterConfig(RouteXds.STATEFUL_SESSION));
         if (sessions) {

@@ -41,7 +41,7 @@ public final class Ir {
      */
     public record Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
                            String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains,
-                           dev.lattice.model.MtlsMode inboundMtls) {
+                           dev.lattice.model.MtlsMode inboundMtls, Authz authz) {
         public Listener {
             requireNonNull(name, "name");
             requireNonNull(address, "address");
@@ -50,6 +50,13 @@ public final class Ir {
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
             chains = List.copyOf(chains);
+        }
+
+        /** Without authorization ({@code authz} null: no policy applies). */
+        public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
+                        String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains,
+                        dev.lattice.model.MtlsMode inboundMtls) {
+            this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, chains, inboundMtls, null);
         }
 
         /** Without mesh mTLS ({@code inboundMtls} null: the listener is not a mesh inbound listener). */
@@ -61,6 +68,32 @@ public final class Ir {
         public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
                         String routeConfigName, List<VirtualHost> virtualHosts) {
             this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, List.of());
+        }
+    }
+
+    /**
+     * The authorization policies that apply to one listener, each resolved for it (docs/security.md): {@code appPort}
+     * is the port the requests are for (a sidecar inbound listener's application port, a Gateway listener's port), so
+     * that {@code ports} and {@code destination.port} are decided here, not by the proxy, as is {@code destination.ip}
+     * against {@code address} (the workload's). Policies are oldest first.
+     */
+    public record Authz(int appPort, String address, List<AuthzPolicy> policies) {
+        public Authz {
+            policies = List.copyOf(policies);
+        }
+    }
+
+    /**
+     * One policy: {@code name} is {@code <Kind>/<namespace>/<name>}; {@code rules} empty matches nothing (an ALLOW
+     * policy without rules denies all). A policy whose current version does not validate is a DENY policy named
+     * {@code .../invalid} with one empty rule (matches everything): it fails closed.
+     */
+    public record AuthzPolicy(String name, dev.lattice.model.AuthorizationPolicy.Action action, boolean dryRun,
+                              List<dev.lattice.model.AuthorizationPolicy.Rule> rules) {
+        public AuthzPolicy {
+            requireNonNull(name, "name");
+            requireNonNull(action, "action");
+            rules = List.copyOf(rules);
         }
     }
 

@@ -1,0 +1,170 @@
+package dev.lattice.control.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lattice.model.Resource;
+import dev.lattice.proxy.filter.StaticRequest;
+import dev.lattice.proxy.filter.rbac.RbacCheck;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AuthorizationPolicy in translation, judged by what it does: the sidecar inbound listener's RBAC filters are
+ * evaluated with the proxy's own engine ({@link RbacCheck}) on requests from several identities.
+ */
+class AuthzTranslationTest {
+    static final String WEB = "spiffe://cluster.local/ns/default/sa/web";
+    static final String BATCH = "spiffe://cluster.local/ns/batch/sa/job";
+    static final String OTHER = "spiffe://cluster.local/ns/default/sa/other";
+
+    static List<HttpFilter> filters(String policies, List<Resource> rejected) throws InvalidProtocolBufferException {
+        MeshTranslation t = MeshMtlsTranslationTest.translate(policies, MeshMtlsTranslationTest.TRUST, rejected);
+        Listener l = MeshMtlsTranslationTest.inbound(t);
+        HttpConnectionManager hcm = l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+        return hcm.getHttpFiltersList();
+    }
+
+    static String decide(List<HttpFilter> filters, String principal, String method, String path, Map<String, String> headers)
+            throws Exception {
+        StaticRequest r = new StaticRequest(method, path, "books.default:9080", 25080, ip("10.1.2.3"), principal, null, headers);
+        RbacCheck.Verdict v = RbacCheck.evaluate("inbound/19080", filters, r);
+        return v.allowed() ? "ALLOW" : "DENY " + v.policy();
+    }
+
+    static String decide(List<HttpFilter> f, String principal, String method, String path) throws Exception {
+        return decide(f, principal, method, path, Map.of());
+    }
+
+    static InetAddress ip(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static String policy(String name, String created, String spec) {
+        return "\n---\napiVersion: lattice.dev/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: " + name
+                + ", creationTimestamp: \"" + created + "\"}\nspec:\n" + spec.indent(2);
+    }
+
+    @Test
+    void noPolicyNoFiltersAndTheRouterIsLast() throws Exception {
+        List<HttpFilter> f = filters("", List.of());
+        assertThat(f).extracting(HttpFilter::getName).containsExactly("envoy.filters.http.router");
+    }
+
+    @Test
+    void allowMatrixOverPrincipalsNamespacesMethodsAndPathsWithDenyBeatingAllow() throws Exception {
+        String yaml = policy("readers", "2026-01-01T00:00:00Z", """
+                targetRefs: [{group: "", kind: Service, name: books}]
+                action: ALLOW
+                rules:
+                - from: [{source: {principals: ["cluster.local/ns/default/sa/web"]}}]
+                  to: [{operation: {methods: [GET, HEAD], paths: ["/books/*", "/health"]}}]
+                - from: [{source: {namespaces: [batch]}}]
+                  to: [{operation: {methods: [POST], paths: ["/import"]}}]
+                """) + policy("no-admin", "2026-01-02T00:00:00Z", """
+                action: DENY
+                rules:
+                - to: [{operation: {paths: ["/books/admin*"]}}]
+                """);
+        List<HttpFilter> f = filters(yaml, List.of());
+        assertThat(f).extracting(HttpFilter::getName)
+                .containsExactly("lattice.authz.deny", "lattice.authz.allow", "envoy.filters.http.router");
+        assertThat(decide(f, WEB, "GET", "/books/1")).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "HEAD", "/health")).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "GET", "/health/x")).isEqualTo("DENY null");
+        assertThat(decide(f, WEB, "DELETE", "/books/1")).isEqualTo("DENY null");
+        assertThat(decide(f, WEB, "POST", "/import")).isEqualTo("DENY null");
+        assertThat(decide(f, BATCH, "POST", "/import")).isEqualTo("ALLOW");
+        assertThat(decide(f, BATCH, "GET", "/books/1")).isEqualTo("DENY null");
+        assertThat(decide(f, OTHER, "GET", "/books/1")).isEqualTo("DENY null");
+        assertThat(decide(f, null, "GET", "/books/1")).isEqualTo("DENY null");
+        // DENY beats ALLOW
+        assertThat(decide(f, WEB, "GET", "/books/admin/users")).isEqualTo("DENY AuthorizationPolicy/default/no-admin/rules/0");
+        // a namespace is a whole path segment of the SPIFFE ID
+        assertThat(decide(f, "spiffe://cluster.local/ns/batchx/sa/job", "POST", "/import")).isEqualTo("DENY null");
+    }
+
+    @Test
+    void anAllowPolicyWithNoRulesDeniesAllAndWildcardsAndWhenConditionsMatchAsIstio() throws Exception {
+        assertThat(decide(filters(policy("deny-all", "2026-01-01T00:00:00Z", "action: ALLOW\n"), List.of()), WEB, "GET", "/"))
+                .isEqualTo("DENY null");
+        List<HttpFilter> f = filters(policy("p", "2026-01-01T00:00:00Z", """
+                rules:
+                - from: [{source: {principals: ["*/sa/web"]}}]
+                  to: [{operation: {hosts: ["books.default"], ports: [19080]}}]
+                  when: [{key: "request.headers[x-tenant]", values: ["acme", "beta*"]}]
+                - from: [{source: {principals: ["*"]}}]
+                  to: [{operation: {paths: ["*.json"], ports: [8080]}}]
+                """), List.of());
+        assertThat(decide(f, WEB, "GET", "/x", Map.of("X-Tenant", "acme"))).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "GET", "/x", Map.of("x-tenant", "beta-2"))).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "GET", "/x", Map.of("x-tenant", "other"))).isEqualTo("DENY null");
+        assertThat(decide(f, WEB, "GET", "/x")).isEqualTo("DENY null");
+        // the second rule's port is not this listener's application port: it never matches here
+        assertThat(decide(f, OTHER, "GET", "/a.json")).isEqualTo("DENY null");
+    }
+
+    @Test
+    void dryRunIsShadowAndAuditOnlyCounts() throws Exception {
+        List<HttpFilter> f = filters(policy("would-deny", "2026-01-01T00:00:00Z", """
+                action: DENY
+                dryRun: true
+                rules: [{to: [{operation: {methods: [DELETE]}}]}]
+                """) + policy("audit", "2026-01-01T00:00:00Z", """
+                action: AUDIT
+                rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+                """), List.of());
+        assertThat(f).extracting(HttpFilter::getName)
+                .containsExactly("lattice.authz.audit", "lattice.authz.deny", "envoy.filters.http.router");
+        StaticRequest del = new StaticRequest("DELETE", "/admin/x", "books", 25080, ip("10.0.0.1"), WEB, null, Map.of());
+        RbacCheck.Verdict v = RbacCheck.evaluate("t", f, del);
+        assertThat(v.allowed()).isTrue();
+        assertThat(v.dryRunDenials()).containsExactly("AuthorizationPolicy/default/would-deny/rules/0");
+        assertThat(v.audits()).containsExactly("AuthorizationPolicy/default/audit/rules/0");
+    }
+
+    /** A rejected object as the source hands it over: its raw YAML, which does not validate. */
+    static Resource raw(String name, String spec) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                        .readTree("apiVersion: lattice.dev/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: " + name
+                                + ", namespace: default}\nspec:\n" + spec.indent(2));
+        Resource cm = MeshTranslatorTest.load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n").get(0);
+        return new Resource(new dev.lattice.model.ResourceKey("AuthorizationPolicy", "default", name), "lattice.dev/v1alpha1",
+                cm.source(), o);
+    }
+
+    @Test
+    void aPolicyThatDoesNotValidateClosesItsTargets() throws Exception {
+        Resource broken = raw("broken", "targetRefs: [{group: \"\", kind: Service, name: books}]\naction: ALOW\n");
+        assertThat(decide(filters("", List.of(broken)), WEB, "GET", "/")).isEqualTo("DENY AuthorizationPolicy/default/broken/invalid");
+        // its last good version may have allowed this caller: the broken one still closes
+        String good = policy("broken", "2026-01-01T00:00:00Z", "rules: [{from: [{source: {principals: [\"*\"]}}]}]\n");
+        assertThat(decide(filters(good, List.of(broken)), WEB, "GET", "/")).isEqualTo("DENY AuthorizationPolicy/default/broken/invalid");
+        // a broken policy for another Service does not close this one
+        Resource elsewhere = raw("elsewhere", "targetRefs: [{group: \"\", kind: Service, name: nothing}]\naction: ALOW\n");
+        assertThat(decide(filters("", List.of(elsewhere)), WEB, "GET", "/")).isEqualTo("ALLOW");
+        // targets that cannot be read close the whole namespace
+        Resource unreadable = raw("unreadable", "targetRefs: {kind: Service}\n");
+        assertThat(decide(filters("", List.of(unreadable)), WEB, "GET", "/")).startsWith("DENY ");
+    }
+
+    @Test
+    void rootNamespacePoliciesApplyMeshWideAndOtherNamespacesDoNot() throws Exception {
+        String other = "\n---\napiVersion: lattice.dev/v1alpha1\nkind: AuthorizationPolicy\n"
+                + "metadata: {name: x, namespace: shop}\nspec: {action: DENY, rules: [{}]}\n";
+        assertThat(decide(filters(other, List.of()), WEB, "GET", "/")).isEqualTo("ALLOW");
+        String root = other.replace("namespace: shop", "namespace: lattice-system");
+        assertThat(decide(filters(root, List.of()), WEB, "GET", "/")).isEqualTo("DENY AuthorizationPolicy/lattice-system/x/rules/0");
+    }
+}
