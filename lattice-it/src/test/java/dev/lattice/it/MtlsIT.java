@@ -117,11 +117,20 @@ class MtlsIT {
     }
 
     static X509Certificate root() throws Exception {
+        return root(dir);
+    }
+
+    static PrivateKey rootKey() throws Exception {
+        return rootKey(dir);
+    }
+
+    /** The mesh root that {@code lattice up DIR} keeps in DIR/.lattice/ca. */
+    static X509Certificate root(Path dir) throws Exception {
         return (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve(".lattice/ca/root.crt"))));
     }
 
-    static PrivateKey rootKey() throws Exception {
+    static PrivateKey rootKey(Path dir) throws Exception {
         String pem = Files.readString(dir.resolve(".lattice/ca/root.key")).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
     }

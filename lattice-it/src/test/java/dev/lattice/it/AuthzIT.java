@@ -1,0 +1,245 @@
+package dev.lattice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Authorization with real processes: AuthorizationPolicies applied live to a sidecar, judged by mTLS clients holding
+ * certificates of several identities from the mesh CA, by a plaintext client, and by the gateway's own mesh hop (its
+ * identity is {@code sa/gw}). A matrix over principals, namespaces, methods and paths with DENY beating ALLOW; a dry
+ * run counted and not enforced; a denial counted by policy on the sidecar's /stats/prometheus; a policy that does not
+ * validate closes access, and fixing it opens it again.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuthzIT {
+    static final String HOST = "books.example";
+    static Mesh mesh;
+    static Path dir;
+    static int gw;
+    static int app;
+
+    @BeforeAll
+    static void up() throws Exception {
+        gw = Mesh.freePort();
+        app = Mesh.freePort();
+        dir = Files.createTempDirectory("lattice-authz-");
+        Files.writeString(dir.resolve("mesh.yaml"), Mesh.GATEWAY_GW.replace("GW", String.valueOf(gw)) + """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: books}
+                spec:
+                  parentRefs: [{name: gw}]
+                  hostnames: [books.example]
+                  rules: [{backendRefs: [{name: books, port: 9080}]}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: books}
+                spec:
+                  selector: {app: books}
+                  ports: [{name: http, port: 9080, targetPort: http}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: Workload
+                metadata: {name: books-v1, labels: {app: books}}
+                spec:
+                  ports: [{name: http, port: APP}]
+                  serviceAccount: books
+                  command: [lattice, echo, --port, "APP", --name, books-v1]
+                """.replace("APP", String.valueOf(app)));
+        mesh = Mesh.up(dir);
+        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
+        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
+            JsonNode ps = mesh.adminJson("/api/v1/proxies");
+            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
+            return ps.size() == 2;
+        });
+        mesh.awaitRoute(gw, HOST, "/");
+    }
+
+    @AfterAll
+    static void down() {
+        if (mesh != null) mesh.close();
+    }
+
+    static JsonNode sidecar() throws IOException {
+        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
+            if (p.path("id").asText().equals("sidecar~default~books-v1")) return p;
+        }
+        throw new AssertionError("no sidecar books-v1");
+    }
+
+    static int inbound() throws IOException {
+        return sidecar().path("inboundPorts").elements().next().asInt();
+    }
+
+    static MtlsIT.Client id(String spiffeId) throws Exception {
+        return MtlsIT.client(spiffeId, MtlsIT.root(dir), MtlsIT.rootKey(dir), Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
+    }
+
+    /** The status line and body of one request on the sidecar's inbound port: over mTLS as {@code client}, or plaintext when null. */
+    static String call(MtlsIT.Client client, String method, String path) throws Exception {
+        byte[] req = (method + " " + path + " HTTP/1.1\r\nHost: books\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        if (client == null) {
+            try (Socket s = new Socket("127.0.0.1", inbound())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(req);
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            }
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("c", client.key(), new char[0], new X509Certificate[] {client.cert()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        TrustManager trustAll = new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+            public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(kmf.getKeyManagers(), new TrustManager[] {trustAll}, null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inbound())) {
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            OutputStream out = s.getOutputStream();
+            out.write(req);
+            out.flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static int status(MtlsIT.Client client, String method, String path) throws Exception {
+        String r = call(client, method, path);
+        assertThat(r).as("%s %s", method, path).startsWith("HTTP/1.1 ");
+        return Integer.parseInt(r.substring(9, 12));
+    }
+
+    static String sidecarMetrics() throws Exception {
+        int admin = sidecar().path("adminPort").asInt();
+        return Mesh.get(java.net.URI.create("http://127.0.0.1:" + admin + "/stats/prometheus"), java.util.Map.of()).body();
+    }
+
+    static final String POLICIES = """
+            apiVersion: lattice.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata: {name: readers, namespace: default}
+            spec:
+              targetRefs: [{group: "", kind: Service, name: books}]
+              action: ALLOW
+              rules:
+              - from: [{source: {principals: ["cluster.local/ns/default/sa/web"]}}]
+                to: [{operation: {methods: [GET, HEAD], paths: ["/books/*"]}}]
+              - from: [{source: {namespaces: [batch]}}]
+                to: [{operation: {methods: [POST], paths: ["/import"]}}]
+              - from: [{source: {principals: ["cluster.local/ns/default/sa/gw"]}}]
+                to: [{operation: {paths: ["/public*"]}}]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata: {name: no-admin, namespace: default}
+            spec:
+              action: DENY
+              rules: [{to: [{operation: {paths: ["/books/admin*"]}}]}]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata: {name: secrets-trial, namespace: default}
+            spec:
+              action: DENY
+              dryRun: true
+              rules: [{to: [{operation: {paths: ["/books/secret*"]}}]}]
+            """;
+
+    @Test
+    @Order(1)
+    void withoutPoliciesEveryoneIsServed() throws Exception {
+        assertThat(status(id("spiffe://cluster.local/ns/default/sa/other"), "DELETE", "/books/1")).isEqualTo(200);
+        assertThat(status(null, "GET", "/books/1")).isEqualTo(200);
+    }
+
+    @Test
+    @Order(2)
+    void theMatrixOverPrincipalsNamespacesMethodsAndPathsWithDenyBeatingAllow() throws Exception {
+        Files.writeString(dir.resolve("authz.yaml"), POLICIES);
+        MtlsIT.Client web = id("spiffe://cluster.local/ns/default/sa/web");
+        MtlsIT.Client job = id("spiffe://cluster.local/ns/batch/sa/job");
+        MtlsIT.Client other = id("spiffe://cluster.local/ns/default/sa/other");
+        mesh.await("the policies are enforced", Duration.ofSeconds(30), () -> status(other, "GET", "/books/1") == 403);
+        String denied = call(other, "GET", "/books/1");
+        assertThat(denied).startsWith("HTTP/1.1 403").endsWith("RBAC: access denied").doesNotContain("books-v1");
+
+        assertThat(status(web, "GET", "/books/1")).isEqualTo(200);
+        assertThat(status(web, "HEAD", "/books/1")).isEqualTo(200);
+        assertThat(status(web, "DELETE", "/books/1")).isEqualTo(403);
+        assertThat(status(web, "GET", "/orders/1")).isEqualTo(403);
+        assertThat(status(web, "POST", "/import")).isEqualTo(403);
+        assertThat(status(job, "POST", "/import")).isEqualTo(200);
+        assertThat(status(job, "GET", "/books/1")).isEqualTo(403);
+        assertThat(status(id("spiffe://cluster.local/ns/batchx/sa/job"), "POST", "/import")).isEqualTo(403);
+        assertThat(status(null, "GET", "/books/1")).isEqualTo(403); // plaintext: no identity
+        // DENY beats ALLOW
+        assertThat(status(web, "GET", "/books/admin/users")).isEqualTo(403);
+        // the gateway's hop carries the gateway's identity
+        assertThat(Mesh.viaGateway(gw, HOST, "/public/x").statusCode()).isEqualTo(200);
+        assertThat(Mesh.viaGateway(gw, HOST, "/books/1").statusCode()).isEqualTo(403);
+        // a dry run is not enforced
+        assertThat(status(web, "GET", "/books/secret/1")).isEqualTo(200);
+
+        String m = sidecarMetrics();
+        assertThat(m).containsPattern("lattice_authz_decisions_total\\{decision=\"deny\",dry_run=\"false\",filter=\"lattice.authz.deny\","
+                + "listener=\"[^\"]+\",policy=\"AuthorizationPolicy/default/no-admin/rules/0\"} 1\\.0");
+        assertThat(m).containsPattern("lattice_authz_decisions_total\\{decision=\"deny\",dry_run=\"true\",filter=\"lattice.authz.deny\","
+                + "listener=\"[^\"]+\",policy=\"AuthorizationPolicy/default/secrets-trial/rules/0\"} 1\\.0");
+        assertThat(m).containsPattern("lattice_authz_decisions_total\\{decision=\"allow\",dry_run=\"false\",filter=\"lattice.authz.allow\","
+                + "listener=\"[^\"]+\",policy=\"AuthorizationPolicy/default/readers/rules/1\"} 1\\.0");
+        // the denial is logged with the policy that decided it
+        Path log = dir.resolve(".lattice/logs/sidecar-default-books-v1.log");
+        mesh.await("the denial is logged", Duration.ofSeconds(10), () -> Files.readString(log)
+                .contains("authz denied: listener=inbound/" + app + " filter=lattice.authz.deny policy=AuthorizationPolicy/default/no-admin/rules/0"
+                        + " principal=spiffe://cluster.local/ns/default/sa/web"));
+    }
+
+    @Test
+    @Order(3)
+    void aPolicyThatDoesNotValidateClosesAccessUntilItIsFixed() throws Exception {
+        MtlsIT.Client web = id("spiffe://cluster.local/ns/default/sa/web");
+        assertThat(status(web, "GET", "/books/1")).isEqualTo(200);
+        Files.writeString(dir.resolve("authz.yaml"), POLICIES.replace("action: ALLOW", "action: ALOW"));
+        mesh.await("the broken policy closes access", Duration.ofSeconds(30), () -> status(web, "GET", "/books/1") == 403);
+        assertThat(Mesh.viaGateway(gw, HOST, "/public/x").statusCode()).isEqualTo(403);
+        // the problem is reported with its place
+        mesh.await("the problem is reported", Duration.ofSeconds(10),
+                () -> mesh.output().contains("AuthorizationPolicy default/readers: spec.action"));
+        Files.writeString(dir.resolve("authz.yaml"), POLICIES);
+        mesh.await("the fixed policy serves again", Duration.ofSeconds(30), () -> status(web, "GET", "/books/1") == 200);
+        assertThat(status(web, "GET", "/books/admin/1")).isEqualTo(403);
+    }
+}
