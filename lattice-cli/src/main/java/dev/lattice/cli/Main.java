@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lattice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "lattice 0.1.0",
         description = "Lattice: a service mesh (xDS control plane and Netty proxy), runnable on one machine.",
         subcommands = {UpCommand.class, ValidateCommand.class, GetCommand.class, StatusCommand.class,
-                EchoCommand.class, ProxyCommand.class, CommandLine.HelpCommand.class})
+                EchoCommand.class, ProxyCommand.class, AuthzCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

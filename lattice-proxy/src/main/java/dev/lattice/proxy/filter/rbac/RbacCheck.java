@@ -15,8 +15,9 @@ public final class RbacCheck {
     private RbacCheck() {}
 
     /**
-     * The outcome: {@code allowed}, and when denied the filter and policy that denied ({@code policy} null: no ALLOW
-     * policy matched); {@code dryRunDenials} are the shadow policies that would have denied (or "(none matched)" for a
+     * The outcome: {@code allowed}, and the filter and policy that decided: when denied, the one that denied
+     * ({@code policy} null: no ALLOW policy matched); when allowed, the ALLOW policy that matched (both null when no
+     * ALLOW filter applies); {@code dryRunDenials} are the shadow policies that would have denied (or "(none matched)" for a
      * dry-run ALLOW set that nothing matched); {@code audits} the audit policies that matched.
      */
     public record Verdict(boolean allowed, String filter, String policy, List<String> dryRunDenials, List<String> audits) {}
@@ -24,6 +25,8 @@ public final class RbacCheck {
     public static Verdict evaluate(String resource, List<HttpFilter> filters, RequestView request) throws XdsRejection {
         List<String> dry = new ArrayList<>();
         List<String> audits = new ArrayList<>();
+        String allowFilter = null;
+        String allowPolicy = null;
         for (int i = 0; i < filters.size(); i++) {
             HttpFilter f = filters.get(i);
             if (f.getDisabled() || !f.hasTypedConfig() || !f.getTypedConfig().getTypeUrl().equals(RbacParser.TYPE_URL)) continue;
@@ -37,7 +40,11 @@ public final class RbacCheck {
                 continue;
             }
             if (!d.allowed()) return new Verdict(false, f.getName(), d.policy(), dry, audits);
+            if (d.action() == RbacEngine.Action.ALLOW && d.matched()) {
+                allowFilter = f.getName();
+                allowPolicy = d.policy();
+            }
         }
-        return new Verdict(true, null, null, dry, audits);
+        return new Verdict(true, allowFilter, allowPolicy, dry, audits);
     }
 }
