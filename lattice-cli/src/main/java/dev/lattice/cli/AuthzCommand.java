@@ -144,10 +144,10 @@ public final class AuthzCommand implements Runnable {
             int results = 0;
             int denied = 0;
             final Service service = svc;
+            boolean several = workloads.stream().filter(service::selects).count() > 1;
             for (Workload w : workloads) {
-                if (!selects(service, w)) continue;
-                Integer appPort = sp.targetPortNumber() != null ? sp.targetPortNumber()
-                        : w.port(sp.targetPortName()) == null ? null : w.port(sp.targetPortName()).port();
+                if (!service.selects(w)) continue;
+                Integer appPort = sp.targetOn(w);
                 if (appPort == null) continue;
                 String who = "Workload " + ns + "/" + w.meta().name();
                 if (!w.sidecar().inject()) {
@@ -177,7 +177,7 @@ public final class AuthzCommand implements Runnable {
                     continue;
                 }
                 results++;
-                String suffix = workloads.stream().filter(o -> selects(service, o)).count() > 1 ? "  [" + who + "]" : "";
+                String suffix = several ? "  [" + who + "]" : "";
                 if (v.allowed()) {
                     System.out.println("ALLOW  (" + (v.policy() != null ? v.policy() : "no ALLOW policy applies, none denies") + ")" + suffix);
                 } else {
@@ -192,11 +192,6 @@ public final class AuthzCommand implements Runnable {
                 if (p.kind().equals("AuthorizationPolicy")) System.out.println("note: " + p);
             }
             return denied > 0 ? 1 : 0;
-        }
-
-        private static boolean selects(Service s, Workload w) {
-            if (s.selector().isEmpty() || !w.meta().namespace().equals(s.meta().namespace())) return false;
-            return s.selector().entrySet().stream().allMatch(e -> e.getValue().equals(w.meta().labels().get(e.getKey())));
         }
 
         record Mesh(List<Resource> resources, List<Problem> problems, List<Resource> rejected) {}

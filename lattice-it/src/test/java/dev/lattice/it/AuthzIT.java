@@ -4,20 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,30 +37,7 @@ class AuthzIT {
         gw = Mesh.freePort();
         app = Mesh.freePort();
         dir = Files.createTempDirectory("lattice-authz-");
-        Files.writeString(dir.resolve("mesh.yaml"), Mesh.GATEWAY_GW.replace("GW", String.valueOf(gw)) + """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: books}
-                spec:
-                  parentRefs: [{name: gw}]
-                  hostnames: [books.example]
-                  rules: [{backendRefs: [{name: books, port: 9080}]}]
-                ---
-                apiVersion: v1
-                kind: Service
-                metadata: {name: books}
-                spec:
-                  selector: {app: books}
-                  ports: [{name: http, port: 9080, targetPort: http}]
-                ---
-                apiVersion: lattice.dev/v1alpha1
-                kind: Workload
-                metadata: {name: books-v1, labels: {app: books}}
-                spec:
-                  ports: [{name: http, port: APP}]
-                  serviceAccount: books
-                  command: [lattice, echo, --port, "APP", --name, books-v1]
-                """.replace("APP", String.valueOf(app)));
+        Files.writeString(dir.resolve("mesh.yaml"), MtlsIT.booksMesh(gw, app));
         mesh = Mesh.up(dir);
         mesh.awaitProxiesSynced(Duration.ofSeconds(60));
         mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
@@ -110,30 +79,7 @@ class AuthzIT {
                 return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             }
         }
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("c", client.key(), new char[0], new X509Certificate[] {client.cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        TrustManager trustAll = new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(kmf.getKeyManagers(), new TrustManager[] {trustAll}, null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inbound())) {
-            s.setSoTimeout(10_000);
-            s.startHandshake();
-            OutputStream out = s.getOutputStream();
-            out.write(req);
-            out.flush();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        return MtlsIT.tls(inbound(), client, new String(req, StandardCharsets.ISO_8859_1)).answer();
     }
 
     static int status(MtlsIT.Client client, String method, String path) throws Exception {

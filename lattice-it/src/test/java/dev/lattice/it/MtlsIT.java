@@ -68,7 +68,20 @@ class MtlsIT {
         gw = Mesh.freePort();
         int app = Mesh.freePort();
         dir = Files.createTempDirectory("lattice-mtls-");
-        Files.writeString(dir.resolve("mesh.yaml"), Mesh.GATEWAY_GW.replace("GW", String.valueOf(gw)) + """
+        Files.writeString(dir.resolve("mesh.yaml"), booksMesh(gw, app));
+        mesh = Mesh.up(dir);
+        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
+        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
+            JsonNode ps = mesh.adminJson("/api/v1/proxies");
+            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
+            return ps.size() == 2;
+        });
+        mesh.awaitRoute(gw, HOST, "/");
+    }
+
+    /** A gateway on {@code gw} routing books.example to Service books, served by Workload books-v1 (sa books) on {@code app}. */
+    static String booksMesh(int gw, int app) {
+        return Mesh.GATEWAY_GW.replace("GW", String.valueOf(gw)) + """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: HTTPRoute
                 metadata: {name: books}
@@ -91,15 +104,7 @@ class MtlsIT {
                   ports: [{name: http, port: APP}]
                   serviceAccount: books
                   command: [lattice, echo, --port, "APP", --name, books-v1]
-                """.replace("APP", String.valueOf(app)));
-        mesh = Mesh.up(dir);
-        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
-            JsonNode ps = mesh.adminJson("/api/v1/proxies");
-            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
-            return ps.size() == 2;
-        });
-        mesh.awaitRoute(gw, HOST, "/");
+                """.replace("APP", String.valueOf(app));
     }
 
     @AfterAll
@@ -169,6 +174,11 @@ class MtlsIT {
     record TlsResult(String answer, X509Certificate[] serverChain, Exception failure) {}
 
     static TlsResult tls(int port, Client client) throws Exception {
+        return tls(port, client, "GET / HTTP/1.1\r\nHost: books\r\nConnection: close\r\n\r\n");
+    }
+
+    /** What a TLS client (with {@code client}'s certificate, or none) gets for {@code request}, sent as it is. */
+    static TlsResult tls(int port, Client client, String request) throws Exception {
         X509Certificate[][] seen = new X509Certificate[1][];
         TrustManager trustAll = new X509TrustManager() {
             public void checkClientTrusted(X509Certificate[] c, String a) {}
@@ -196,7 +206,7 @@ class MtlsIT {
             s.setEnabledProtocols(new String[] {"TLSv1.3"});
             s.startHandshake();
             OutputStream out = s.getOutputStream();
-            out.write(("GET / HTTP/1.1\r\nHost: books\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             return new TlsResult(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1), seen[0], null);
         } catch (IOException e) {

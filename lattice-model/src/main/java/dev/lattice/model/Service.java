@@ -32,6 +32,19 @@ public record Service(ObjectMeta meta, Map<String, String> selector, List<Port> 
         public boolean h2c() {
             return H2C.equals(appProtocol);
         }
+
+        /** The app port of {@code w} this port targets, or null when {@code w} has no port of that name. */
+        public Integer targetOn(Workload w) {
+            if (targetPortNumber != null) return targetPortNumber;
+            Workload.Port wp = w.port(targetPortName);
+            return wp == null ? null : wp.port();
+        }
+    }
+
+    /** Whether this Service selects {@code w}: same namespace, and a non-empty selector that its labels all match. */
+    public boolean selects(Workload w) {
+        if (selector.isEmpty() || !w.meta().namespace().equals(meta.namespace())) return false;
+        return selector.entrySet().stream().allMatch(e -> e.getValue().equals(w.meta().labels().get(e.getKey())));
     }
 
     public Service {

@@ -64,7 +64,7 @@ final class Authorizations {
         }
         if (kind.equals(PolicyTargetRef.SERVICE.kind()) && group.isEmpty()) {
             Service s = index.service(w.meta().namespace(), name);
-            return s != null && MtlsModes.selects(s, w);
+            return s != null && s.selects(w);
         }
         return false;
     }

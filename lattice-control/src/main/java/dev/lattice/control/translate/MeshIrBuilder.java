@@ -197,18 +197,9 @@ final class MeshIrBuilder {
         if (s.selector().isEmpty()) return List.of();
         List<Workload> out = new ArrayList<>();
         for (Workload w : index.workloads) {
-            if (!w.meta().namespace().equals(s.meta().namespace())) continue;
-            boolean all = s.selector().entrySet().stream().allMatch(e -> e.getValue().equals(w.meta().labels().get(e.getKey())));
-            if (all) out.add(w);
+            if (s.selects(w)) out.add(w);
         }
         return out;
-    }
-
-    /** The Workload app port a Service port targets, or null when the Workload has no such port name. */
-    private static Integer targetAppPort(Service.Port p, Workload w) {
-        if (p.targetPortNumber() != null) return p.targetPortNumber();
-        Workload.Port wp = w.port(p.targetPortName());
-        return wp == null ? null : wp.port();
     }
 
     /** {@code direct}: to the Workloads' app ports even when they have a sidecar. */
@@ -233,7 +224,7 @@ final class MeshIrBuilder {
             return out;
         }
         for (Workload w : selected(s)) {
-            Integer app = targetAppPort(p, w);
+            Integer app = p.targetOn(w);
             if (app == null) continue;
             if (!w.sidecar().inject() || direct) {
                 out.add(new Ir.Endpoint(w.address(), app));
@@ -809,7 +800,7 @@ final class MeshIrBuilder {
         for (Service s : index.services.values()) {
             if (!selected(s).contains(w)) continue;
             for (Service.Port p : s.ports()) {
-                Integer t = targetAppPort(p, w);
+                Integer t = p.targetOn(w);
                 boolean grpc = GrpcRoutes.isGrpcBackend(index, s, p);
                 if ((p.h2c() || grpc) && t != null && t == appPort) return true;
             }

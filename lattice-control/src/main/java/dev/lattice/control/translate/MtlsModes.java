@@ -61,15 +61,10 @@ final class MtlsModes {
             if (t.is(PolicyTargetRef.WORKLOAD) && t.name().equals(w.meta().name())) return 3;
             if (t.is(PolicyTargetRef.SERVICE)) {
                 Service s = index.service(w.meta().namespace(), t.name());
-                if (s != null && selects(s, w)) rank = 2;
+                if (s != null && s.selects(w)) rank = 2;
             }
         }
         return rank;
-    }
-
-    static boolean selects(Service s, Workload w) {
-        if (s.selector().isEmpty() || !w.meta().namespace().equals(s.meta().namespace())) return false;
-        return s.selector().entrySet().stream().allMatch(e -> e.getValue().equals(w.meta().labels().get(e.getKey())));
     }
 
     /** The SPIFFE ID of a Workload's sidecar. */
