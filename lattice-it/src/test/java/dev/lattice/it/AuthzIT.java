@@ -22,7 +22,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * certificates of several identities from the mesh CA, by a plaintext client, and by the gateway's own mesh hop (its
  * identity is {@code sa/gw}). A matrix over principals, namespaces, methods and paths with DENY beating ALLOW; a dry
  * run counted and not enforced; a denial counted by policy on the sidecar's /stats/prometheus; a policy that does not
- * validate closes access, and fixing it opens it again.
+ * validate closes access, and fixing it opens it again; an SMI TrafficTarget allowing one source on one route and
+ * refusing every other caller and route.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuthzIT {
@@ -187,5 +188,72 @@ class AuthzIT {
         Files.writeString(dir.resolve("authz.yaml"), POLICIES);
         mesh.await("the fixed policy serves again", Duration.ofSeconds(30), () -> status(web, "GET", "/books/1") == 200);
         assertThat(status(web, "GET", "/books/admin/1")).isEqualTo(403);
+    }
+
+    static final String SMI = """
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: HTTPRouteGroup
+            metadata: {name: books-routes, namespace: default}
+            spec:
+              matches:
+              - name: read-one
+                pathRegex: "/books/[0-9]+$"
+                methods: [GET]
+              - name: everything
+                pathRegex: ".*"
+                methods: ["*"]
+            ---
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: TCPRoute
+            metadata: {name: books-port, namespace: default}
+            spec: {matches: {ports: [APP]}}
+            ---
+            apiVersion: access.smi-spec.io/v1alpha3
+            kind: TrafficTarget
+            metadata: {name: web-reads-books, namespace: default}
+            spec:
+              destination: {kind: ServiceAccount, name: books, namespace: default}
+              rules:
+              - {kind: TCPRoute, name: books-port}
+              - {kind: HTTPRouteGroup, name: books-routes, matches: [read-one]}
+              sources:
+              - {kind: ServiceAccount, name: web, namespace: default}
+            """;
+
+    @Test
+    @Order(4)
+    void anSmiTrafficTargetAllowsOneSourceOnOneRouteAndRefusesTheRest() throws Exception {
+        Files.deleteIfExists(dir.resolve("authz.yaml"));
+        MtlsIT.Client web = id("spiffe://cluster.local/ns/default/sa/web");
+        MtlsIT.Client other = id("spiffe://cluster.local/ns/default/sa/other");
+        mesh.await("no policy: open", Duration.ofSeconds(30), () -> status(other, "GET", "/books/1") == 200);
+        Files.writeString(dir.resolve("smi.yaml"), SMI.replace("APP", String.valueOf(app)));
+        mesh.await("the TrafficTarget is enforced", Duration.ofSeconds(30), () -> status(other, "GET", "/books/1") == 403);
+        assertThat(status(web, "GET", "/books/1")).isEqualTo(200);
+        assertThat(status(web, "GET", "/books/1/reviews")).isEqualTo(403); // the regex ends with $
+        assertThat(status(web, "POST", "/books/1")).isEqualTo(403);
+        assertThat(status(web, "GET", "/orders/1")).isEqualTo(403);
+        assertThat(status(id("spiffe://cluster.local/ns/batch/sa/web"), "GET", "/books/1")).isEqualTo(403);
+        assertThat(status(null, "GET", "/books/1")).isEqualTo(403);
+        assertThat(Mesh.viaGateway(gw, HOST, "/books/1").statusCode()).isEqualTo(403); // sa/gw is not a source
+        assertThat(sidecarMetrics()).containsPattern("lattice_authz_decisions_total\\{decision=\"allow\",dry_run=\"false\","
+                + "filter=\"lattice.authz.allow\",listener=\"[^\"]+\",policy=\"TrafficTarget/default/web-reads-books/rules/0\"} 1\\.0");
+
+        // the gateway added as a second source, on every route: additive
+        Files.writeString(dir.resolve("smi.yaml"), SMI.replace("APP", String.valueOf(app))
+                .replace("matches: [read-one]}", "}")
+                .replace("  - {kind: ServiceAccount, name: web, namespace: default}",
+                        "  - {kind: ServiceAccount, name: web, namespace: default}\n  - {kind: ServiceAccount, name: gw}"));
+        mesh.await("the gateway is a source", Duration.ofSeconds(30), () -> Mesh.viaGateway(gw, HOST, "/anything").statusCode() == 200);
+        assertThat(status(web, "DELETE", "/x")).isEqualTo(200);
+        assertThat(status(other, "GET", "/books/1")).isEqualTo(403);
+
+        // a route group that does not validate never opens access; its problem names file, line and field
+        Files.writeString(dir.resolve("smi.yaml"), SMI.replace("APP", String.valueOf(app)).replace("\"/books/[0-9]+$\"", "\"/books/([\""));
+        mesh.await("the broken route group closes", Duration.ofSeconds(30), () -> status(web, "GET", "/books/1") == 403);
+        mesh.await("the problem is reported", Duration.ofSeconds(10),
+                () -> mesh.output().contains("smi.yaml:7: HTTPRouteGroup default/books-routes: spec.matches[0].pathRegex: not a regular expression"));
+        Files.delete(dir.resolve("smi.yaml"));
+        mesh.await("without TrafficTargets: open again", Duration.ofSeconds(30), () -> status(other, "GET", "/books/1") == 200);
     }
 }

@@ -47,9 +47,14 @@ public record AuthorizationPolicy(ObjectMeta meta, List<PolicyTargetRef> targetR
         }
     }
 
-    /** What is called. Ports are numbers. */
+    /**
+     * What is called. Ports are numbers. {@code pathRegexes} (one must match the path from its start) and
+     * {@code headerRegexes} (each named header's value must match its regex as a whole) are never read from an
+     * AuthorizationPolicy: they carry SMI HTTPRouteGroup matches into the same evaluation.
+     */
     public record Operation(List<String> hosts, List<String> notHosts, List<String> methods, List<String> notMethods,
-                            List<String> paths, List<String> notPaths, List<Integer> ports, List<Integer> notPorts) {
+                            List<String> paths, List<String> notPaths, List<Integer> ports, List<Integer> notPorts,
+                            List<String> pathRegexes, java.util.Map<String, String> headerRegexes) {
         public Operation {
             hosts = List.copyOf(hosts);
             notHosts = List.copyOf(notHosts);
@@ -59,6 +64,13 @@ public record AuthorizationPolicy(ObjectMeta meta, List<PolicyTargetRef> targetR
             notPaths = List.copyOf(notPaths);
             ports = List.copyOf(ports);
             notPorts = List.copyOf(notPorts);
+            pathRegexes = List.copyOf(pathRegexes);
+            headerRegexes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headerRegexes));
+        }
+
+        public Operation(List<String> hosts, List<String> notHosts, List<String> methods, List<String> notMethods,
+                         List<String> paths, List<String> notPaths, List<Integer> ports, List<Integer> notPorts) {
+            this(hosts, notHosts, methods, notMethods, paths, notPaths, ports, notPorts, List.of(), java.util.Map.of());
         }
     }
 

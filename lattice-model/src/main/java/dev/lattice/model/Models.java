@@ -51,14 +51,28 @@ public final class Models {
             Map.entry(GW + "v1alpha3/BackendTLSPolicy", new KindInfo(true, BackendTlsPolicy::read)),
             Map.entry("lattice.dev/v1alpha1/MeshConfig", new KindInfo(false, MeshConfig::read)),
             Map.entry("lattice.dev/v1alpha1/MTLSPolicy", new KindInfo(true, MtlsPolicy::read)),
-            Map.entry("lattice.dev/v1alpha1/AuthorizationPolicy", new KindInfo(true, AuthorizationPolicy::read)));
+            Map.entry("lattice.dev/v1alpha1/AuthorizationPolicy", new KindInfo(true, AuthorizationPolicy::read)),
+            Map.entry("access.smi-spec.io/v1alpha3/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
+            Map.entry("access.smi-spec.io/v1alpha2/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
+            Map.entry("specs.smi-spec.io/v1alpha4/HTTPRouteGroup", new KindInfo(true, HttpRouteGroup::read)),
+            Map.entry("specs.smi-spec.io/v1alpha4/TCPRoute", new KindInfo(true, SmiTcpRoute::read)));
 
     /** What {@link #knownKinds()} says in problems. */
     public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy and AuthorizationPolicy, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
-            + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1)";
+            + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1), "
+            + "access.smi-spec.io TrafficTarget (v1alpha3, v1alpha2), specs.smi-spec.io/v1alpha4 HTTPRouteGroup and TCPRoute";
 
     private Models() {}
+
+    /**
+     * The kind a resource's {@link ResourceKey} carries: the kind as written, except SMI's TCPRoute, which is
+     * {@value SmiTcpRoute#KEY_KIND} so that it never shares a key with Gateway API's TCPRoute.
+     */
+    public static String keyKind(String apiVersion, String kind) {
+        if (kind.equals("TCPRoute") && apiVersion.startsWith(SmiTcpRoute.GROUP + "/")) return SmiTcpRoute.KEY_KIND;
+        return kind;
+    }
 
     public static boolean isKnown(String apiVersion, String kind) {
         return KINDS.containsKey(apiVersion + "/" + kind);
@@ -76,11 +90,12 @@ public final class Models {
 
     /** Reads and validates one resource on its own. */
     public static Parsed read(Resource resource) {
-        KindInfo info = KINDS.get(resource.apiVersion() + "/" + resource.kind());
+        String kind = resource.object().path("kind").asText(resource.kind());
+        KindInfo info = KINDS.get(resource.apiVersion() + "/" + kind);
         List<Problem> problems = new ArrayList<>();
         if (info == null) {
             problems.add(Problem.at(resource.source(), resource.key(), "",
-                    "unknown kind " + resource.apiVersion() + "/" + resource.kind() + " (Lattice reads " + KNOWN + ")"));
+                    "unknown kind " + resource.apiVersion() + "/" + kind + " (Lattice reads " + KNOWN + ")"));
             return new Parsed(null, problems);
         }
         MeshObject value = info.reader().read(resource, Field.root(resource, problems), problems);

@@ -87,7 +87,7 @@ public final class ResourceLoader {
                 problems.add(new Problem(file, l, kind, ns, "", "metadata.name", "required"));
                 continue;
             }
-            Resource r = new Resource(new ResourceKey(kind, ns, name), apiVersion, new Source(file, line), o);
+            Resource r = new Resource(new ResourceKey(Models.keyKind(apiVersion, kind), ns, name), apiVersion, new Source(file, line), o);
             objects.add(new LoadedObject(r, Models.read(r).problems()));
         }
         return new LoadedFile(file, objects, problems, false);

@@ -182,7 +182,7 @@ public final class AdminServer implements AutoCloseable {
         ObjectNode src = r.object();
         ObjectNode o = JSON.createObjectNode();
         o.put("apiVersion", r.apiVersion());
-        o.put("kind", r.kind());
+        o.put("kind", src.path("kind").asText(r.kind()));
         ObjectNode md = src.path("metadata").isObject() ? ((ObjectNode) src.get("metadata")).deepCopy()
                 : JSON.createObjectNode();
         md.put("name", r.name());

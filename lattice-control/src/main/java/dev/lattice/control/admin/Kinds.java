@@ -32,7 +32,15 @@ public final class Kinds {
             new Kind("TLSRoute", "gateway.networking.k8s.io", true, "tlsroutes", List.of("tlsroute")),
             new Kind("TCPRoute", "gateway.networking.k8s.io", true, "tcproutes", List.of("tcproute")),
             new Kind("BackendTLSPolicy", "gateway.networking.k8s.io", true, "backendtlspolicies",
-                    List.of("backendtlspolicy", "btlspolicy")));
+                    List.of("backendtlspolicy", "btlspolicy")),
+            new Kind("MeshConfig", "lattice.dev", false, "meshconfigs", List.of("meshconfig")),
+            new Kind("MTLSPolicy", "lattice.dev", true, "mtlspolicies", List.of("mtlspolicy")),
+            new Kind("AuthorizationPolicy", "lattice.dev", true, "authorizationpolicies", List.of("authorizationpolicy", "authz")),
+            new Kind("TrafficTarget", "access.smi-spec.io", true, "traffictargets", List.of("traffictarget", "tt")),
+            new Kind("HTTPRouteGroup", "specs.smi-spec.io", true, "httproutegroups", List.of("httproutegroup", "hrg")),
+            // SMI's TCPRoute: its key kind carries the group, so that it is never Gateway API's TCPRoute
+            new Kind("TCPRoute.specs.smi-spec.io", "specs.smi-spec.io", true, "tcproutes.specs.smi-spec.io",
+                    List.of("tcproute.specs.smi-spec.io")));
 
     private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();
 

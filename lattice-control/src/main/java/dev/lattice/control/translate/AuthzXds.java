@@ -94,6 +94,12 @@ final class AuthzXds {
         anyOf(all, o.hosts(), o.notHosts(), AuthzXds::host);
         anyOf(all, o.methods(), o.notMethods(), m -> header(":method", StringMatcher.newBuilder().setExact(m).build()));
         anyOf(all, o.paths(), o.notPaths(), AuthzXds::path);
+        if (!o.pathRegexes().isEmpty()) {
+            all.add(orRules(o.pathRegexes().stream().map(re -> Permission.newBuilder().setUrlPath(PathMatcher.newBuilder()
+                    .setPath(StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("(?:" + re + ").*")))).build()).toList()));
+        }
+        o.headerRegexes().forEach((name, re) -> all.add(header(name.toLowerCase(Locale.ROOT), StringMatcher.newBuilder()
+                .setSafeRegex(RegexMatcher.newBuilder().setRegex(re)).build())));
         if (!o.ports().isEmpty()) all.add(o.ports().contains(appPort) ? ANY : NONE);
         if (!o.notPorts().isEmpty() && o.notPorts().contains(appPort)) all.add(NONE);
         return andRules(all);

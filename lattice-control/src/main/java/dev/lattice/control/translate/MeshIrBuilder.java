@@ -75,7 +75,7 @@ final class MeshIrBuilder {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
-        this.authz = new Authorizations(index, snapshot.rejected());
+        this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }

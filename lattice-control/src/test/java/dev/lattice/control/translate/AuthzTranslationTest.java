@@ -167,4 +167,109 @@ class AuthzTranslationTest {
         String root = other.replace("namespace: shop", "namespace: lattice-system");
         assertThat(decide(filters(root, List.of()), WEB, "GET", "/")).isEqualTo("DENY AuthorizationPolicy/lattice-system/x/rules/0");
     }
+
+    static final String SMI = """
+            ---
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: HTTPRouteGroup
+            metadata: {name: books-routes}
+            spec:
+              matches:
+              - name: read
+                pathRegex: "/books/[0-9]+"
+                methods: [GET]
+              - name: android
+                headers: {user-agent: ".*Android.*"}
+              - name: anything
+                pathRegex: ".*"
+                methods: ["*"]
+            ---
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: TCPRoute
+            metadata: {name: app-port}
+            spec: {matches: {ports: [19080]}}
+            ---
+            apiVersion: access.smi-spec.io/v1alpha3
+            kind: TrafficTarget
+            metadata: {name: web-reads}
+            spec:
+              destination: {kind: ServiceAccount, name: books, namespace: default}
+              rules:
+              - {kind: TCPRoute, name: app-port}
+              - {kind: HTTPRouteGroup, name: books-routes, matches: [read, android]}
+              sources:
+              - {kind: ServiceAccount, name: web, namespace: default}
+            """;
+
+    @Test
+    void smiTrafficTargetAllowsItsSourcesOnItsRoutesAndDeniesTheRest() throws Exception {
+        List<HttpFilter> f = filters(SMI, List.of());
+        assertThat(f).extracting(HttpFilter::getName).containsExactly("lattice.authz.allow", "envoy.filters.http.router");
+        assertThat(decide(f, WEB, "GET", "/books/12")).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "GET", "/books/12/reviews?x=1")).isEqualTo("ALLOW"); // anchored at the start only
+        assertThat(decide(f, WEB, "GET", "/v2/books/12")).isEqualTo("DENY null");
+        assertThat(decide(f, WEB, "POST", "/books/12")).isEqualTo("DENY null");
+        assertThat(decide(f, WEB, "DELETE", "/x", Map.of("User-Agent", "Mozilla/5.0 (Linux; Android 14)"))).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "DELETE", "/x", Map.of("User-Agent", "curl/8"))).isEqualTo("DENY null");
+        assertThat(decide(f, OTHER, "GET", "/books/12")).isEqualTo("DENY null");
+        assertThat(decide(f, BATCH, "GET", "/books/12")).isEqualTo("DENY null");
+        assertThat(decide(f, null, "GET", "/books/12")).isEqualTo("DENY null");
+        // a source of another trust domain is not the source
+        assertThat(decide(f, "spiffe://other.example/ns/default/sa/web", "GET", "/books/12")).isEqualTo("DENY null");
+
+        // a second TrafficTarget adds to the first; an AuthorizationPolicy DENY still beats both
+        String more = SMI + """
+                ---
+                apiVersion: access.smi-spec.io/v1alpha2
+                kind: TrafficTarget
+                metadata: {name: batch-all}
+                spec:
+                  destination: {kind: ServiceAccount, name: books, namespace: default, port: 19080}
+                  rules: [{kind: HTTPRouteGroup, name: books-routes, matches: [anything]}]
+                  sources: [{kind: ServiceAccount, name: job, namespace: batch}]
+                """ + policy("no-admin", "2026-01-02T00:00:00Z", "action: DENY\nrules: [{to: [{operation: {paths: [\"/admin\"]}}]}]\n");
+        f = filters(more, List.of());
+        assertThat(decide(f, BATCH, "POST", "/anything")).isEqualTo("ALLOW");
+        assertThat(decide(f, WEB, "POST", "/anything")).isEqualTo("DENY null");
+        assertThat(decide(f, BATCH, "GET", "/admin")).isEqualTo("DENY AuthorizationPolicy/default/no-admin/rules/0");
+    }
+
+    @Test
+    void smiPortsAndBrokenOrMissingSpecsNeverOpenAccess() throws Exception {
+        // the TCPRoute's port is not this listener's: the TrafficTarget names the destination and allows nothing here
+        assertThat(decide(filters(SMI.replace("ports: [19080]", "ports: [5432]"), List.of()), WEB, "GET", "/books/1"))
+                .isEqualTo("DENY null");
+        // a TCPRoute with no ports allows every port
+        assertThat(decide(filters(SMI.replace("ports: [19080]", "ports: []"), List.of()), WEB, "GET", "/books/1"))
+                .isEqualTo("ALLOW");
+        // a TrafficTarget naming a route group that does not exist allows nothing
+        assertThat(decide(filters(SMI.replace("name: books-routes, matches", "name: nope, matches"), List.of()), WEB, "GET", "/books/1"))
+                .isEqualTo("DENY null");
+        // only TCP rules: every request on the port, from the sources
+        String tcpOnly = SMI.replace("  - {kind: HTTPRouteGroup, name: books-routes, matches: [read, android]}\n", "");
+        assertThat(decide(filters(tcpOnly, List.of()), WEB, "DELETE", "/anything")).isEqualTo("ALLOW");
+        assertThat(decide(filters(tcpOnly, List.of()), OTHER, "GET", "/")).isEqualTo("DENY null");
+        // a route group whose new version does not validate closes its part, even with a last good version
+        Resource badGroup = smiRaw("specs.smi-spec.io/v1alpha4", "HTTPRouteGroup", "books-routes",
+                "matches: [{name: read, pathRegex: \"([\"}]\n");
+        assertThat(decide(filters(SMI, List.of(badGroup)), WEB, "GET", "/books/1")).isEqualTo("DENY null");
+        // a TrafficTarget that does not validate closes its destination, whatever else allows
+        Resource badTarget = smiRaw("access.smi-spec.io/v1alpha3", "TrafficTarget", "web-reads",
+                "destination: {kind: ServiceAccount, name: books}\nrules: []\nsources: []\n");
+        assertThat(decide(filters(SMI, List.of(badTarget)), WEB, "GET", "/books/1")).isEqualTo("DENY TrafficTarget/default/web-reads/invalid");
+        // ... but not another ServiceAccount's workloads
+        Resource elsewhere = smiRaw("access.smi-spec.io/v1alpha3", "TrafficTarget", "x",
+                "destination: {kind: ServiceAccount, name: ratings}\nrules: []\n");
+        assertThat(decide(filters("", List.of(elsewhere)), WEB, "GET", "/")).isEqualTo("ALLOW");
+    }
+
+    static Resource smiRaw(String apiVersion, String kind, String name, String spec) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                        .readTree("apiVersion: " + apiVersion + "\nkind: " + kind + "\nmetadata: {name: " + name
+                                + ", namespace: default}\nspec:\n" + spec.indent(2));
+        Resource cm = MeshTranslatorTest.load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n").get(0);
+        return new Resource(new dev.lattice.model.ResourceKey(dev.lattice.model.Models.keyKind(apiVersion, kind), "default", name),
+                apiVersion, cm.source(), o);
+    }
 }
