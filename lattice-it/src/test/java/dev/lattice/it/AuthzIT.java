@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * identity is {@code sa/gw}). A matrix over principals, namespaces, methods and paths with DENY beating ALLOW; a dry
  * run counted and not enforced; a denial counted by policy on the sidecar's /stats/prometheus; a policy that does not
  * validate closes access, and fixing it opens it again; an SMI TrafficTarget allowing one source on one route and
- * refusing every other caller and route.
+ * refusing every other caller and route; a policy targeting the Gateway enforced by the gateway, for its listener.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuthzIT {
@@ -255,5 +255,52 @@ class AuthzIT {
                 () -> mesh.output().contains("smi.yaml:7: HTTPRouteGroup default/books-routes: spec.matches[0].pathRegex: not a regular expression"));
         Files.delete(dir.resolve("smi.yaml"));
         mesh.await("without TrafficTargets: open again", Duration.ofSeconds(30), () -> status(other, "GET", "/books/1") == 200);
+    }
+
+    static JsonNode gateway() throws IOException {
+        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
+            if (p.path("id").asText().startsWith("gateway~")) return p;
+        }
+        throw new AssertionError("no gateway proxy");
+    }
+
+    @Test
+    @Order(5)
+    void aPolicyTargetingTheGatewayIsEnforcedAtTheGatewayOnly() throws Exception {
+        Files.deleteIfExists(dir.resolve("smi.yaml"));
+        mesh.await("open", Duration.ofSeconds(30), () -> Mesh.viaGateway(gw, HOST, "/private/1").statusCode() == 200);
+        Files.writeString(dir.resolve("gateway-authz.yaml"), """
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: edge, namespace: default}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+                  action: DENY
+                  rules:
+                  - to: [{operation: {paths: ["/private*"]}}]
+                  - when: [{key: "request.headers[x-debug]", values: ["*"]}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: other-listener, namespace: default}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: https}]
+                  action: DENY
+                  rules: [{}]
+                """);
+        mesh.await("the gateway enforces its policy", Duration.ofSeconds(30), () -> Mesh.viaGateway(gw, HOST, "/private/1").statusCode() == 403);
+        java.net.http.HttpResponse<String> denied = Mesh.viaGateway(gw, HOST, "/private/1");
+        assertThat(denied.body()).isEqualTo("RBAC: access denied");
+        assertThat(Mesh.viaGateway(gw, HOST, "/books/1").statusCode()).isEqualTo(200); // sectionName https is not this listener
+        assertThat(Mesh.get(java.net.URI.create("http://127.0.0.1:" + gw + "/books/1"), java.util.Map.of("Host", HOST, "X-Debug", "1"))
+                .statusCode()).isEqualTo(403);
+        // the sidecar is not governed by a policy for the gateway
+        assertThat(status(id("spiffe://cluster.local/ns/default/sa/other"), "GET", "/private/1")).isEqualTo(200);
+        int admin = gateway().path("adminPort").asInt();
+        String m = Mesh.get(java.net.URI.create("http://127.0.0.1:" + admin + "/stats/prometheus"), java.util.Map.of()).body();
+        assertThat(m).containsPattern("lattice_authz_decisions_total\\{decision=\"deny\",dry_run=\"false\",filter=\"lattice.authz.deny\","
+                + "listener=\"gateway/" + gw + "\",policy=\"AuthorizationPolicy/default/edge/rules/0\"} [1-9]");
+        Files.delete(dir.resolve("gateway-authz.yaml"));
+        mesh.await("open again", Duration.ofSeconds(30), () -> Mesh.viaGateway(gw, HOST, "/private/1").statusCode() == 200);
     }
 }

@@ -83,6 +83,53 @@ final class Authorizations {
     }
 
     /**
+     * The policies for a Gateway's listener on {@code port}, serving the Gateway listeners named {@code sections}:
+     * those whose targetRefs name the Gateway (with no sectionName, or one of {@code sections}); a Gateway is never
+     * governed by namespace-wide or mesh-wide policies, only by the ones that target it. Null when none applies.
+     */
+    Ir.Authz forGateway(dev.lattice.model.Gateway g, int port, String address, Set<String> sections) {
+        List<Ir.AuthzPolicy> out = new ArrayList<>();
+        for (Resource r : broken) {
+            if (brokenAppliesToGateway(r, g, sections)) {
+                out.add(new Ir.AuthzPolicy(AuthorizationPolicy.KIND + "/" + r.namespace() + "/" + r.name() + "/invalid",
+                        AuthorizationPolicy.Action.DENY, false, List.of(EVERYTHING)));
+            }
+        }
+        for (AuthorizationPolicy p : index.authorizationPolicies) {
+            if (!p.meta().namespace().equals(g.meta().namespace())) continue;
+            boolean applies = false;
+            for (PolicyTargetRef t : p.targetRefs()) {
+                applies |= t.is(PolicyTargetRef.GATEWAY) && t.name().equals(g.meta().name())
+                        && (t.sectionName() == null || sections.contains(t.sectionName()));
+            }
+            if (!applies) continue;
+            out.add(new Ir.AuthzPolicy(AuthorizationPolicy.KIND + "/" + p.meta().namespace() + "/" + p.meta().name(),
+                    p.action(), p.dryRun(), p.rules() == null ? List.of() : p.rules()));
+        }
+        return out.isEmpty() ? null : new Ir.Authz(port, address, out);
+    }
+
+    /** A broken policy naming this Gateway in its raw targetRefs, or whose targetRefs cannot be read (could mean it). */
+    private static boolean brokenAppliesToGateway(Resource r, dev.lattice.model.Gateway g, Set<String> sections) {
+        if (!r.namespace().equals(g.meta().namespace())) return false;
+        JsonNode refs = r.object().path("spec").path("targetRefs");
+        if (refs.isMissingNode() || refs.isNull() || (refs.isArray() && refs.isEmpty())) return false;
+        if (!refs.isArray()) return true;
+        for (JsonNode t : refs) {
+            JsonNode kind = t.get("kind");
+            JsonNode name = t.get("name");
+            if (kind == null || !kind.isTextual() || name == null || !name.isTextual()) return true;
+            if (!kind.asText().equals(PolicyTargetRef.GATEWAY.kind())) continue;
+            JsonNode section = t.get("sectionName");
+            if (name.asText().equals(g.meta().name())
+                    && (section == null || !section.isTextual() || sections.contains(section.asText()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A TrafficTarget's rules for the listener of {@code appPort}: one per HTTPRouteGroup match it allows (or one for
      * any request when it has no HTTPRouteGroup rule), each from its sources; none when its ports exclude this one.
      */

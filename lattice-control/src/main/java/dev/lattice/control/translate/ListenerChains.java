@@ -28,7 +28,8 @@ final class ListenerChains {
      * @return the listener, or null when no chain is left (a TLS listener without routes)
      */
     static Ir.Listener listener(int port, List<ListenerInfo> onPort, List<String> hosts, List<Ir.VirtualHost> vhosts,
-                                List<Integer> owners, List<TlsRoutes.Attachment> tlsRoutes, Set<String> usedClusters) {
+                                List<Integer> owners, List<TlsRoutes.Attachment> tlsRoutes, Set<String> usedClusters,
+                                java.util.function.Function<String, Ir.Authz> authzByListener) {
         List<ListenerInfo> sorted = new ArrayList<>(onPort);
         sorted.sort(Comparator.comparingInt((ListenerInfo i) -> -specificity(i.listener().hostname()))
                 .thenComparingInt(ListenerInfo::index));
@@ -58,7 +59,8 @@ final class ListenerChains {
                     }
                 }
                 chains.add(new Ir.FilterChain(names, l.tls(),
-                        new Ir.Hcm(stat, true, "gateway/" + port + "/" + l.listener().name(), own)));
+                        new Ir.Hcm(stat, true, "gateway/" + port + "/" + l.listener().name(), own,
+                                authzByListener.apply(l.listener().name()))));
             } else {
                 for (TlsRoutes.Attachment a : tlsRoutes) {
                     if (a.listener() != l.index()) continue;

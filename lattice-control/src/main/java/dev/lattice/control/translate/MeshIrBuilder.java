@@ -617,15 +617,18 @@ final class MeshIrBuilder {
             }
             if (onPort.stream().anyMatch(i -> i.usesTls() || i.usesTcp())) {
                 Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
-                        tlsRoutes.attachments(g.key()), usedClusters);
+                        tlsRoutes.attachments(g.key()), usedClusters, name -> authz.forGateway(g, port, bind, Set.of(name)));
                 if (chained != null) {
                     listeners.add(new Ir.Listener(chained.name(), bind, chained.port(), chained.role(), chained.statPrefix(),
                             chained.stripAnyHostPort(), chained.routeConfigName(), chained.virtualHosts(), chained.chains()));
                 }
                 continue;
             }
+            // one connection manager serves every listener of a plain HTTP port: a policy for one of them guards them all
+            Set<String> sections = new HashSet<>();
+            for (ListenerInfo i : onPort) sections.add(i.listener().name());
             listeners.add(new Ir.Listener("gateway/" + port, bind, port, Ir.Role.GATEWAY, "gateway_" + port, true,
-                    "gateway/" + port, vhosts));
+                    "gateway/" + port, vhosts, List.of(), null, authz.forGateway(g, port, bind, sections)));
         }
         List<Ir.Cluster> cs = usedClusters.stream().map(clusters::get).filter(java.util.Objects::nonNull).toList();
         Secrets.Resolution clientCert = clientCertificates.get(g.key());

@@ -145,12 +145,17 @@ public final class Ir {
     public sealed interface ChainAction permits Hcm, TcpProxy {}
 
     /** An HTTP connection manager with its own route configuration. */
-    public record Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts)
-            implements ChainAction {
+    public record Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts,
+                      Authz authz) implements ChainAction {
         public Hcm {
             requireNonNull(statPrefix, "statPrefix");
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
+        }
+
+        /** Without authorization. */
+        public Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts) {
+            this(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, null);
         }
     }
 
