@@ -185,8 +185,19 @@ class AuthzIT {
         // the problem is reported with its place
         mesh.await("the problem is reported", Duration.ofSeconds(10),
                 () -> mesh.output().contains("AuthorizationPolicy default/readers: spec.action"));
+        // and in its status, as Gateway API policies report it
+        mesh.await("the status says Invalid", Duration.ofSeconds(10), () -> {
+            JsonNode a = mesh.adminJson("/api/v1/resources?kind=authorizationpolicies&name=readers").path(0).path("status").path("ancestors").path(0);
+            return a.path("ancestorRef").path("name").asText().equals("books")
+                    && a.path("conditions").path(0).path("reason").asText().equals("Invalid")
+                    && a.path("conditions").path(0).path("message").asText().contains("spec.action");
+        });
+        Mesh.Result get = Mesh.run("get", "authorizationpolicy", "readers", "-o", "yaml", "--admin", "127.0.0.1:" + mesh.adminPort);
+        assertThat(get.output()).contains("reason: Invalid").contains("status: \"False\"");
         Files.writeString(dir.resolve("authz.yaml"), POLICIES);
         mesh.await("the fixed policy serves again", Duration.ofSeconds(30), () -> status(web, "GET", "/books/1") == 200);
+        assertThat(mesh.adminJson("/api/v1/resources?kind=authorizationpolicy&name=readers").path(0).path("status")
+                .path("ancestors").path(0).path("conditions").path(0).path("reason").asText()).isEqualTo("Accepted");
         assertThat(status(web, "GET", "/books/admin/1")).isEqualTo(403);
     }
 

@@ -160,6 +160,7 @@ final class MeshIrBuilder {
             proxies.put(id, sidecarProxy(id, w));
         }
         backendTls.statuses(proxies, statuses);
+        new PolicyStatuses(index, snapshot).put(statuses);
         return new Result(proxies, statuses, problems);
     }
 

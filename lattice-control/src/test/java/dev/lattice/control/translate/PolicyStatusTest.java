@@ -1,0 +1,102 @@
+package dev.lattice.control.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lattice.control.MeshSnapshot;
+import dev.lattice.model.Problem;
+import dev.lattice.model.Resource;
+import dev.lattice.model.ResourceKey;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** status.ancestors of MTLSPolicy, AuthorizationPolicy and TrafficTarget, as Gateway API policies report them. */
+class PolicyStatusTest {
+    static MeshTranslation translate(String extra, List<Resource> rejected, List<Problem> problems) {
+        List<Resource> rs = MeshTranslatorTest.load(MeshMtlsTranslationTest.BASE + extra);
+        return MeshTranslator.translate(new MeshSnapshot(1, rs, problems, MeshMtlsTranslationTest.PORTS, rejected,
+                MeshMtlsTranslationTest.TRUST));
+    }
+
+    static String summary(MeshTranslation t, String kind, String name) {
+        JsonNode st = t.statuses().get(new ResourceKey(kind, "default", name));
+        assertThat(st).as("status of %s %s", kind, name).isNotNull();
+        StringBuilder b = new StringBuilder();
+        for (JsonNode a : st.path("ancestors")) {
+            JsonNode ref = a.path("ancestorRef");
+            assertThat(a.path("controllerName").asText()).isEqualTo("lattice.dev/gateway-controller");
+            b.append(ref.path("kind").asText()).append(' ').append(ref.path("name").asText());
+            for (JsonNode c : a.path("conditions")) {
+                b.append(' ').append(c.path("type").asText()).append('=').append(c.path("status").asText())
+                        .append('/').append(c.path("reason").asText());
+            }
+            b.append(';');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void acceptedTargetNotFoundAndConflicted() {
+        MeshTranslation t = translate("""
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: readers}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: books}, {group: "", kind: Service, name: nope}]
+                  rules: [{}]
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: ns-wide}
+                spec: {action: DENY, rules: [{to: [{operation: {methods: [DELETE]}}]}]}
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: MTLSPolicy
+                metadata: {name: first, creationTimestamp: "2026-01-01T00:00:00Z"}
+                spec: {mode: STRICT}
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: MTLSPolicy
+                metadata: {name: second, creationTimestamp: "2026-02-01T00:00:00Z"}
+                spec: {mode: DISABLE}
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: MTLSPolicy
+                metadata: {name: workload, creationTimestamp: "2026-03-01T00:00:00Z"}
+                spec: {mode: PERMISSIVE, targetRefs: [{kind: Workload, name: books-v1}]}
+                """, List.of(), List.of());
+        assertThat(summary(t, "AuthorizationPolicy", "readers"))
+                .isEqualTo("Service books Accepted=True/Accepted;Service nope Accepted=False/TargetNotFound;");
+        assertThat(summary(t, "AuthorizationPolicy", "ns-wide")).isEqualTo("Namespace default Accepted=True/Accepted;");
+        assertThat(summary(t, "MTLSPolicy", "first")).isEqualTo("Namespace default Accepted=True/Accepted;");
+        assertThat(summary(t, "MTLSPolicy", "second")).isEqualTo("Namespace default Accepted=False/Conflicted;");
+        assertThat(summary(t, "MTLSPolicy", "workload")).isEqualTo("Workload books-v1 Accepted=True/Accepted;");
+        assertThat(t.statuses().get(new ResourceKey("MTLSPolicy", "default", "second")).toString())
+                .contains("MTLSPolicy default/first is older and has the same target");
+    }
+
+    @Test
+    void aPolicyThatDoesNotValidateIsInvalidWithItsProblemsAndATrafficTargetReportsItsRefs() throws Exception {
+        Resource broken = AuthzTranslationTest.raw("readers", "targetRefs: [{group: \"\", kind: Service, name: books}]\naction: ALOW\n");
+        Problem p = new Problem("authz.yaml", 7, "AuthorizationPolicy", "default", "readers", "spec.action",
+                "must be one of ALLOW, DENY, AUDIT, not \"ALOW\"");
+        MeshTranslation t = translate("""
+                ---
+                apiVersion: access.smi-spec.io/v1alpha3
+                kind: TrafficTarget
+                metadata: {name: tt}
+                spec:
+                  destination: {kind: ServiceAccount, name: books}
+                  rules: [{kind: HTTPRouteGroup, name: missing}]
+                  sources: [{kind: ServiceAccount, name: web}]
+                """, List.of(broken), List.of(p));
+        assertThat(summary(t, "AuthorizationPolicy", "readers")).isEqualTo("Service books Accepted=False/Invalid;");
+        assertThat(t.statuses().get(broken.key()).toString())
+                .contains("spec.action: must be one of ALLOW, DENY, AUDIT, not \\\"ALOW\\\"; it fails closed");
+        assertThat(summary(t, "TrafficTarget", "tt"))
+                .isEqualTo("ServiceAccount books Accepted=True/Accepted ResolvedRefs=False/RefNotFound;");
+        assertThat(t.statuses().get(new ResourceKey("TrafficTarget", "default", "tt")).toString())
+                .contains("HTTPRouteGroup default/missing does not exist: those rules allow nothing");
+    }
+}
