@@ -7,7 +7,6 @@ import dev.lattice.model.AuthorizationPolicy;
 import dev.lattice.model.HttpRouteGroup;
 import dev.lattice.model.SmiTcpRoute;
 import dev.lattice.model.TrafficTarget;
-import dev.lattice.model.PolicyTargetRef;
 import dev.lattice.model.Resource;
 import dev.lattice.model.Service;
 import dev.lattice.model.Workload;
@@ -38,6 +37,7 @@ final class Authorizations {
     private static final AuthorizationPolicy.Rule EVERYTHING = new AuthorizationPolicy.Rule(List.of(), List.of(), List.of());
 
     private final MeshIndex index;
+    private final PolicyTargets targets;
     private final String trustDomain;
     private final List<Resource> broken = new ArrayList<>();
     private final List<Resource> brokenTargets = new ArrayList<>();
@@ -46,6 +46,7 @@ final class Authorizations {
 
     Authorizations(MeshIndex index, MeshTrust trust, List<Resource> rejected) {
         this.index = index;
+        this.targets = new PolicyTargets(index);
         this.trustDomain = trust.trustDomain();
         for (Resource r : rejected) {
             if (r.kind().equals(AuthorizationPolicy.KIND)) broken.add(r);
@@ -90,43 +91,17 @@ final class Authorizations {
     Ir.Authz forGateway(dev.lattice.model.Gateway g, int port, String address, Set<String> sections) {
         List<Ir.AuthzPolicy> out = new ArrayList<>();
         for (Resource r : broken) {
-            if (brokenAppliesToGateway(r, g, sections)) {
+            if (targets.rawGateway(r, g, sections)) {
                 out.add(new Ir.AuthzPolicy(AuthorizationPolicy.KIND + "/" + r.namespace() + "/" + r.name() + "/invalid",
                         AuthorizationPolicy.Action.DENY, false, List.of(EVERYTHING)));
             }
         }
         for (AuthorizationPolicy p : index.authorizationPolicies) {
-            if (!p.meta().namespace().equals(g.meta().namespace())) continue;
-            boolean applies = false;
-            for (PolicyTargetRef t : p.targetRefs()) {
-                applies |= t.is(PolicyTargetRef.GATEWAY) && t.name().equals(g.meta().name())
-                        && (t.sectionName() == null || sections.contains(t.sectionName()));
-            }
-            if (!applies) continue;
+            if (!targets.gateway(p.meta().namespace(), p.targetRefs(), g, sections)) continue;
             out.add(new Ir.AuthzPolicy(AuthorizationPolicy.KIND + "/" + p.meta().namespace() + "/" + p.meta().name(),
                     p.action(), p.dryRun(), p.rules() == null ? List.of() : p.rules()));
         }
         return out.isEmpty() ? null : new Ir.Authz(port, address, out);
-    }
-
-    /** A broken policy naming this Gateway in its raw targetRefs, or whose targetRefs cannot be read (could mean it). */
-    private static boolean brokenAppliesToGateway(Resource r, dev.lattice.model.Gateway g, Set<String> sections) {
-        if (!r.namespace().equals(g.meta().namespace())) return false;
-        JsonNode refs = r.object().path("spec").path("targetRefs");
-        if (refs.isMissingNode() || refs.isNull() || (refs.isArray() && refs.isEmpty())) return false;
-        if (!refs.isArray()) return true;
-        for (JsonNode t : refs) {
-            JsonNode kind = t.get("kind");
-            JsonNode name = t.get("name");
-            if (kind == null || !kind.isTextual() || name == null || !name.isTextual()) return true;
-            if (!kind.asText().equals(PolicyTargetRef.GATEWAY.kind())) continue;
-            JsonNode section = t.get("sectionName");
-            if (name.asText().equals(g.meta().name())
-                    && (section == null || !section.isTextual() || sections.contains(section.asText()))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -187,48 +162,16 @@ final class Authorizations {
     }
 
     private boolean applies(AuthorizationPolicy p, Workload w) {
-        String ns = p.meta().namespace();
-        if (p.targetRefs().isEmpty()) return ns.equals(w.meta().namespace()) || ns.equals(ROOT_NAMESPACE);
-        if (!ns.equals(w.meta().namespace())) return false;
-        for (PolicyTargetRef t : p.targetRefs()) {
-            if (targets(t.group(), t.kind(), t.name(), w)) return true;
-        }
-        return false;
+        if (p.targetRefs().isEmpty() && p.meta().namespace().equals(ROOT_NAMESPACE)) return true;
+        return targets.workload(p.meta().namespace(), p.targetRefs(), w) != PolicyTargets.NONE;
     }
 
-    private boolean targets(String group, String kind, String name, Workload w) {
-        if (kind.equals(PolicyTargetRef.WORKLOAD.kind()) && (group.isEmpty() || group.equals(PolicyTargetRef.LATTICE_GROUP))) {
-            return name.equals(w.meta().name());
-        }
-        if (kind.equals(PolicyTargetRef.SERVICE.kind()) && group.isEmpty()) {
-            Service s = index.service(w.meta().namespace(), name);
-            return s != null && s.selects(w);
-        }
-        return false;
-    }
-
-    /** A broken policy's targets, read from its raw spec as far as possible; anything unreadable means its namespace. */
+    /** A broken policy's targets, read from its raw spec; a root-namespace one without targetRefs means every workload. */
     private boolean brokenApplies(Resource r, Workload w) {
-        boolean root = r.namespace().equals(ROOT_NAMESPACE);
-        if (!r.namespace().equals(w.meta().namespace()) && !root) return false;
-        JsonNode spec = r.object().get("spec");
-        JsonNode refs = spec == null ? null : spec.get("targetRefs");
-        if (refs == null || refs.isNull() || (refs.isArray() && refs.isEmpty())) return true;
-        if (!refs.isArray()) return true;
-        if (!r.namespace().equals(w.meta().namespace())) return false;
-        for (JsonNode t : refs) {
-            JsonNode kind = t.get("kind");
-            JsonNode name = t.get("name");
-            if (kind == null || !kind.isTextual() || name == null || !name.isTextual()) return true;
-            JsonNode group = t.get("group");
-            String g = group != null && group.isTextual() ? group.asText() : "";
-            if (targets(g, kind.asText(), name.asText(), w)) return true;
-            // a Gateway target closes only the Gateway; an unknown kind could have meant anything
-            if (!kind.asText().equals(PolicyTargetRef.GATEWAY.kind()) && !kind.asText().equals(PolicyTargetRef.WORKLOAD.kind())
-                    && !kind.asText().equals(PolicyTargetRef.SERVICE.kind())) {
-                return true;
-            }
+        if (r.namespace().equals(ROOT_NAMESPACE)) {
+            JsonNode refs = r.object().path("spec").path("targetRefs");
+            if (refs.isMissingNode() || refs.isNull() || !refs.isArray() || refs.isEmpty()) return true;
         }
-        return false;
+        return targets.rawWorkload(r, w);
     }
 }

@@ -3,9 +3,7 @@ package dev.lattice.control.translate;
 import dev.lattice.control.MeshTrust;
 import dev.lattice.model.MtlsMode;
 import dev.lattice.model.MtlsPolicy;
-import dev.lattice.model.PolicyTargetRef;
 import dev.lattice.model.Resource;
-import dev.lattice.model.Service;
 import dev.lattice.model.Workload;
 import java.util.HashSet;
 import java.util.List;
@@ -20,11 +18,13 @@ import java.util.Set;
  */
 final class MtlsModes {
     private final MeshIndex index;
+    private final PolicyTargets targets;
     private final MeshTrust trust;
     private final Set<String> brokenNamespaces = new HashSet<>();
 
     MtlsModes(MeshIndex index, MeshTrust trust, List<Resource> rejected) {
         this.index = index;
+        this.targets = new PolicyTargets(index);
         this.trust = trust;
         for (Resource r : rejected) {
             if (r.kind().equals(MtlsPolicy.KIND)) brokenNamespaces.add(r.namespace());
@@ -53,18 +53,9 @@ final class MtlsModes {
         return best != null ? best.mode() : trust.defaultMode();
     }
 
-    /** 3: names the Workload; 2: names a Service that selects it; 1: no targetRefs (its namespace); 0: not for it. */
+    /** How specifically the policy attaches to the Workload ({@link PolicyTargets}). */
     private int rank(MtlsPolicy p, Workload w) {
-        if (p.targetRefs().isEmpty()) return 1;
-        int rank = 0;
-        for (PolicyTargetRef t : p.targetRefs()) {
-            if (t.is(PolicyTargetRef.WORKLOAD) && t.name().equals(w.meta().name())) return 3;
-            if (t.is(PolicyTargetRef.SERVICE)) {
-                Service s = index.service(w.meta().namespace(), t.name());
-                if (s != null && s.selects(w)) rank = 2;
-            }
-        }
-        return rank;
+        return targets.workload(p.meta().namespace(), p.targetRefs(), w);
     }
 
     /** The SPIFFE ID of a Workload's sidecar. */

@@ -31,10 +31,12 @@ import java.util.Objects;
  */
 final class PolicyStatuses {
     private final MeshIndex index;
+    private final PolicyTargets targets;
     private final MeshSnapshot snapshot;
 
     PolicyStatuses(MeshIndex index, dev.lattice.control.MeshSnapshot s) {
         this.index = index;
+        this.targets = new PolicyTargets(index);
         this.snapshot = new MeshSnapshot(s.rejected(), s.problems());
     }
 
@@ -148,20 +150,8 @@ final class PolicyStatuses {
         return withAncestors(ancestors);
     }
 
-    /** Why the target does not exist, or null. */
     private String missing(MeshObject p, PolicyTargetRef t) {
-        String ns = p.meta().namespace();
-        boolean found;
-        if (t.is(PolicyTargetRef.SERVICE)) found = index.service(ns, t.name()) != null;
-        else if (t.is(PolicyTargetRef.WORKLOAD)) found = index.workloads.stream().anyMatch(w -> w.meta().namespace().equals(ns) && w.meta().name().equals(t.name()));
-        else if (t.is(PolicyTargetRef.GATEWAY)) {
-            dev.lattice.model.Gateway g = index.gateway(ns, t.name());
-            found = g != null && (t.sectionName() == null || g.listeners().stream().anyMatch(l -> l.name().equals(t.sectionName())));
-        } else {
-            found = false;
-        }
-        if (found) return null;
-        return t.kind() + " " + ns + "/" + t.name() + (t.sectionName() == null ? "" : " (sectionName " + t.sectionName() + ")") + " not found";
+        return targets.missing(p.meta().namespace(), t);
     }
 
     /** The older MTLSPolicy with the very same target (null: the namespace) that wins over {@code p}, or null. */
