@@ -17,6 +17,19 @@ public interface HttpFilterFactory {
     /** Parses a filter's config; {@code resource} and {@code path} name the place in errors. */
     Object parse(String resource, String path, Any typedConfig) throws XdsRejection;
 
+    /**
+     * The type URL of this filter's per-route config (a route's {@code typed_per_filter_config} entry for the
+     * filter's name), or null when it has none.
+     */
+    default String perRouteTypeUrl() {
+        return null;
+    }
+
+    /** Parses a route's config for this filter (only called when {@link #perRouteTypeUrl()} is not null). */
+    default Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
+        throw new XdsRejection(resource, path + ": this filter has no per-route config");
+    }
+
     /** The runtime filter named {@code filterName} on listener {@code listener}, from what {@link #parse} returned. */
     HttpFilter compile(String listener, String filterName, Object config, ProxyMetrics metrics);
 }

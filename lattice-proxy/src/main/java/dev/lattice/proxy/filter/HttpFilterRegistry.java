@@ -15,7 +15,16 @@ public final class HttpFilterRegistry {
     private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new RbacHttpFilterFactory())
             .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
 
+    private static final Map<String, HttpFilterFactory> PER_ROUTE = FACTORIES.values().stream()
+            .filter(f -> f.perRouteTypeUrl() != null)
+            .collect(Collectors.toUnmodifiableMap(HttpFilterFactory::perRouteTypeUrl, Function.identity()));
+
     private HttpFilterRegistry() {}
+
+    /** The factory whose per-route config has this type URL, or null. */
+    public static HttpFilterFactory perRoute(String typeUrl) {
+        return PER_ROUTE.get(typeUrl);
+    }
 
     /** The factory for a config type URL, or null. */
     public static HttpFilterFactory get(String typeUrl) {

@@ -29,6 +29,8 @@ final class CompiledListener {
             .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     /** The HCM's HTTP filters before the router, in order; null when it has none. */
     dev.lattice.proxy.filter.HttpFilter[] httpFilters;
+    /** The names of {@link #httpFilters}, index for index (a route's per-filter configs are keyed by them). */
+    String[] httpFilterNames;
     /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */
     boolean websocket;
     /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */

@@ -312,12 +312,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             pending.add(fullBody);
         }
         String host = headers.get(HttpHeaderNames.HOST);
+        CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
+        int q = uri.indexOf('?');
+        int pathEnd = q < 0 ? uri.length() : q;
+        CompiledRoute route = vhost == null ? null : CompiledListener.match(vhost, req.method().name(), uri, pathEnd, host, headers);
         dev.lattice.proxy.filter.HttpFilter[] filters = l.httpFilters;
         if (filters != null) {
+            // the filters run after the route is matched and before it acts, each with the route's config for it
+            java.util.Map<String, Object> perRoute = route == null ? null : route.config.filterConfigs();
+            if (perRoute != null && perRoute.isEmpty()) perRoute = null;
             View v = view();
-            v.set(req.method().name(), uri, uri.indexOf('?'), host, headers);
-            for (dev.lattice.proxy.filter.HttpFilter f : filters) {
-                dev.lattice.proxy.filter.LocalReply r = f.onRequestHeaders(v);
+            v.set(req.method().name(), uri, q, host, headers);
+            for (int i = 0; i < filters.length; i++) {
+                Object rc = perRoute == null ? null : perRoute.get(l.httpFilterNames[i]);
+                dev.lattice.proxy.filter.LocalReply r = filters[i].onRequestHeaders(v, rc);
                 if (r != null) {
                     v.clear();
                     filterReply(r, headers);
@@ -326,7 +334,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             }
             v.clear();
         }
-        CompiledListener.Vhost vhost = l.selectVhost(l.normaliseHost(host));
         if (vhost == null) {
             if (l.tls) {
                 localResponse(HttpResponseStatus.MISDIRECTED_REQUEST, CompiledListener.BODY_421, false);
@@ -335,9 +342,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             noRoute(headers);
             return;
         }
-        int q = uri.indexOf('?');
-        int pathEnd = q < 0 ? uri.length() : q;
-        CompiledRoute route = CompiledListener.match(vhost, req.method().name(), uri, pathEnd, host, headers);
         if (route == null) {
             noRoute(headers);
             return;

@@ -42,6 +42,8 @@ final class ListenerChainsCompiler {
             http.tls = chain.terminatesTls();
             http.websocket = h.websocket();
             http.httpFilters = compileFilters(l.name(), h.httpFilters(), metrics);
+            http.httpFilterNames = h.httpFilters().isEmpty() ? null
+                    : h.httpFilters().stream().map(dev.lattice.proxy.config.HttpFilterConfig::name).toArray(String[]::new);
             return new CompiledChain(chain, ssl, runtime.identity, http, null);
         }
         TcpProxyConfig t = chain.tcpProxy();

@@ -300,6 +300,7 @@ public final class XdsResources {
                 r.getResponseHeadersToRemoveList());
         CorsPolicy cors = null;
         SessionPolicy session = null;
+        Map<String, Object> filterConfigs = new java.util.HashMap<>();
         for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
             String fp = path + ".typed_per_filter_config[\"" + e.getKey() + "\"]";
             if (e.getKey().equals(STATEFUL_SESSION_FILTER)) {
@@ -307,8 +308,14 @@ public final class XdsResources {
                 continue;
             }
             if (!e.getKey().equals(CORS_FILTER)) {
-                throw new XdsRejection(res, fp + ": unsupported filter (supported: " + CORS_FILTER + ", "
-                        + STATEFUL_SESSION_FILTER + ")");
+                dev.lattice.proxy.filter.HttpFilterFactory f = dev.lattice.proxy.filter.HttpFilterRegistry.perRoute(e.getValue().getTypeUrl());
+                if (f == null) {
+                    throw new XdsRejection(res, fp + ": unsupported filter config " + e.getValue().getTypeUrl() + " (supported: "
+                            + CORS_FILTER + ", " + STATEFUL_SESSION_FILTER + ", and the per-route configs of "
+                            + dev.lattice.proxy.filter.HttpFilterRegistry.typeUrls() + ")");
+                }
+                filterConfigs.put(e.getKey(), f.parsePerRoute(res, fp, e.getValue()));
+                continue;
             }
             cors = corsPolicy(res, fp, unpack(res, fp, e.getValue(),
                     io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class));
@@ -344,7 +351,7 @@ public final class XdsResources {
             action = new RouteAction.Forward(f.clusters(), f.clusterNotFoundStatus(), f.timeout(), f.rewrite(), f.mirrors(),
                     f.retry(), session);
         }
-        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, cors);
+        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, cors, filterConfigs);
     }
 
     /**

@@ -82,6 +82,58 @@ class DownstreamHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /**
+     * A route's typed_per_filter_config for the filter's name: an empty RBACPerRoute turns the filter off for /open;
+     * one with rules replaces the filter's rules for /strict (GET denied there, counted under its own policy); and a
+     * denial comes before a 404, since filters run after the route is matched but before it acts.
+     */
+    @Test
+    void aRoutesPerFilterConfigDisablesOrReplacesTheFilterForThatRoute() {
+        String rbac = "{\"name\": \"lattice.authz.deny\", \"typed_config\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC\","
+                + " \"rules\": {\"action\": \"DENY\", \"policies\": {\"no-deletes\": {"
+                + "\"permissions\": [{\"header\": {\"name\": \":method\", \"string_match\": {\"exact\": \"DELETE\"}}}],"
+                + " \"principals\": [{\"any\": true}]}}}}}";
+        String off = ", \"typed_per_filter_config\": {\"lattice.authz.deny\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute\"}}";
+        String strict = ", \"typed_per_filter_config\": {\"lattice.authz.deny\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute\", \"rbac\": {"
+                + "\"rules\": {\"action\": \"DENY\", \"policies\": {\"no-gets\": {"
+                + "\"permissions\": [{\"header\": {\"name\": \":method\", \"string_match\": {\"exact\": \"GET\"}}}],"
+                + " \"principals\": [{\"any\": true}]}}}}}}";
+        String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
+                route("open", "\"prefix\": \"/open\"", direct(200, "open") + off),
+                route("strict", "\"prefix\": \"/strict\"", direct(200, "strict") + strict),
+                route("plain", "\"prefix\": \"/plain\"", direct(200, "plain"))));
+        l = l.replace("\"http_filters\": [", "\"http_filters\": [" + rbac + ", ");
+        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
+                metrics.downstreamActive("gw"));
+        TelemetryHandler telemetry = new TelemetryHandler();
+        EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+                new DownstreamHandler(slot, false, telemetry));
+        assertThat(exchange(ch, "DELETE /plain HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+        assertThat(exchange(ch, "DELETE /open HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+        assertThat(exchange(ch, "DELETE /strict HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+        assertThat(exchange(ch, "GET /strict HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+        assertThat(exchange(ch, "GET /plain HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+        // no route: the filter still decides first
+        assertThat(exchange(ch, "DELETE /nothing HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+        assertThat(exchange(ch, "GET /nothing HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(metrics.scrape()).contains("lattice_authz_decisions_total{decision=\"deny\",dry_run=\"false\","
+                + "filter=\"lattice.authz.deny\",listener=\"gw\",policy=\"no-gets\"} 1.0");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aPerFilterConfigOfAnUnknownTypeIsRejectedByItsPath() {
+        String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
+                route("r", "\"prefix\": \"/\"", direct(200, "x") + ", \"typed_per_filter_config\": {\"x\": {"
+                        + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}}")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"))
+                .hasMessageContaining("typed_per_filter_config[\"x\"]: unsupported filter config type.googleapis.com/envoy.extensions.filters.http.router.v3.Router");
+    }
+
     private static String exchange(EmbeddedChannel ch, String request) {
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
         ch.runPendingTasks();

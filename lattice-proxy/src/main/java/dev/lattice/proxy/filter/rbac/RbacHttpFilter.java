@@ -29,6 +29,15 @@ final class RbacHttpFilter implements HttpFilter {
     private final RbacFilterConfig config;
     private final Map<RbacEngine.Decision, CounterDataPoint> enforced = new IdentityHashMap<>();
     private final Map<RbacEngine.Decision, CounterDataPoint> shadow = new IdentityHashMap<>();
+    /** Counters of the decisions of routes' RBACPerRoute rules, bound on first use. */
+    private final Map<RbacEngine.Decision, CounterDataPoint> routeEnforced = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<RbacEngine.Decision, CounterDataPoint> routeShadow = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ProxyMetrics metrics;
+    // the counter lookups, made once so that a decision allocates nothing
+    private final java.util.function.Function<RbacEngine.Decision, CounterDataPoint> enforcedCounters = enforced::get;
+    private final java.util.function.Function<RbacEngine.Decision, CounterDataPoint> shadowCounters = shadow::get;
+    private final java.util.function.Function<RbacEngine.Decision, CounterDataPoint> routeEnforcedCounters = d -> perRoute(d, false);
+    private final java.util.function.Function<RbacEngine.Decision, CounterDataPoint> routeShadowCounters = d -> perRoute(d, true);
     private final AtomicLong logWindow = new AtomicLong();
     private final AtomicLong suppressed = new AtomicLong();
 
@@ -36,6 +45,7 @@ final class RbacHttpFilter implements HttpFilter {
         this.listener = listener;
         this.name = name;
         this.config = config;
+        this.metrics = metrics;
         bind(config.rules(), false, enforced, metrics);
         bind(config.shadowRules(), true, shadow, metrics);
     }
@@ -60,9 +70,33 @@ final class RbacHttpFilter implements HttpFilter {
 
     @Override
     public LocalReply onRequestHeaders(RequestView request) {
+        return decide(request, config, enforcedCounters, shadowCounters);
+    }
+
+    /**
+     * With a route's {@code RBACPerRoute}: without {@code rbac} the filter is off for the route; with it, its rules
+     * replace the filter's for the route (counted under the same metric, bound on first use).
+     */
+    @Override
+    public LocalReply onRequestHeaders(RequestView request, Object routeConfig) {
+        if (routeConfig == null) return onRequestHeaders(request);
+        RbacFilterConfig c = (RbacFilterConfig) routeConfig;
+        if (!c.active()) return null;
+        return decide(request, c, routeEnforcedCounters, routeShadowCounters);
+    }
+
+    private CounterDataPoint perRoute(RbacEngine.Decision d, boolean dryRun) {
+        if (!counted(d)) return null;
+        return (dryRun ? routeShadow : routeEnforced).computeIfAbsent(d,
+                x -> metrics.authzDecision(listener, name, x.policy() == null ? "" : x.policy(), label(x), dryRun));
+    }
+
+    private LocalReply decide(RequestView request, RbacFilterConfig config,
+                              java.util.function.Function<RbacEngine.Decision, CounterDataPoint> enforcedCounter,
+                              java.util.function.Function<RbacEngine.Decision, CounterDataPoint> shadowCounter) {
         RbacEngine.Decision s = config.shadow(request);
         if (s != null) {
-            CounterDataPoint c = shadow.get(s);
+            CounterDataPoint c = shadowCounter.apply(s);
             if (c != null) {
                 c.inc();
                 if (!s.allowed()) log("would deny (dry run)", s, request);
@@ -70,7 +104,7 @@ final class RbacHttpFilter implements HttpFilter {
         }
         RbacEngine.Decision d = config.enforce(request);
         if (d == null) return null;
-        CounterDataPoint c = enforced.get(d);
+        CounterDataPoint c = enforcedCounter.apply(d);
         if (c != null) c.inc();
         if (d.action() == RbacEngine.Action.LOG) {
             if (d.matched()) log("audit", d, request);

@@ -19,6 +19,16 @@ public final class RbacHttpFilterFactory implements HttpFilterFactory {
     }
 
     @Override
+    public String perRouteTypeUrl() {
+        return RbacParser.PER_ROUTE_TYPE_URL;
+    }
+
+    @Override
+    public Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
+        return RbacParser.parsePerRoute(resource, path, typedConfig);
+    }
+
+    @Override
     public HttpFilter compile(String listener, String filterName, Object config, ProxyMetrics metrics) {
         return new RbacHttpFilter(listener, filterName, (RbacFilterConfig) config, metrics);
     }
