@@ -8,7 +8,10 @@ package dev.lattice.proxy.filter;
  * and it never reaches the router. A chain without filters pays nothing: its filter array is null.
  */
 public interface HttpFilter {
-    /** The request's headers have arrived: null to let the request go on, or the local reply that answers it. */
+    /**
+     * The request's headers have arrived: null to let the request go on, the local reply that answers it, or
+     * {@link LocalReply#PAUSE} after {@link RequestView#pause()} to decide later.
+     */
     LocalReply onRequestHeaders(RequestView request);
 
     /**

@@ -16,6 +16,12 @@ public record LocalReply(int status, byte[] body, String message, int grpcStatus
         requireNonNull(message, "message");
     }
 
+    /**
+     * Not a reply: what a filter returns after {@link RequestView#pause()}, to say that it will decide later through
+     * the handle pause gave it.
+     */
+    public static final LocalReply PAUSE = new LocalReply(0, new byte[0], "paused", 0);
+
     /** A reply with {@code text} as its body (and a trailing newline on the wire, none in {@code grpc-message}). */
     public static LocalReply of(int status, String text) {
         return new LocalReply(status, text.getBytes(StandardCharsets.UTF_8), text, grpcStatus(status));

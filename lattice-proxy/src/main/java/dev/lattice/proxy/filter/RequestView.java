@@ -39,4 +39,14 @@ public interface RequestView {
      * {@code name} is lower case; pseudo-headers are not asked for here.
      */
     CharSequence header(String name);
+
+    /**
+     * Pauses the request for an asynchronous decision (a remote check such as a global rate limit): the filter calls
+     * this from {@code onRequestHeaders}, returns {@link LocalReply#PAUSE}, and later calls the handle's
+     * {@code proceed} or {@code reply} from any thread. Reading from the client stops meanwhile (what body arrives is
+     * held, then sent on). The view itself is only valid during {@code onRequestHeaders}: copy what the check needs.
+     */
+    default FilterCallbacks pause() {
+        throw new UnsupportedOperationException("this request cannot be paused");
+    }
 }

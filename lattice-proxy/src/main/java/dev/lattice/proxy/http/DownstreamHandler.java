@@ -51,6 +51,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final byte[] BODY_404 = "no route\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BODY_400 = "bad request\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY_500 = "filter error: a filter paused the request without taking its handle\n"
+            .getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BODY_504 = "upstream request timeout\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BODY_NO_HEALTHY = "no healthy upstream\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BODY_CONNECT = "upstream connect error or disconnect/reset before headers\n"
@@ -92,6 +94,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private boolean bodySeen;
     private HttpRequest upstreamRequest;
     private List<HttpContent> pending;
+    // the request the HTTP filters are deciding on (set only on listeners with filters), and whether one paused it
+    private HttpRequest filterRequest;
+    private String filterUri;
+    private int filterQuery;
+    private String filterHost;
+    private CompiledListener.Vhost filterVhost;
+    private CompiledRoute filterRoute;
+    private boolean paused;
     private UpstreamHandler upstream;
     private CompiledListener listener;
     private CompiledRoute.Target target;
@@ -226,7 +236,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private void startExchange(HttpRequest req) {
         seq++;
         active = true;
-        requestDone = responseStarted = responseDone = discardBody = closeAfter = false;
+        requestDone = responseStarted = responseDone = discardBody = closeAfter = paused = false;
         waitingUpstream = skipInterim = reusedConnection = retried = bodySeen = false;
         upstreamReusable = false;
         counters = null;
@@ -316,24 +326,95 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         int q = uri.indexOf('?');
         int pathEnd = q < 0 ? uri.length() : q;
         CompiledRoute route = vhost == null ? null : CompiledListener.match(vhost, req.method().name(), uri, pathEnd, host, headers);
-        dev.lattice.proxy.filter.HttpFilter[] filters = l.httpFilters;
-        if (filters != null) {
+        if (l.httpFilters != null) {
             // the filters run after the route is matched and before it acts, each with the route's config for it
-            java.util.Map<String, Object> perRoute = route == null ? null : route.config.filterConfigs();
-            if (perRoute != null && perRoute.isEmpty()) perRoute = null;
-            View v = view();
-            v.set(req.method().name(), uri, q, host, headers);
-            for (int i = 0; i < filters.length; i++) {
-                Object rc = perRoute == null ? null : perRoute.get(l.httpFilterNames[i]);
-                dev.lattice.proxy.filter.LocalReply r = filters[i].onRequestHeaders(v, rc);
-                if (r != null) {
-                    v.clear();
-                    filterReply(r, headers);
-                    return;
-                }
-            }
-            v.clear();
+            filterRequest = req;
+            filterUri = uri;
+            filterQuery = q;
+            filterHost = host;
+            filterVhost = vhost;
+            filterRoute = route;
+            if (!runFilters(0)) return; // answered, or paused until a filter's check is done
         }
+        routeRequest(l, req, headers, uri, host, vhost, route, pathEnd);
+    }
+
+    /**
+     * Runs the filters from {@code from} on the request saved in the filter fields: true when all let it go on; false
+     * when one answered it or paused it (then {@link PausedExchange} goes on later).
+     */
+    private boolean runFilters(int from) {
+        CompiledListener l = listener;
+        dev.lattice.proxy.filter.HttpFilter[] filters = l.httpFilters;
+        HttpRequest req = filterRequest;
+        HttpHeaders headers = req.headers();
+        java.util.Map<String, Object> perRoute = filterRoute == null ? null : filterRoute.config.filterConfigs();
+        if (perRoute != null && perRoute.isEmpty()) perRoute = null;
+        View v = view();
+        v.set(req.method().name(), filterUri, filterQuery, filterHost, headers);
+        for (int i = from; i < filters.length; i++) {
+            Object rc = perRoute == null ? null : perRoute.get(l.httpFilterNames[i]);
+            dev.lattice.proxy.filter.LocalReply r = filters[i].onRequestHeaders(v, rc);
+            if (r == null) continue;
+            PausedExchange p = v.paused;
+            v.clear();
+            if (r == dev.lattice.proxy.filter.LocalReply.PAUSE) {
+                if (p == null) {
+                    // a filter that pauses without taking the handle could never be resumed
+                    localResponse(HttpResponseStatus.INTERNAL_SERVER_ERROR, BODY_500, false);
+                    return false;
+                }
+                p.next = i + 1;
+                paused = true;
+                updateDownstreamRead();
+                return false;
+            }
+            filterReply(r, headers);
+            return false;
+        }
+        v.clear();
+        return true;
+    }
+
+    /** What a paused filter resumes: bound to the exchange it paused, so a late or second call does nothing. */
+    private final class PausedExchange implements dev.lattice.proxy.filter.FilterCallbacks {
+        final long exchange = seq;
+        int next;
+        private final java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override
+        public void proceed() {
+            if (called.compareAndSet(false, true)) ctx.executor().execute(() -> resume(this, null));
+        }
+
+        @Override
+        public void reply(dev.lattice.proxy.filter.LocalReply reply) {
+            java.util.Objects.requireNonNull(reply, "reply");
+            if (called.compareAndSet(false, true)) ctx.executor().execute(() -> resume(this, reply));
+        }
+    }
+
+    private void resume(PausedExchange p, dev.lattice.proxy.filter.LocalReply reply) {
+        if (closing || !active || !paused || seq != p.exchange) return; // the client left, or the stream is over
+        paused = false;
+        HttpRequest req = filterRequest;
+        if (reply != null && reply != dev.lattice.proxy.filter.LocalReply.PAUSE) {
+            filterReply(reply, req.headers());
+        } else if (runFilters(p.next)) {
+            String uri = filterUri;
+            routeRequest(listener, req, req.headers(), uri, filterHost, filterVhost, filterRoute,
+                    filterQuery < 0 ? uri.length() : filterQuery);
+        }
+        updateDownstreamRead();
+        if (!closing) ctx.flush();
+    }
+
+    /** After the filters: the route acts (421/404, direct responses, redirects, CORS, then the upstream). */
+    private void routeRequest(CompiledListener l, HttpRequest req, HttpHeaders headers, String uri, String host,
+                              CompiledListener.Vhost vhost, CompiledRoute route, int pathEnd) {
+        filterRequest = null;
+        filterRoute = null;
+        filterVhost = null;
         if (vhost == null) {
             if (l.tls) {
                 localResponse(HttpResponseStatus.MISDIRECTED_REQUEST, CompiledListener.BODY_421, false);
@@ -499,8 +580,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             this.headers = headers;
         }
 
+        /** Set when a filter paused the request during its call. */
+        PausedExchange paused;
+
         void clear() {
             headers = null;
+            paused = null;
+        }
+
+        @Override
+        public dev.lattice.proxy.filter.FilterCallbacks pause() {
+            if (headers == null) throw new IllegalStateException("pause() is only valid during onRequestHeaders");
+            if (paused == null) paused = new PausedExchange();
+            return paused;
         }
 
         private io.netty.channel.Channel conn() {
@@ -1363,7 +1455,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             return;
         } else if (queued != null && !queued.isEmpty()) {
             read = false;
-        } else if (active && waitingUpstream && !requestDone) {
+        } else if (active && (waitingUpstream || paused) && !requestDone) {
             read = false;
         } else {
             UpstreamHandler u = upstream;

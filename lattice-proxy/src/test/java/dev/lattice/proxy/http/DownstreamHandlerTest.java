@@ -125,6 +125,94 @@ class DownstreamHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** A filter that pauses every request and hands its handle to the test, which decides later from another thread. */
+    static final class PausingFilter implements dev.lattice.proxy.filter.HttpFilter {
+        final java.util.concurrent.BlockingQueue<dev.lattice.proxy.filter.FilterCallbacks> paused = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public dev.lattice.proxy.filter.LocalReply onRequestHeaders(dev.lattice.proxy.filter.RequestView request) {
+            seen.add(request.method() + " " + request.pathAndQuery());
+            paused.add(request.pause());
+            return dev.lattice.proxy.filter.LocalReply.PAUSE;
+        }
+    }
+
+    private EmbeddedChannel pausingChannel(dev.lattice.proxy.filter.HttpFilter... filters) {
+        String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
+                route("direct", "\"prefix\": \"/direct\"", direct(201, "hello"))));
+        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
+                metrics.downstreamActive("gw"));
+        slot.current.httpFilters = filters;
+        slot.current.httpFilterNames = java.util.stream.IntStream.range(0, filters.length).mapToObj(i -> "f" + i).toArray(String[]::new);
+        TelemetryHandler telemetry = new TelemetryHandler();
+        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+                new DownstreamHandler(slot, false, telemetry));
+    }
+
+    private static String drain(EmbeddedChannel ch) {
+        ch.runPendingTasks();
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sb.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aFilterPausesTheRequestStopsReadingAndResumesOrAnswersFromAnotherThread() throws Exception {
+        PausingFilter f = new PausingFilter();
+        dev.lattice.proxy.filter.HttpFilter after =
+                r -> r.path().equals("/direct/denied-later") ? dev.lattice.proxy.filter.LocalReply.of(403, "later no") : null;
+        EmbeddedChannel ch = pausingChannel(f, after);
+        // the body arrives while paused: held, and nothing is answered yet; reading stops
+        assertThat(exchange(ch, "POST /direct/a HTTP/1.1\r\nHost: books.example\r\nContent-Length: 3\r\n\r\nabc")).isEmpty();
+        assertThat(ch.config().isAutoRead()).isFalse();
+        dev.lattice.proxy.filter.FilterCallbacks cb = f.paused.take();
+        Thread t = new Thread(cb::proceed);
+        t.start();
+        t.join();
+        cb.proceed(); // a second call does nothing
+        assertThat(drain(ch)).startsWith("HTTP/1.1 201 ").endsWith("hello");
+        assertThat(ch.config().isAutoRead()).isTrue();
+        // answered by the paused filter
+        assertThat(exchange(ch, "GET /direct/b HTTP/1.1\r\nHost: books.example\r\n\r\n")).isEmpty();
+        f.paused.take().reply(dev.lattice.proxy.filter.LocalReply.of(429, "slow down"));
+        String slow = drain(ch);
+        assertThat(slow).as(slow).startsWith("HTTP/1.1 429 ").contains("slow down");
+        // resumed, then the next filter answers
+        assertThat(exchange(ch, "GET /direct/denied-later HTTP/1.1\r\nHost: books.example\r\n\r\n")).isEmpty();
+        f.paused.take().proceed();
+        assertThat(drain(ch)).startsWith("HTTP/1.1 403 ").contains("later no");
+        // a pipelined request waits behind the paused one, in order
+        String both = exchange(ch, "GET /direct/c HTTP/1.1\r\nHost: books.example\r\n\r\nGET /direct/d HTTP/1.1\r\nHost: books.example\r\n\r\n");
+        assertThat(both).isEmpty();
+        f.paused.take().reply(dev.lattice.proxy.filter.LocalReply.of(401, "who"));
+        String next = drain(ch);
+        assertThat(next).startsWith("HTTP/1.1 401 ");
+        f.paused.take().proceed();
+        assertThat(drain(ch)).startsWith("HTTP/1.1 201 ");
+        assertThat(f.seen).containsExactly("POST /direct/a", "GET /direct/b", "GET /direct/denied-later", "GET /direct/c", "GET /direct/d");
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aResumeAfterTheClientLeftDoesNothing() throws Exception {
+        PausingFilter f = new PausingFilter();
+        EmbeddedChannel ch = pausingChannel(f);
+        assertThat(exchange(ch, "POST /direct HTTP/1.1\r\nHost: books.example\r\nContent-Length: 3\r\n\r\nabc")).isEmpty();
+        dev.lattice.proxy.filter.FilterCallbacks cb = f.paused.take();
+        ch.close();
+        cb.proceed();
+        ch.runPendingTasks();
+        assertThat((Object) ch.readOutbound()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void aPerFilterConfigOfAnUnknownTypeIsRejectedByItsPath() {
         String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
