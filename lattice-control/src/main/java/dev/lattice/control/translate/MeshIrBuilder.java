@@ -617,7 +617,7 @@ final class MeshIrBuilder {
                 vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false, port)));
             }
             if (onPort.stream().anyMatch(i -> i.usesTls() || i.usesTcp())) {
-                Ir.Listener chained = ListenerChains.listener(port, onPort, ordered, vhosts, owners,
+                Ir.Listener chained = GatewayPortChains.listener(port, onPort, ordered, vhosts, owners,
                         tlsRoutes.attachments(g.key()), usedClusters, name -> authz.forGateway(g, port, bind, Set.of(name)));
                 if (chained != null) {
                     listeners.add(new Ir.Listener(chained.name(), bind, chained.port(), chained.role(), chained.statPrefix(),

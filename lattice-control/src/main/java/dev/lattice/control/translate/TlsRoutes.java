@@ -137,7 +137,7 @@ final class TlsRoutes {
             String lh = i.listener().hostname();
             List<String> names = new ArrayList<>();
             if (r.hostnames() == null) {
-                // a TCPRoute: no SNI, the listener's one default chain (ListenerChains keeps the first attachment's)
+                // a TCPRoute: no SNI, the listener's one default chain (GatewayPortChains keeps the first attachment's)
             } else if (r.hostnames().isEmpty()) {
                 if (lh != null) names.add(lh);
             } else {

@@ -32,7 +32,7 @@
  *       SNI; HTTP shares one with HTTP only (else ProtocolConflict); the later of two listeners with one port and
  *       hostname is Conflicted (HostnameConflict). A certificateRef that is not a kubernetes.io/tls Secret with PEM that
  *       parses is InvalidCertificateRef, one to another namespace without a ReferenceGrant RefNotPermitted; either
- *       leaves the listener unprogrammed. Chains: {@link dev.lattice.control.translate.ListenerChains}.</li>
+ *       leaves the listener unprogrammed. Chains: {@link dev.lattice.control.translate.GatewayPortChains}.</li>
  *   <li>TLSRoutes ({@link dev.lattice.control.translate.TlsRoutes}): all rules' backendRefs form one weighted set; when
  *       two claim one SNI name the first by namespace/name keeps it. A TLSRoute counts in a listener's attachedRoutes
  *       only when one of its hostnames intersects the listener's (as upstream's TLSRoute conformance tests read it).</li>

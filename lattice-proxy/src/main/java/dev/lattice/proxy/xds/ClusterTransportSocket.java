@@ -65,13 +65,13 @@ final class ClusterTransportSocket {
         CommonTlsContext cc = u.getCommonTlsContext();
         String cp = tsp + ".typed_config.common_tls_context";
         if (cc.getTlsCertificateSdsSecretConfigsCount() != 1
-                || !cc.getTlsCertificateSdsSecretConfigs(0).getName().equals(ListenerChains.SECRET_DEFAULT)
+                || !cc.getTlsCertificateSdsSecretConfigs(0).getName().equals(ListenerParser.SECRET_DEFAULT)
                 || cc.getTlsCertificateSdsSecretConfigs(0).hasSdsConfig() || cc.getTlsCertificatesCount() > 0) {
             throw new XdsRejection(res, cp + ".tls_certificate_sds_secret_configs: [{name: default}] is required");
         }
         if (cc.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.COMBINED_VALIDATION_CONTEXT
                 || !cc.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName()
-                        .equals(ListenerChains.SECRET_ROOTCA)) {
+                        .equals(ListenerParser.SECRET_ROOTCA)) {
             throw new XdsRejection(res, cp + ".combined_validation_context: required, with validation_context_sds_secret_config "
                     + "{name: ROOTCA}");
         }
@@ -118,8 +118,8 @@ final class ClusterTransportSocket {
         if (c.getTlsCertificatesCount() == 1) {
             TlsCertificate tc = c.getTlsCertificates(0);
             String ip = cp + ".tls_certificates[0]";
-            client = new UpstreamTlsConfig.ClientCertificate(ListenerChains.inline(res, ip + ".certificate_chain", tc.getCertificateChain()),
-                    ListenerChains.inline(res, ip + ".private_key", tc.getPrivateKey()));
+            client = new UpstreamTlsConfig.ClientCertificate(ListenerParser.inline(res, ip + ".certificate_chain", tc.getCertificateChain()),
+                    ListenerParser.inline(res, ip + ".private_key", tc.getPrivateKey()));
         }
         if (c.getValidationContextTypeCase() != CommonTlsContext.ValidationContextTypeCase.VALIDATION_CONTEXT) {
             throw new XdsRejection(res, cp + ".validation_context: required (the proxy never talks TLS to an unverified upstream)");
@@ -128,7 +128,7 @@ final class ClusterTransportSocket {
         String vp = cp + ".validation_context";
         String trusted = null;
         if (v.hasTrustedCa()) {
-            trusted = ListenerChains.inline(res, vp + ".trusted_ca", v.getTrustedCa());
+            trusted = ListenerParser.inline(res, vp + ".trusted_ca", v.getTrustedCa());
             if (v.hasSystemRootCerts()) {
                 throw new XdsRejection(res, vp + ": trusted_ca and system_root_certs are exclusive");
             }

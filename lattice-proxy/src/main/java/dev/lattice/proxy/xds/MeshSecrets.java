@@ -29,8 +29,8 @@ public final class MeshSecrets {
         for (Any a : resources) {
             Secret s = XdsResources.unpack("secret", "", a, Secret.class);
             String res = "secret " + (s.getName().isEmpty() ? "<unnamed>" : s.getName());
-            if (!s.getName().equals(ListenerChains.SECRET_ROOTCA)) {
-                throw new XdsRejection(res, "name: unsupported secret (supported: " + ListenerChains.SECRET_ROOTCA + ")");
+            if (!s.getName().equals(ListenerParser.SECRET_ROOTCA)) {
+                throw new XdsRejection(res, "name: unsupported secret (supported: " + ListenerParser.SECRET_ROOTCA + ")");
             }
             if (seen) throw new XdsRejection(res, "name: given twice");
             seen = true;
@@ -49,7 +49,7 @@ public final class MeshSecrets {
                 SPIFFECertValidatorConfig.TrustDomain td = cfg.getTrustDomains(i);
                 String p = "validation_context.custom_validator_config.typed_config.trust_domains[" + i + "]";
                 if (td.getName().isEmpty()) throw new XdsRejection(res, p + ".name: must not be empty");
-                String pem = ListenerChains.inline(res, p + ".trust_bundle", td.getTrustBundle());
+                String pem = ListenerParser.inline(res, p + ".trust_bundle", td.getTrustBundle());
                 List<X509Certificate> roots;
                 try {
                     roots = PemParser.certificates(pem);

@@ -133,7 +133,7 @@ public final class XdsResources {
         String address = sa.getAddress();
         int port = sa.getPortValue();
         final String r = role;
-        return ListenerChains.parse(res, l, address, port, role,
+        return ListenerParser.parse(res, l, address, port, role,
                 (rs, path, hcm) -> parseHcm(rs, path, name, address, port, r, hcm));
     }
 

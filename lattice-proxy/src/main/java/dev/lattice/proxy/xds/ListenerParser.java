@@ -33,7 +33,7 @@ import java.util.Map;
  * managers (with {@code upgrade_configs} websocket) and TCP proxies (passthrough, or after TLS termination when the
  * chain has a transport socket).
  */
-final class ListenerChains {
+final class ListenerParser {
     static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
     static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
     static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
@@ -43,7 +43,7 @@ final class ListenerChains {
         ListenerConfig parse(String res, String path, HttpConnectionManager hcm) throws XdsRejection;
     }
 
-    private ListenerChains() {}
+    private ListenerParser() {}
 
     static ListenerConfig parse(String res, Listener l, String address, int port, String role, HcmParser hcmParser)
             throws XdsRejection {

@@ -17,10 +17,10 @@ import java.util.Set;
  * proxy ends TLS and relays the plain stream). A server name goes to the first chain that claims it. A TCP listener's
  * port gets one default tcp_proxy chain, its first attachment's (the oldest TCPRoute, as {@link TlsRoutes} orders them).
  */
-final class ListenerChains {
+final class GatewayPortChains {
     static final int MISDIRECTED = 421;
 
-    private ListenerChains() {}
+    private GatewayPortChains() {}
 
     /**
      * @param hosts the port's hosts (null: any), with {@code vhosts} their virtual hosts and {@code owners} the index

@@ -15,7 +15,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ListenerChainsTest {
+class ListenerParserTest {
     static final TestCerts.Cert FOO = TestCerts.selfSigned("foo.example.com", "RSA", "foo.example.com");
     static final TestCerts.Cert WILD = TestCerts.selfSigned("*.example.com", "EC", "*.example.com");
 
