@@ -10,16 +10,18 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Builds the Netty server {@link SslContext} of a terminating filter chain (JDK provider): every certificate of the
- * {@link TlsConfig} goes into one key manager, which picks by the key type the client accepts (RSA or ECDSA); ALPN
+ * Builds the Netty server {@link SslContext} of a terminating filter chain, on BoringSSL when it is the process's
+ * provider ({@link TlsProviders}) and the chain has one certificate, else on the JDK's TLS, where every certificate
+ * of the {@link TlsConfig} goes into one in-memory key manager, which picks by the key type the client accepts
+ * (RSA or ECDSA); ALPN
  * offers the configured protocols; with client validation the client's certificate is asked for (required or
  * optional) and checked against the trusted CAs, or accepted untrusted. Errors are {@link IllegalArgumentException}s naming the certificate index.
  */
@@ -27,10 +29,23 @@ public final class ServerTlsContexts {
     private ServerTlsContexts() {}
 
     public static SslContext build(TlsConfig tls) {
-        char[] pw = new char[0];
+        return build(tls, TlsProviders.provider());
+    }
+
+    /**
+     * The TLS implementation a chain of {@code tls} gets when the process's is {@code preferred}: BoringSSL serves one
+     * certificate; a chain with several (RSA and ECDSA side by side) stays on the JDK's TLS, because BoringSSL holds one
+     * certificate per connection and netty's key-material callback would install each in turn over the last, so the
+     * key type the client asked for would not be the one it gets.
+     */
+    public static SslProvider providerFor(TlsConfig tls, SslProvider preferred) {
+        return tls.certificates().size() == 1 ? preferred : SslProvider.JDK;
+    }
+
+    /** As {@link #build(TlsConfig)}, on {@code preferred} (see {@link #providerFor}). */
+    static SslContext build(TlsConfig tls, SslProvider preferred) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
+            List<InMemoryKeyManager.Entry> entries = new ArrayList<>();
             List<TlsConfig.Certificate> certs = tls.certificates();
             for (int i = 0; i < certs.size(); i++) {
                 TlsConfig.Certificate c = certs.get(i);
@@ -51,11 +66,18 @@ public final class ServerTlsContexts {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("tls_certificates[" + i + "]: " + e.getMessage(), e);
                 }
-                ks.setKeyEntry("cert" + i, key, pw, chain.toArray(X509Certificate[]::new));
+                entries.add(new InMemoryKeyManager.Entry(key, chain));
             }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("NewSunX509");
-            kmf.init(ks, pw);
-            SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(SslProvider.JDK);
+            SslProvider provider = providerFor(tls, preferred);
+            SslContextBuilder b;
+            if (provider == SslProvider.JDK) {
+                // the parsed keys themselves: a KeyStore behind NewSunX509 would decrypt the key on every handshake
+                b = SslContextBuilder.forServer(new InMemoryKeyManager(entries)).sslProvider(SslProvider.JDK);
+            } else {
+                // netty turns a key and chain given directly into BoringSSL key material once, not per handshake
+                InMemoryKeyManager.Entry e = entries.getFirst();
+                b = SslContextBuilder.forServer(e.key(), e.chain()).sslProvider(provider);
+            }
             TlsConfig.ClientValidation cv = tls.clientValidation();
             if (cv != null) {
                 List<X509Certificate> cas;
