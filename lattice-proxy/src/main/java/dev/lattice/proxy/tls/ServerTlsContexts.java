@@ -29,21 +29,33 @@ public final class ServerTlsContexts {
     private ServerTlsContexts() {}
 
     public static SslContext build(TlsConfig tls) {
-        return build(tls, TlsProviders.provider());
+        return build(tls, false);
+    }
+
+    /** As {@link #build(TlsConfig)}; {@code tcpRelay}: the chain ends TLS in front of a tcp_proxy relay (see {@link #providerFor}). */
+    public static SslContext build(TlsConfig tls, boolean tcpRelay) {
+        return build(tls, providerFor(tls, tcpRelay, TlsProviders.provider()));
     }
 
     /**
-     * The TLS implementation a chain of {@code tls} gets when the process's is {@code preferred}: BoringSSL serves one
-     * certificate; a chain with several (RSA and ECDSA side by side) stays on the JDK's TLS, because BoringSSL holds one
-     * certificate per connection and netty's key-material callback would install each in turn over the last, so the
-     * key type the client asked for would not be the one it gets.
+     * The TLS implementation a chain of {@code tls} gets when the process's is {@code preferred}. BoringSSL serves
+     * HTTP chains with one certificate. Two cases stay on the JDK's TLS:
+     * <ul>
+     *   <li>a chain with several certificates (RSA and ECDSA side by side): BoringSSL holds one certificate per
+     *       connection, and netty's key-material callback would install each in turn over the last, so the client
+     *       would not get the key type it asked for;</li>
+     *   <li>a TLS-terminating tcp_proxy chain (a TLSRoute on a Terminate listener): the relay is half-closed, the
+     *       client's close_notify ends only its direction and the backend's answer still flows back, followed by the
+     *       proxy's own close_notify. Netty's OpenSSL engine closes both directions when the close_notify arrives,
+     *       so the answer would be lost (TlsListenerIT's close_notify tests).</li>
+     * </ul>
      */
-    public static SslProvider providerFor(TlsConfig tls, SslProvider preferred) {
-        return tls.certificates().size() == 1 ? preferred : SslProvider.JDK;
+    public static SslProvider providerFor(TlsConfig tls, boolean tcpRelay, SslProvider preferred) {
+        return tls.certificates().size() == 1 && !tcpRelay ? preferred : SslProvider.JDK;
     }
 
-    /** As {@link #build(TlsConfig)}, on {@code preferred} (see {@link #providerFor}). */
-    static SslContext build(TlsConfig tls, SslProvider preferred) {
+    /** As {@link #build(TlsConfig)}, on {@code provider}. */
+    static SslContext build(TlsConfig tls, SslProvider provider) {
         try {
             List<InMemoryKeyManager.Entry> entries = new ArrayList<>();
             List<TlsConfig.Certificate> certs = tls.certificates();
@@ -68,9 +80,8 @@ public final class ServerTlsContexts {
                 }
                 entries.add(new InMemoryKeyManager.Entry(key, chain));
             }
-            SslProvider provider = providerFor(tls, preferred);
             SslContextBuilder b;
-            if (provider == SslProvider.JDK) {
+            if (provider == SslProvider.JDK || entries.size() > 1) {
                 // the parsed keys themselves: a KeyStore behind NewSunX509 would decrypt the key on every handshake
                 b = SslContextBuilder.forServer(new InMemoryKeyManager(entries)).sslProvider(SslProvider.JDK);
             } else {

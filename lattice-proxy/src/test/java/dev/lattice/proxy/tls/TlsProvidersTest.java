@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The provider choice: BoringSSL when netty-tcnative loads (it does on this build's linux-x86_64, the jar is a
  * dependency), the JDK's when {@code -Dlattice.proxy.tls=jdk} asks or the library is missing; and what a terminating
- * chain gets from it (one certificate: the preferred provider; RSA and ECDSA side by side: the JDK's).
+ * chain gets from it (one certificate: the preferred provider; RSA and ECDSA side by side, or a TLS-terminating
+ * tcp_proxy relay: the JDK's).
  */
 class TlsProvidersTest {
     static final TestCerts.Cert EC = TestCerts.selfSigned("ec.example.org", "EC", "ec.example.org");
@@ -54,7 +55,8 @@ class TlsProvidersTest {
     @Test
     void aChainWithOneCertificateIsServedByBoringSsl() {
         TlsConfig one = new TlsConfig(List.of(new TlsConfig.Certificate(EC.certPem(), EC.pkcs8KeyPem())), List.of("http/1.1"), null);
-        assertThat(ServerTlsContexts.providerFor(one, SslProvider.OPENSSL)).isEqualTo(SslProvider.OPENSSL);
+        assertThat(ServerTlsContexts.providerFor(one, false, SslProvider.OPENSSL)).isEqualTo(SslProvider.OPENSSL);
+        assertThat(ServerTlsContexts.providerFor(one, false, SslProvider.JDK)).isEqualTo(SslProvider.JDK);
         SslContext ctx = ServerTlsContexts.build(one, SslProvider.OPENSSL);
         assertThat(ctx.isServer()).isTrue();
         assertThat(ctx.getClass().getSimpleName()).contains("OpenSsl");
@@ -66,7 +68,15 @@ class TlsProvidersTest {
     void aChainWithRsaAndEcdsaStaysOnTheJdk() {
         TlsConfig both = new TlsConfig(List.of(new TlsConfig.Certificate(RSA.certPem(), RSA.pkcs8KeyPem()),
                 new TlsConfig.Certificate(EC.certPem(), EC.pkcs8KeyPem())), List.of("http/1.1"), null);
-        assertThat(ServerTlsContexts.providerFor(both, SslProvider.OPENSSL)).isEqualTo(SslProvider.JDK);
-        assertThat(ServerTlsContexts.build(both, SslProvider.OPENSSL).getClass().getSimpleName()).contains("Jdk");
+        assertThat(ServerTlsContexts.providerFor(both, false, SslProvider.OPENSSL)).isEqualTo(SslProvider.JDK);
+        assertThat(ServerTlsContexts.build(both, false).getClass().getSimpleName()).contains("Jdk");
+    }
+
+    @Test
+    void aTlsTerminatingTcpRelayStaysOnTheJdk() {
+        TlsConfig one = new TlsConfig(List.of(new TlsConfig.Certificate(EC.certPem(), EC.pkcs8KeyPem())), List.of(), null);
+        assertThat(ServerTlsContexts.providerFor(one, true, SslProvider.OPENSSL)).isEqualTo(SslProvider.JDK);
+        assertThat(ServerTlsContexts.build(one, true).getClass().getSimpleName()).contains("Jdk");
+        assertThat(ServerTlsContexts.build(one, false).getClass().getSimpleName()).contains("OpenSsl");
     }
 }
