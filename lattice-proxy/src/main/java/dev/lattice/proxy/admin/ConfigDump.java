@@ -24,7 +24,7 @@ import java.util.Map;
  *  "xds": {"target", "connected", "cds": TypeStatus, "lds": TypeStatus},
  *  "tls": {"provider": "BoringSSL"|"JDK", "library", "onJdk": [cases that stay on the JDK's TLS]},
  *  "listeners": [{name, address, port, boundPort, role, statPrefix, stripAnyHostPort, routeConfig, virtualHosts: [...]}],
- *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"]}]}
+ *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"], mtlsEndpoints: [those reached by mesh mTLS]}]}
  * </pre>
  * where TypeStatus is {"typeUrl", "ackedVersion", "lastNack": null | {"version", "reason"}, "accepted", "rejected"}.
  */
@@ -118,8 +118,10 @@ public final class ConfigDump {
             n.addProperty("protocol", c.protocol() == ClusterConfig.UpstreamProtocol.H2C ? "h2c" : "http/1.1");
             n.addProperty("connectTimeoutMs", c.connectTimeout().toMillis());
             JsonArray eps = arr(n, "endpoints");
+            JsonArray mtls = arr(n, "mtlsEndpoints");
             for (ClusterConfig.Endpoint e : c.endpoints()) {
                 eps.add(e.toString());
+                if (e.mtls() && c.meshTls() != null) mtls.add(e.toString());
             }
         }
         return GSON.toJson(root) + "\n";
