@@ -22,8 +22,9 @@ import java.util.Map;
  * <pre>
  * {"node": {"id", "version"}, "ready": bool, "source": "xds"|"bootstrap"|"none",
  *  "xds": {"target", "connected", "cds": TypeStatus, "lds": TypeStatus},
+ *  "tls": {"provider": "BoringSSL"|"JDK", "library", "onJdk": [cases that stay on the JDK's TLS]},
  *  "listeners": [{name, address, port, boundPort, role, statPrefix, stripAnyHostPort, routeConfig, virtualHosts: [...]}],
- *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"]}]}
+ *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"], mtlsEndpoints: [those reached by mesh mTLS]}]}
  * </pre>
  * where TypeStatus is {"typeUrl", "ackedVersion", "lastNack": null | {"version", "reason"}, "accepted", "rejected"}.
  */
@@ -35,6 +36,21 @@ public final class ConfigDump {
     public static String render(String nodeId, String version, boolean ready, String source, String xdsTarget,
             boolean xdsConnected, TypeStatus cds, TypeStatus lds, ProxyConfig config, Map<String, Integer> boundPorts) {
         return render(nodeId, version, ready, source, xdsTarget, xdsConnected, cds, lds, config, boundPorts, null, null);
+    }
+
+    /** The process's TLS implementation ({@link dev.lattice.proxy.tls.TlsProviders}) and what stays on the JDK's. */
+    private static void tls(JsonObject t) {
+        String provider = dev.lattice.proxy.tls.TlsProviders.name();
+        t.addProperty("provider", provider);
+        boolean jdk = provider.equals("JDK");
+        t.addProperty("library", jdk ? "Java " + Runtime.version().feature() + " SunJSSE"
+                : io.netty.handler.ssl.OpenSsl.versionString());
+        JsonArray onJdk = arr(t, "onJdk");
+        if (!jdk) {
+            // see ServerTlsContexts.providerFor
+            onJdk.add("TLS-terminating tcp_proxy chains");
+            onJdk.add("chains with more than one certificate");
+        }
     }
 
     /**
@@ -55,6 +71,7 @@ public final class ConfigDump {
         xds.addProperty("connected", xdsConnected);
         xds.add("cds", status(cds));
         xds.add("lds", status(lds));
+        tls(obj(root, "tls"));
         if (identity != null) {
             JsonObject id = obj(root, "identity");
             var svid = identity.svid();
@@ -101,8 +118,10 @@ public final class ConfigDump {
             n.addProperty("protocol", c.protocol() == ClusterConfig.UpstreamProtocol.H2C ? "h2c" : "http/1.1");
             n.addProperty("connectTimeoutMs", c.connectTimeout().toMillis());
             JsonArray eps = arr(n, "endpoints");
+            JsonArray mtls = arr(n, "mtlsEndpoints");
             for (ClusterConfig.Endpoint e : c.endpoints()) {
                 eps.add(e.toString());
+                if (e.mtls() && c.meshTls() != null) mtls.add(e.toString());
             }
         }
         return GSON.toJson(root) + "\n";

@@ -14,7 +14,10 @@ import java.util.function.Function;
 
 /** Compiles one filter chain of a listener (off the event loops). TLS contexts are reused while their config is. */
 final class ListenerChainsCompiler {
-    private static final Map<TlsConfig, SslContext> SSL_CACHE = new ConcurrentHashMap<>();
+    /** Per TLS config and chain kind (a TLS-terminating tcp_proxy chain may get another provider, see ServerTlsContexts). */
+    private record SslKey(TlsConfig tls, boolean tcpRelay) {}
+
+    private static final Map<SslKey, SslContext> SSL_CACHE = new ConcurrentHashMap<>();
 
     private ListenerChainsCompiler() {}
 
@@ -63,13 +66,14 @@ final class ListenerChainsCompiler {
     }
 
     private static SslContext sslContext(ListenerConfig l, FilterChainConfig chain) {
-        SslContext cached = SSL_CACHE.get(chain.tls());
+        SslKey key = new SslKey(chain.tls(), chain.tcpProxy() != null);
+        SslContext cached = SSL_CACHE.get(key);
         if (cached != null) {
             return cached;
         }
         SslContext ctx;
         try {
-            ctx = ServerTlsContexts.build(chain.tls());
+            ctx = ServerTlsContexts.build(chain.tls(), key.tcpRelay());
         } catch (IllegalArgumentException e) {
             // the xDS parser has built it once already, so this is not expected
             throw new IllegalArgumentException("listener " + l.name() + ": filter chain " + chain.name() + ": "
@@ -78,7 +82,7 @@ final class ListenerChainsCompiler {
         if (SSL_CACHE.size() > 256) {
             SSL_CACHE.clear();
         }
-        SSL_CACHE.put(chain.tls(), ctx);
+        SSL_CACHE.put(key, ctx);
         return ctx;
     }
 }

@@ -11,7 +11,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +30,9 @@ import javax.net.ssl.SSLSession;
 /**
  * The client side of a cluster's TLS transport socket: one {@link SslContext} per cluster (its trust anchors and ALPN
  * by the cluster's protocol: {@code h2} or {@code http/1.1}), an {@link SslHandler} per connection with the SNI, and
- * the subject alternative name check once the handshake (chain and expiry checked by the JDK) has succeeded.
+ * the subject alternative name check once the handshake (chain and expiry checked by the JDK's PKIX trust manager)
+ * has succeeded. The TLS implementation is the process's ({@link dev.lattice.proxy.tls.TlsProviders}: BoringSSL, or
+ * the JDK's as the fallback).
  */
 public final class UpstreamTls {
     private final UpstreamTlsConfig config;
@@ -89,7 +90,7 @@ public final class UpstreamTls {
         requireNonNull(protocol, "protocol");
         String alpn = protocol == ClusterConfig.UpstreamProtocol.H2C ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1;
         SslContextBuilder b = SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(dev.lattice.proxy.tls.TlsProviders.provider())
                 // names are checked against the SAN matchers after the handshake (Envoy's semantics), not the SNI
                 .endpointIdentificationAlgorithm(null)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,

@@ -2,7 +2,6 @@ package dev.lattice.proxy.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -20,7 +19,7 @@ import javax.net.ssl.SSLException;
  * (roots per trust domain, from SDS). Hands out the TLS contexts of mesh connections, built once per generation
  * (a new certificate or bundle is a new generation: new connections use it, open ones keep theirs, so a rotation
  * drops nothing). TLS 1.3 only, ALPN {@code h2} and {@code http/1.1}; BoringSSL (netty-tcnative) when its native
- * library loads, else the JDK's TLS.
+ * library loads, else the JDK's TLS ({@link TlsProviders}).
  */
 public final class MeshIdentity {
     /** The certificate in use: its SPIFFE ID, key, chain (leaf first) and end of validity. */
@@ -55,13 +54,20 @@ public final class MeshIdentity {
         }
     }
 
-    /** Which TLS implementation mesh connections use: "BoringSSL" or "JDK". */
+    /** Which TLS implementation mesh connections use: "BoringSSL" or "JDK" ({@link TlsProviders}). */
     public static String provider() {
-        return OpenSsl.isAvailable() ? "BoringSSL" : "JDK";
+        return TlsProviders.name();
     }
 
     private static SslProvider sslProvider() {
-        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        return TlsProviders.provider();
+    }
+
+    /** A server builder holding the SVID: BoringSSL gets key and chain as such (converted once), the JDK an in-memory key manager. */
+    private static SslContextBuilder serverBuilder(Svid svid, SslProvider p) {
+        return p == SslProvider.JDK
+                ? SslContextBuilder.forServer(new InMemoryKeyManager(List.of(new InMemoryKeyManager.Entry(svid.key(), svid.chain()))))
+                : SslContextBuilder.forServer(svid.key(), svid.chain());
     }
 
     public Svid svid() {
@@ -100,8 +106,9 @@ public final class MeshIdentity {
         synchronized (g) {
             if (g.server == null) {
                 try {
-                    g.server = SslContextBuilder.forServer(g.svid.key(), g.svid.chain())
-                            .sslProvider(sslProvider())
+                    SslProvider p = sslProvider();
+                    g.server = serverBuilder(g.svid, p)
+                            .sslProvider(p)
                             .protocols(PROTOCOLS)
                             .trustManager(new SpiffeTrustManager(g.bundles, null))
                             .clientAuth(ClientAuth.REQUIRE)
@@ -125,10 +132,14 @@ public final class MeshIdentity {
         Set<String> key = Set.copyOf(expected);
         return g.clients.computeIfAbsent(key, k -> {
             try {
-                return SslContextBuilder.forClient()
-                        .sslProvider(sslProvider())
-                        .protocols(PROTOCOLS)
-                        .keyManager(g.svid.key(), g.svid.chain())
+                SslProvider p = sslProvider();
+                SslContextBuilder b = SslContextBuilder.forClient().sslProvider(p).protocols(PROTOCOLS);
+                if (p == SslProvider.JDK) {
+                    b.keyManager(new InMemoryKeyManager(List.of(new InMemoryKeyManager.Entry(g.svid.key(), g.svid.chain()))));
+                } else {
+                    b.keyManager(g.svid.key(), g.svid.chain());
+                }
+                return b
                         .trustManager(new SpiffeTrustManager(g.bundles, k.isEmpty() ? null : k))
                         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,

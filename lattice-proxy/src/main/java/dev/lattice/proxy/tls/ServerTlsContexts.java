@@ -10,16 +10,18 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Builds the Netty server {@link SslContext} of a terminating filter chain (JDK provider): every certificate of the
- * {@link TlsConfig} goes into one key manager, which picks by the key type the client accepts (RSA or ECDSA); ALPN
+ * Builds the Netty server {@link SslContext} of a terminating filter chain, on BoringSSL when it is the process's
+ * provider ({@link TlsProviders}) and the chain has one certificate, else on the JDK's TLS, where every certificate
+ * of the {@link TlsConfig} goes into one in-memory key manager, which picks by the key type the client accepts
+ * (RSA or ECDSA); ALPN
  * offers the configured protocols; with client validation the client's certificate is asked for (required or
  * optional) and checked against the trusted CAs, or accepted untrusted. Errors are {@link IllegalArgumentException}s naming the certificate index.
  */
@@ -27,10 +29,35 @@ public final class ServerTlsContexts {
     private ServerTlsContexts() {}
 
     public static SslContext build(TlsConfig tls) {
-        char[] pw = new char[0];
+        return build(tls, false);
+    }
+
+    /** As {@link #build(TlsConfig)}; {@code tcpRelay}: the chain ends TLS in front of a tcp_proxy relay (see {@link #providerFor}). */
+    public static SslContext build(TlsConfig tls, boolean tcpRelay) {
+        return build(tls, providerFor(tls, tcpRelay, TlsProviders.provider()));
+    }
+
+    /**
+     * The TLS implementation a chain of {@code tls} gets when the process's is {@code preferred}. BoringSSL serves
+     * HTTP chains with one certificate. Two cases stay on the JDK's TLS:
+     * <ul>
+     *   <li>a chain with several certificates (RSA and ECDSA side by side): BoringSSL holds one certificate per
+     *       connection, and netty's key-material callback would install each in turn over the last, so the client
+     *       would not get the key type it asked for;</li>
+     *   <li>a TLS-terminating tcp_proxy chain (a TLSRoute on a Terminate listener): the relay is half-closed, the
+     *       client's close_notify ends only its direction and the backend's answer still flows back, followed by the
+     *       proxy's own close_notify. Netty's OpenSSL engine closes both directions when the close_notify arrives,
+     *       so the answer would be lost (TlsListenerIT's close_notify tests).</li>
+     * </ul>
+     */
+    public static SslProvider providerFor(TlsConfig tls, boolean tcpRelay, SslProvider preferred) {
+        return tls.certificates().size() == 1 && !tcpRelay ? preferred : SslProvider.JDK;
+    }
+
+    /** As {@link #build(TlsConfig)}, on {@code provider}. */
+    static SslContext build(TlsConfig tls, SslProvider provider) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
+            List<InMemoryKeyManager.Entry> entries = new ArrayList<>();
             List<TlsConfig.Certificate> certs = tls.certificates();
             for (int i = 0; i < certs.size(); i++) {
                 TlsConfig.Certificate c = certs.get(i);
@@ -51,11 +78,17 @@ public final class ServerTlsContexts {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("tls_certificates[" + i + "]: " + e.getMessage(), e);
                 }
-                ks.setKeyEntry("cert" + i, key, pw, chain.toArray(X509Certificate[]::new));
+                entries.add(new InMemoryKeyManager.Entry(key, chain));
             }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("NewSunX509");
-            kmf.init(ks, pw);
-            SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(SslProvider.JDK);
+            SslContextBuilder b;
+            if (provider == SslProvider.JDK || entries.size() > 1) {
+                // the parsed keys themselves: a KeyStore behind NewSunX509 would decrypt the key on every handshake
+                b = SslContextBuilder.forServer(new InMemoryKeyManager(entries)).sslProvider(SslProvider.JDK);
+            } else {
+                // netty turns a key and chain given directly into BoringSSL key material once, not per handshake
+                InMemoryKeyManager.Entry e = entries.getFirst();
+                b = SslContextBuilder.forServer(e.key(), e.chain()).sslProvider(provider);
+            }
             TlsConfig.ClientValidation cv = tls.clientValidation();
             if (cv != null) {
                 List<X509Certificate> cas;

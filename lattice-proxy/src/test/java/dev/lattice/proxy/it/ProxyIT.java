@@ -303,6 +303,8 @@ class ProxyIT {
         assertThat(dump.at("/listeners/0/name").asText()).isEqualTo("gw");
         assertThat(dump.at("/listeners/0/boundPort").asInt()).isEqualTo(port);
         assertThat(dump.get("clusters").size()).isEqualTo(7);
+        assertThat(dump.at("/tls/provider").asText()).isEqualTo("BoringSSL"); // netty-tcnative is a dependency
+        assertThat(dump.at("/tls/library").asText()).containsIgnoringCase("BoringSSL");
         get(client, port, "/metrics-check", null);
         String metrics = curl("http://127.0.0.1:" + proxy.adminPort() + "/stats/prometheus");
         assertThat(metrics).contains("lattice_proxy_requests_total{cluster=\"svc-a\",code_class=\"2xx\",listener=\"gw\"}")
