@@ -34,10 +34,10 @@ record CompiledChain(FilterChainConfig config, SslContext staticSsl, dev.lattice
         return config.serverNames();
     }
 
-    /** A TCP proxy's weighted clusters; a null cluster is one CDS does not define. */
-    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, Spread spread) {
-        TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight) {
-            this(names, clusters, weights, totalWeight, new Spread());
+    /** A TCP proxy's weighted clusters (a null cluster is one CDS does not define), of config {@code generation}. */
+    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, long generation, Spread spread) {
+        TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, long generation) {
+            this(names, clusters, weights, totalWeight, generation, new Spread());
         }
 
         /** The next connection's cluster, by the weights ({@link Spread}); totalWeight > 0. */

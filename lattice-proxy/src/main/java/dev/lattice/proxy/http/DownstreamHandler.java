@@ -483,7 +483,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             return;
         }
         if (!h2 && l.websocket && WebSocketTunnelHandler.isUpgrade(headers)) {
-            WebSocketTunnelHandler.handOff(ctx, slot, cluster, req, telemetry, counters, clientIp());
+            WebSocketTunnelHandler.handOff(ctx, slot, cluster, l.runtime.generation, req, telemetry, counters, clientIp());
             return;
         }
         timeoutMillis = route.timeoutMillis;

@@ -62,7 +62,7 @@ final class ListenerChainsCompiler {
             weights[i] = wc.weight();
             total += wc.weight();
         }
-        return new CompiledChain(chain, ssl, runtime.identity, null, new CompiledChain.TcpTargets(names, clusters, weights, total));
+        return new CompiledChain(chain, ssl, runtime.identity, null, new CompiledChain.TcpTargets(names, clusters, weights, total, runtime.generation));
     }
 
     private static SslContext sslContext(ListenerConfig l, FilterChainConfig chain) {

@@ -1,20 +1,16 @@
 package dev.lattice.proxy.http;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A passthrough filter chain (tcp_proxy): connects to an endpoint of the chain's (weighted) cluster on this
@@ -47,30 +43,14 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             down.close();
             return;
         }
-        int pick = ThreadLocalRandom.current().nextInt(cluster.endpoints.length);
-        InetSocketAddress addr = cluster.endpoints[pick];
-        UpstreamTls upTls = cluster.endpointTls[pick];
-        ChannelFuture f = new Bootstrap()
-                .group(down.eventLoop())
-                .channel(slot.upstreamChannelClass)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(!chain.tls() && upTls == null ? new RelayHandler(down) : new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel up) {
-                        if (upTls != null) {
-                            // the cluster's upstream TLS (BackendTLSPolicy, or mesh mTLS): the relayed bytes are encrypted again
-                            SslHandler ssl = upTls.newHandler(up.alloc(), addr);
-                            ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
-                            up.pipeline().addLast("upstream-tls", ssl);
-                        }
-                        if (chain.tls()) up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
-                        up.pipeline().addLast("relay", new RelayHandler(down));
-                    }
-                })
-                .connect(addr);
+        // the loop's balancer picks the endpoint; its upstream TLS (BackendTLSPolicy or mesh mTLS) re-encrypts the bytes
+        UpstreamConnector.Tunnel tunnel = UpstreamConnector.connect(down, slot.upstreamChannelClass, cluster,
+                t.generation(), false, true, up -> {
+                    if (chain.tls()) up.pipeline().addLast("close-notify", new CloseNotifyHandler(down));
+                    up.pipeline().addLast("relay", new RelayHandler(down));
+                });
+        UpstreamTls upTls = tunnel.tls;
+        ChannelFuture f = tunnel.future;
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 cluster.connectFailures.inc();

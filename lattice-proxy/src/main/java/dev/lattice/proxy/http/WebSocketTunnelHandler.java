@@ -1,14 +1,11 @@
 package dev.lattice.proxy.http;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -24,9 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * An HTTP/1.1 WebSocket upgrade (HCM upgrade_configs websocket). The {@link DownstreamHandler} hands the request
@@ -50,10 +45,13 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
     private Channel upstream;
     private boolean upgraded;
     private boolean failed;
+    /** The generation of the config the request was routed with (the balancer's). */
+    private final long generation;
 
-    private WebSocketTunnelHandler(ListenerSlot slot, ClusterRuntime cluster, HttpRequest request,
+    private WebSocketTunnelHandler(ListenerSlot slot, ClusterRuntime cluster, long generation, HttpRequest request,
             TelemetryHandler telemetry, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
         this.cluster = cluster;
+        this.generation = generation;
         this.request = request;
         this.channelClass = slot.upstreamChannelClass;
         this.telemetry = telemetry;
@@ -67,7 +65,7 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Replaces {@code router} (the DownstreamHandler at {@code ctx}) with a tunnel for {@code request}. */
-    static void handOff(ChannelHandlerContext ctx, ListenerSlot slot, ClusterRuntime cluster, HttpRequest request,
+    static void handOff(ChannelHandlerContext ctx, ListenerSlot slot, ClusterRuntime cluster, long generation, HttpRequest request,
             TelemetryHandler telemetry, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters, String clientIp) {
         HttpHeaders h = request.headers();
         String xff = h.get(X_FORWARDED_FOR);
@@ -75,7 +73,7 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         h.remove(HttpHeaderNames.KEEP_ALIVE);
         h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         ctx.pipeline().replace(ctx.handler(), ctx.name(),
-                new WebSocketTunnelHandler(slot, cluster, request, telemetry, counters));
+                new WebSocketTunnelHandler(slot, cluster, generation, request, telemetry, counters));
     }
 
     @Override
@@ -83,28 +81,12 @@ final class WebSocketTunnelHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         Channel down = ctx.channel();
         down.config().setAutoRead(false);
-        int pick = ThreadLocalRandom.current().nextInt(cluster.endpoints.length);
-        InetSocketAddress addr = cluster.endpoints[pick];
-        UpstreamTls upTls = cluster.endpointTls[pick];
-        ChannelFuture f = new Bootstrap()
-                .group(down.eventLoop())
-                .channel(channelClass)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (upTls != null) {
-                            // a BackendTLSPolicy or mesh mTLS: the upgrade goes over TLS too
-                            io.netty.handler.ssl.SslHandler ssl = upTls.newHandler(ch.alloc(), addr);
-                            ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
-                            ch.pipeline().addLast("tls", ssl);
-                        }
-                        ch.pipeline().addLast("codec", new HttpClientCodec());
-                        ch.pipeline().addLast("ws", new UpstreamSide());
-                    }
-                })
-                .connect(addr);
+        UpstreamConnector.Tunnel tunnel = UpstreamConnector.connect(down, channelClass, cluster, generation, true, false, ch -> {
+            ch.pipeline().addLast("codec", new HttpClientCodec());
+            ch.pipeline().addLast("ws", new UpstreamSide());
+        });
+        UpstreamTls upTls = tunnel.tls;
+        ChannelFuture f = tunnel.future;
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 cluster.connectFailures.inc();

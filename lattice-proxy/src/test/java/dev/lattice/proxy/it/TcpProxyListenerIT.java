@@ -81,7 +81,8 @@ class TcpProxyListenerIT {
                 XdsResources.parseListener(listener("split", 0, List.of(tcp("split", Map.of("left", 70, "right", 30))))),
                 XdsResources.parseListener(listener("count", 0, List.of(tcp("count", Map.of("count", 1))))),
                 XdsResources.parseListener(listener("echo", 0, List.of(tcp("echo", Map.of("echo", 1))))),
-                XdsResources.parseListener(listener("big", 0, List.of(tcp("big", Map.of("big", 1))))));
+                XdsResources.parseListener(listener("big", 0, List.of(tcp("big", Map.of("big", 1))))),
+                XdsResources.parseListener(listener("pair", 0, List.of(tcp("pair", Map.of("pair", 1))))));
         assertThat(listeners.get(0).tlsInspector()).isFalse();
         assertThat(proxy.apply(ProxyConfig.of(listeners, List.of(
                 TlsListenerIT.cluster("banner", banner.getLocalPort()),
@@ -89,7 +90,8 @@ class TcpProxyListenerIT {
                 TlsListenerIT.cluster("right", right.getLocalPort()),
                 TlsListenerIT.cluster("count", count.getLocalPort()),
                 TlsListenerIT.cluster("echo", echo.getLocalPort()),
-                TlsListenerIT.cluster("big", big.getLocalPort()))))).isEmpty();
+                TlsListenerIT.cluster("big", big.getLocalPort()),
+                twoEndpoints("pair", left.getLocalPort(), right.getLocalPort()))))).isEmpty();
     }
 
     @AfterAll
@@ -165,6 +167,42 @@ class TcpProxyListenerIT {
         try (Socket s = connect("banner")) {
             // no byte is sent: a listener without tls_inspector must not wait for a ClientHello
             assertThat(readAll(s)).isEqualTo("hello from banner\n");
+        }
+    }
+
+    /** A cluster of two endpoints, round robin. */
+    static dev.lattice.proxy.config.ClusterConfig twoEndpoints(String name, int a, int b) throws Exception {
+        var la = io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder();
+        for (int port : new int[] {a, b}) {
+            la.addLbEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.newBuilder()
+                    .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                            .setAddress(io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                                    .setSocketAddress(io.envoyproxy.envoy.config.core.v3.SocketAddress.newBuilder()
+                                            .setAddress("127.0.0.1").setPortValue(port)))));
+        }
+        return XdsResources.parseCluster(io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder().setName(name)
+                .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STATIC)
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(1))
+                .setLoadAssignment(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.newBuilder()
+                        .setClusterName(name).addEndpoints(la))
+                .build());
+    }
+
+    /**
+     * The relay's endpoint is the event loop's balancer's pick (the proxy runs one loop here): round robin alternates
+     * the two endpoints exactly, where a random pick would not.
+     */
+    @Test
+    void aRelayPicksItsEndpointWithTheBalancer() throws Exception {
+        List<String> seen = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            try (Socket s = connect("pair")) {
+                seen.add(readAll(s));
+            }
+        }
+        assertThat(seen).containsOnly("left", "right");
+        for (int i = 1; i < seen.size(); i++) {
+            assertThat(seen.get(i)).as("connection %d of %s", i, seen).isNotEqualTo(seen.get(i - 1));
         }
     }
 
