@@ -41,11 +41,7 @@ class AuthzIT {
         Files.writeString(dir.resolve("mesh.yaml"), MtlsIT.booksMesh(gw, app));
         mesh = Mesh.up(dir);
         mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
-            JsonNode ps = mesh.adminJson("/api/v1/proxies");
-            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
-            return ps.size() == 2;
-        });
+        mesh.awaitIdentities(2);
         mesh.awaitRoute(gw, HOST, "/");
     }
 

@@ -193,13 +193,7 @@ class BookstoreIT {
     void everyProxyHasASpiffeIdentityFromTheMeshCa() throws Exception {
         Map<String, String> expected = Map.of("gateway~default~bookstore", "spiffe://cluster.local/ns/default/sa/bookstore",
                 "sidecar~default~books-v1", "spiffe://cluster.local/ns/default/sa/books");
-        mesh.await("every proxy has a certificate", Duration.ofSeconds(60), () -> {
-            JsonNode proxies = mesh.adminJson("/api/v1/proxies");
-            for (JsonNode p : proxies) {
-                if (!p.path("identity").isTextual()) return false;
-            }
-            return proxies.size() == 5;
-        });
+        mesh.awaitIdentities(5);
         java.time.Instant now = java.time.Instant.now();
         for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
             String id = p.path("id").asText();

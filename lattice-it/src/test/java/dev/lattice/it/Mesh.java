@@ -219,6 +219,15 @@ public final class Mesh implements AutoCloseable {
     }
 
     /** Waits until a GET through the gateway answers 200. */
+    /** Waits until there are {@code proxies} proxies and each has its SPIFFE identity (a certificate from the mesh CA). */
+    public void awaitIdentities(int proxies) {
+        await(proxies + " proxies with a certificate", Duration.ofSeconds(60), () -> {
+            JsonNode ps = adminJson("/api/v1/proxies");
+            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
+            return ps.size() == proxies;
+        });
+    }
+
     public void awaitRoute(int port, String host, String path) {
         await("200 from http://" + host + ":" + port + path, Duration.ofSeconds(90),
                 () -> viaGateway(port, host, path).statusCode() == 200);

@@ -71,11 +71,7 @@ class MtlsIT {
         Files.writeString(dir.resolve("mesh.yaml"), booksMesh(gw, app));
         mesh = Mesh.up(dir);
         mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> {
-            JsonNode ps = mesh.adminJson("/api/v1/proxies");
-            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
-            return ps.size() == 2;
-        });
+        mesh.awaitIdentities(2);
         mesh.awaitRoute(gw, HOST, "/");
     }
 

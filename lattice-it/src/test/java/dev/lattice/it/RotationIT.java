@@ -52,7 +52,7 @@ class RotationIT {
                 """ + MtlsIT.booksMesh(gw, app));
         mesh = Mesh.up(dir);
         mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.await("both proxies have a certificate", Duration.ofSeconds(60), () -> expiries().size() == 2);
+        mesh.awaitIdentities(2);
         mesh.awaitRoute(gw, HOST, "/");
     }
 

@@ -34,11 +34,7 @@ class SecureBookstoreIT {
         dir = Mesh.copy(Mesh.repo().resolve("examples/secure-bookstore"), replace);
         mesh = Mesh.up(dir);
         mesh.awaitProxiesSynced(Duration.ofSeconds(90));
-        mesh.await("every proxy has a certificate", Duration.ofSeconds(60), () -> {
-            JsonNode ps = mesh.adminJson("/api/v1/proxies");
-            for (JsonNode p : ps) if (!p.path("identity").isTextual()) return false;
-            return ps.size() == 5;
-        });
+        mesh.awaitIdentities(5);
         mesh.awaitRoute(gw, HOST, "/books");
     }
 

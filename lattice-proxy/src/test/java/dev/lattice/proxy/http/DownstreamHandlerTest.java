@@ -34,12 +34,7 @@ class DownstreamHandlerTest {
                         route("missing", "\"prefix\": \"/missing\"", toCluster("default/missing/80")),
                         route("empty", "\"prefix\": \"/empty\"", toCluster("default/empty/80"))))),
                 List.of(cluster("default/empty/80")));
-        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(json, "test"), null, metrics);
-        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
-                metrics.downstreamActive("gw"));
-        TelemetryHandler telemetry = new TelemetryHandler();
-        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
-                new DownstreamHandler(slot, false, telemetry));
+        return channelFor(json, slot -> { });
     }
 
     /** The same listener with an RBAC filter before the router: DELETE is denied, POST only in a dry run. */
@@ -55,12 +50,7 @@ class DownstreamHandlerTest {
         String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
                 route("direct", "\"prefix\": \"/direct\"", direct(201, "hello"))));
         l = l.replace("\"http_filters\": [", "\"http_filters\": [" + rbac + ", ");
-        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
-        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
-                metrics.downstreamActive("gw"));
-        TelemetryHandler telemetry = new TelemetryHandler();
-        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
-                new DownstreamHandler(slot, false, telemetry));
+        return channelFor(bootstrap(List.of(l), List.of()), slot -> { });
     }
 
     @Test
@@ -106,12 +96,7 @@ class DownstreamHandlerTest {
                 route("strict", "\"prefix\": \"/strict\"", direct(200, "strict") + strict),
                 route("plain", "\"prefix\": \"/plain\"", direct(200, "plain"))));
         l = l.replace("\"http_filters\": [", "\"http_filters\": [" + rbac + ", ");
-        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
-        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
-                metrics.downstreamActive("gw"));
-        TelemetryHandler telemetry = new TelemetryHandler();
-        EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
-                new DownstreamHandler(slot, false, telemetry));
+        EmbeddedChannel ch = channelFor(bootstrap(List.of(l), List.of()), slot -> { });
         assertThat(exchange(ch, "DELETE /plain HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 403 ");
         assertThat(exchange(ch, "DELETE /open HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 200 ");
         assertThat(exchange(ch, "DELETE /strict HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 200 ");
@@ -141,14 +126,10 @@ class DownstreamHandlerTest {
     private EmbeddedChannel pausingChannel(dev.lattice.proxy.filter.HttpFilter... filters) {
         String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
                 route("direct", "\"prefix\": \"/direct\"", direct(201, "hello"))));
-        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrap(List.of(l), List.of()), "test"), null, metrics);
-        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
-                metrics.downstreamActive("gw"));
-        slot.current.httpFilters = filters;
-        slot.current.httpFilterNames = java.util.stream.IntStream.range(0, filters.length).mapToObj(i -> "f" + i).toArray(String[]::new);
-        TelemetryHandler telemetry = new TelemetryHandler();
-        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
-                new DownstreamHandler(slot, false, telemetry));
+        return channelFor(bootstrap(List.of(l), List.of()), slot -> {
+            slot.current.httpFilters = filters;
+            slot.current.httpFilterNames = java.util.stream.IntStream.range(0, filters.length).mapToObj(i -> "f" + i).toArray(String[]::new);
+        });
     }
 
     private static String drain(EmbeddedChannel ch) {
@@ -224,14 +205,18 @@ class DownstreamHandlerTest {
 
     private static String exchange(EmbeddedChannel ch, String request) {
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
-        ch.runPendingTasks();
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return sb.toString();
+        return drain(ch);
+    }
+
+    /** A DownstreamHandler on an EmbeddedChannel for listener {@code gw} of this bootstrap JSON. */
+    private EmbeddedChannel channelFor(String bootstrapJson, java.util.function.Consumer<ListenerSlot> adjust) {
+        RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(bootstrapJson, "test"), null, metrics);
+        ListenerSlot slot = new ListenerSlot("127.0.0.1:0#gw", rc.listener("127.0.0.1:0#gw"), NioSocketChannel.class,
+                metrics.downstreamActive("gw"));
+        adjust.accept(slot);
+        TelemetryHandler telemetry = new TelemetryHandler();
+        return new EmbeddedChannel(new ServerCodec(ProtocolDetectHandler.SERVER_DECODER), telemetry,
+                new DownstreamHandler(slot, false, telemetry));
     }
 
     @Test
