@@ -117,6 +117,9 @@ public final class GetCommand implements Callable<Integer> {
             case "Workload" -> wide ? List.of("NAME", "ADDRESS", "PORTS", "SIDECAR", "COMMAND")
                     : List.of("NAME", "ADDRESS", "PORTS", "SIDECAR");
             case "Namespace" -> List.of("NAME", "STATUS");
+            case "MTLSPolicy" -> List.of("NAME", "MODE", "ACCEPTED");
+            case "AuthorizationPolicy" -> List.of("NAME", "ACTION", "ACCEPTED");
+            case "TrafficTarget" -> List.of("NAME", "DESTINATION", "ACCEPTED");
             default -> List.of("NAME");
         });
         rows.add(header);
@@ -188,11 +191,33 @@ public final class GetCommand implements Callable<Integer> {
                     }
                 }
                 case "Namespace" -> row.add(status.path("phase").asText("Active"));
+                case "MTLSPolicy", "AuthorizationPolicy", "TrafficTarget" -> {
+                    row.add(switch (kind) {
+                        case "MTLSPolicy" -> spec.path("mode").asText("");
+                        case "AuthorizationPolicy" -> spec.path("action").asText("ALLOW") + (spec.path("dryRun").asBoolean() ? " (dry run)" : "");
+                        default -> spec.path("destination").path("name").asText("");
+                    });
+                    row.add(policyAccepted(status));
+                }
                 default -> { }
             }
             rows.add(row);
         }
         return rows;
+    }
+
+    /** A policy's Accepted over its status.ancestors: True when every ancestor accepts it, else the first reason it does not. */
+    static String policyAccepted(JsonNode status) {
+        JsonNode ancestors = status.path("ancestors");
+        if (!ancestors.isArray() || ancestors.isEmpty()) return "Unknown";
+        for (JsonNode a : ancestors) {
+            for (JsonNode c : a.path("conditions")) {
+                if (c.path("type").asText().equals("Accepted") && !c.path("status").asText().equals("True")) {
+                    return "False (" + c.path("reason").asText() + ")";
+                }
+            }
+        }
+        return "True";
     }
 
     private static String condition(JsonNode conditions, String type) {

@@ -60,4 +60,25 @@ class GetCommandTest {
         assertThat(Table.render(GetCommand.table("TCPRoute", tcp, false, true)))
                 .isEqualTo("NAME   PARENTS                ACCEPTED   RESOLVEDREFS\ndb     ListenerSet/team.tcp   True       True\n");
     }
+
+    @Test
+    void policyTablesShowWhatTheyDoAndWhetherTheyAreAccepted() throws Exception {
+        JsonNode ap = JSON.readTree("""
+                [{"kind": "AuthorizationPolicy", "metadata": {"name": "readers", "namespace": "default"},
+                  "spec": {"action": "DENY", "dryRun": true},
+                  "status": {"ancestors": [
+                      {"ancestorRef": {"kind": "Service", "name": "books"}, "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]},
+                      {"ancestorRef": {"kind": "Service", "name": "nope"}, "conditions": [{"type": "Accepted", "status": "False", "reason": "TargetNotFound"}]}]}},
+                 {"kind": "AuthorizationPolicy", "metadata": {"name": "open", "namespace": "default"}, "spec": {},
+                  "status": {"ancestors": [{"conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]}]}}]""");
+        assertThat(Table.render(GetCommand.table("AuthorizationPolicy", ap, false, false))).isEqualTo("""
+                NAME      ACTION           ACCEPTED
+                readers   DENY (dry run)   False (TargetNotFound)
+                open      ALLOW            True
+                """);
+        JsonNode tt = JSON.readTree("""
+                [{"kind": "TrafficTarget", "metadata": {"name": "tt"}, "spec": {"destination": {"name": "books"}}}]""");
+        assertThat(Table.render(GetCommand.table("TrafficTarget", tt, false, false)))
+                .isEqualTo("NAME   DESTINATION   ACCEPTED\ntt     books         Unknown\n");
+    }
 }
