@@ -32,15 +32,13 @@ import java.util.Objects;
 final class PolicyStatuses {
     private final MeshIndex index;
     private final PolicyTargets targets;
-    private final MeshSnapshot snapshot;
+    private final dev.lattice.control.MeshSnapshot snapshot;
 
-    PolicyStatuses(MeshIndex index, dev.lattice.control.MeshSnapshot s) {
+    PolicyStatuses(MeshIndex index, dev.lattice.control.MeshSnapshot snapshot) {
         this.index = index;
         this.targets = new PolicyTargets(index);
-        this.snapshot = new MeshSnapshot(s.rejected(), s.problems());
+        this.snapshot = snapshot;
     }
-
-    private record MeshSnapshot(List<Resource> rejected, List<Problem> problems) {}
 
     void put(Map<ResourceKey, ObjectNode> statuses) {
         Map<ResourceKey, Resource> rejected = new HashMap<>();

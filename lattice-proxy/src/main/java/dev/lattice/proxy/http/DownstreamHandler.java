@@ -399,6 +399,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         paused = false;
         HttpRequest req = filterRequest;
         if (reply != null && reply != dev.lattice.proxy.filter.LocalReply.PAUSE) {
+            filterRequest = null;
+            filterRoute = null;
+            filterVhost = null;
             filterReply(reply, req.headers());
         } else if (runFilters(p.next)) {
             String uri = filterUri;
