@@ -1,5 +1,6 @@
 package dev.lattice.proxy.filter;
 
+import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;
 
 /**
@@ -48,5 +49,44 @@ public interface RequestView {
      */
     default FilterCallbacks pause() {
         throw new UnsupportedOperationException("this request cannot be paused");
+    }
+
+    /** Whether the downstream connection is TLS (the scheme a redirect keeps). */
+    default boolean secure() {
+        return requestedServerName() != null;
+    }
+
+    /**
+     * The request's headers as they will go upstream, to change (route filters: header modifiers, rewrites). Only the
+     * proxy's own streams have them.
+     */
+    default HttpHeaders upstreamHeaders() {
+        throw new UnsupportedOperationException("this request cannot be changed");
+    }
+
+    /** Replaces the path and query sent upstream (a URL rewrite); {@link #path()} and the rest follow. */
+    default void setPathAndQuery(String pathAndQuery) {
+        throw new UnsupportedOperationException("this request cannot be changed");
+    }
+
+    /** Follows the rest of this stream with {@code filter} (see {@link StreamFilter}). */
+    default void observe(StreamFilter filter) {
+        throw new UnsupportedOperationException("this request has no stream");
+    }
+
+    /**
+     * Asks the router for endpoint {@code endpoint} of target {@code target} of the matched route, instead of its
+     * weighted pick and balancer (session persistence). Only for a route-level filter of a forwarding route.
+     */
+    default void pinUpstream(int target, int endpoint) {
+        throw new UnsupportedOperationException("this request has no upstream");
+    }
+
+    /**
+     * Sends a copy of this request (its headers as they are now, and its body) to {@code cluster}, whose answer is
+     * dropped; a cluster that is not defined or has no endpoints is counted as a dropped mirror.
+     */
+    default void mirror(String cluster) {
+        throw new UnsupportedOperationException("this request has no upstream");
     }
 }

@@ -1,6 +1,7 @@
 package dev.lattice.proxy.http;
 
 import dev.lattice.proxy.config.ClusterConfig;
+import dev.lattice.proxy.filter.session.SessionPersistence;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.net.InetSocketAddress;
 

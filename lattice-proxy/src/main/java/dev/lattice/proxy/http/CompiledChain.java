@@ -1,6 +1,7 @@
 package dev.lattice.proxy.http;
 
 import dev.lattice.proxy.config.FilterChainConfig;
+import dev.lattice.proxy.router.Spread;
 import io.netty.handler.ssl.SslContext;
 import java.util.List;
 

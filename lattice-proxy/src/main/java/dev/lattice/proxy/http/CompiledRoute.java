@@ -4,6 +4,8 @@ import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
 import dev.lattice.proxy.config.RouteConfig;
 import dev.lattice.proxy.config.StringMatch;
+import dev.lattice.proxy.filter.HttpFilter;
+import dev.lattice.proxy.router.Spread;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
@@ -22,31 +24,26 @@ final class CompiledRoute {
     // action: forward
     final Target[] targets;
     final int totalWeight;
-    /** Draws for the weighted targets and the mirror percentages. */
-    final Spread spread = new Spread();
+    /** Draws for the weighted targets (shared with the route's mirror filter for its fractions). */
+    final Spread spread;
     final int clusterNotFoundStatus;
     final long timeoutMillis;
-    // filters (null when absent): the request path does no work for a route without them
-    final RouteAction.Redirect redirect;
-    final RouteFilters.HeaderOps requestOps;
-    final RouteFilters.HeaderOps responseOps;
-    final RouteFilters.Cors cors;
-    final RouteFilters.Rewrite rewrite;
-    final Mirror[] mirrors;
+    /**
+     * The route's own filters, run once it is matched (and the listener's filters let the request go on), before a
+     * backend is picked: its redirect, session persistence, CORS. Null when it has none: such a route pays nothing.
+     */
+    final HttpFilter[] filters;
     final Retry retry;
-    final SessionPersistence session;
-    /** Any response-side work: response header modifiers here or on a target, or CORS. */
-    final boolean responseFilters;
 
     CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody) {
         this(config, headers, queries, targets, totalWeight, clusterNotFoundStatus, timeoutMillis, directStatus,
-                directBody, null, null);
+                directBody, null, null, null);
     }
 
     CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
-            int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody, Mirror[] mirrors,
-            Retry retry) {
+            int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody, HttpFilter[] filters,
+            Retry retry, Spread spread) {
         this.config = config;
         this.pathKind = config.match().path().kind();
         this.pathValue = config.match().path().value();
@@ -60,27 +57,10 @@ final class CompiledRoute {
         this.direct = targets == null && !(config.action() instanceof RouteAction.Redirect);
         this.directStatus = directStatus;
         this.directBody = directBody == null ? null : directBody.getBytes(StandardCharsets.UTF_8);
-        this.redirect = config.action() instanceof RouteAction.Redirect r ? r : null;
-        this.requestOps = RouteFilters.HeaderOps.of(config.requestHeaders());
-        this.responseOps = RouteFilters.HeaderOps.of(config.responseHeaders());
-        this.cors = config.cors() == null ? null : new RouteFilters.Cors(config.cors());
-        RouteAction.Rewrite rw = config.action() instanceof RouteAction.Forward f ? f.rewrite() : RouteAction.Rewrite.NONE;
-        this.rewrite = rw.isNone() ? null : new RouteFilters.Rewrite(rw);
-        this.mirrors = mirrors == null || mirrors.length == 0 ? null : mirrors;
+        this.filters = filters == null || filters.length == 0 ? null : filters;
         this.retry = retry;
-        this.session = config.action() instanceof RouteAction.Forward f && f.session() != null
-                ? new SessionPersistence(f.session()) : null;
-        boolean targetResponse = false;
-        if (targets != null) {
-            for (Target t : targets) {
-                targetResponse |= t.responseOps() != null;
-            }
-        }
-        this.responseFilters = responseOps != null || cors != null || targetResponse;
+        this.spread = spread == null ? new Spread() : spread;
     }
-
-    /** A request mirror: {@code cluster} is null when CDS does not define it (then nothing is sent). */
-    record Mirror(String name, ClusterRuntime cluster, int numerator, int denominator) {}
 
     /** A compiled retry policy; {@code statuses[code]} marks a retriable status. */
     static final class Retry {
@@ -121,36 +101,16 @@ final class CompiledRoute {
     }
 
     /**
-     * A weighted target; {@code cluster} is null when no CDS resource defines it. Its own filters (null when none):
-     * header modifiers, a rewrite (already merged with the route's: it replaces the route's for this target) and a
-     * redirect answered instead of forwarding.
+     * A weighted target; {@code cluster} is null when no CDS resource defines it. Its filters (null when none):
+     * {@code filters} run when it is picked, before the router's checks (a backend's redirect);
+     * {@code upstreamFilters} on the request on its way to it, after the hop-by-hop headers are gone: the route's and
+     * the backend's header modifiers, the route's mirrors, the URL rewrite (the backend's merged with the route's).
      */
     record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
-            RouteFilters.HeaderOps requestOps, RouteFilters.HeaderOps responseOps, RouteFilters.Rewrite rewrite,
-            RouteAction.Redirect redirect) {
+            HttpFilter[] filters, HttpFilter[] upstreamFilters) {
         Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
-            this(name, weight, cluster, counters, null, null, null, null);
+            this(name, weight, cluster, counters, null, null);
         }
-    }
-
-    /**
-     * The target and endpoint that a session key names, as {@code {target index, endpoint index}}, or null when no
-     * target's cluster has that endpoint.
-     */
-    int[] sessionTarget(String key) {
-        for (int t = 0; t < targets.length; t++) {
-            ClusterRuntime c = targets[t].cluster();
-            if (c == null || targets[t].weight() == 0) {
-                continue;
-            }
-            String[] keys = c.endpointKeys;
-            for (int e = 0; e < keys.length; e++) {
-                if (keys[e].equals(key)) {
-                    return new int[] {t, e};
-                }
-            }
-        }
-        return null;
     }
 
     /** A compiled string matcher on a header or query parameter. */

@@ -64,7 +64,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
-    private static final AsciiString ORIGIN = AsciiString.cached("origin");
 
     private final ListenerSlot slot;
     private final boolean h2;
@@ -115,18 +114,21 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private ScheduledFuture<?> timeout;
     private ArrayDeque<Object> queued;
     private boolean drainingQueue;
-    // route filters of the current exchange (all null for a route without them)
+    // the current exchange's route, what its filters follow of it, and its mirrors (all null for a route without them)
     private CompiledRoute route;
-    private String corsOrigin;
+    private dev.lattice.proxy.filter.StreamFilter[] observers;
+    private int observerCount;
     private MirrorExchange[] mirrors;
+    private int mirrorCount;
     private List<HttpContent> retryBody;
     private int retryBodyBytes;
     private int retriesLeft;
     private int retryCount;
     private ScheduledFuture<?> perTry;
     private final Runnable perTryTask = this::onPerTryTimeout;
-    /** The endpoint index a valid session named (session persistence routes only), else -1. */
-    private int sessionEndpoint = -1;
+    /** The target and endpoint a filter pinned the request to (session persistence), else -1. */
+    private int pinnedTarget = -1;
+    private int pinnedEndpoint = -1;
 
     DownstreamHandler(ListenerSlot slot, boolean h2, TelemetryHandler telemetry) {
         this.slot = slot;
@@ -213,7 +215,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         abortUpstream();
-        abortMirrors();
+        endObservers();
         releaseRetryBody();
         active = false;
         if (queued != null) {
@@ -242,12 +244,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         counters = null;
         target = null;
         route = null;
-        corsOrigin = null;
+        observerCount = 0;
         retriesLeft = 0;
         retryCount = 0;
         attempts = 0;
         triedMask = 0;
-        sessionEndpoint = -1;
+        pinnedTarget = pinnedEndpoint = -1;
         CompiledListener l = slot.current;
         listener = l;
 
@@ -351,7 +353,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         java.util.Map<String, Object> perRoute = filterRoute == null ? null : filterRoute.config.filterConfigs();
         if (perRoute != null && perRoute.isEmpty()) perRoute = null;
         View v = view();
-        v.set(req.method().name(), filterUri, filterQuery, filterHost, headers);
+        v.set(req, filterUri, filterQuery, filterHost);
         for (int i = from; i < filters.length; i++) {
             Object rc = perRoute == null ? null : perRoute.get(l.httpFilterNames[i]);
             dev.lattice.proxy.filter.LocalReply r = filters[i].onRequestHeaders(v, rc);
@@ -434,48 +436,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             localResponse(HttpResponseStatus.valueOf(route.directStatus), route.directBody, false);
             return;
         }
-        if (route.redirect != null) {
-            HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
-            extra.set(HttpHeaderNames.LOCATION, RouteFilters.location(route.redirect, secure(), host, uri, pathEnd,
-                    route.pathKind, route.pathValue));
-            localResponse(HttpResponseStatus.valueOf(route.directStatus), new byte[0], false, extra);
+        this.route = route;
+        if (route.filters != null && !runRouteFilters(route.filters, req, uri, pathEnd, host)) return;
+        if (route.targets == null) {
+            // a redirect route's filter always answers
+            localResponse(HttpResponseStatus.INTERNAL_SERVER_ERROR, BODY_500, false);
             return;
         }
-        if (route.cors != null) {
-            String origin = headers.get(ORIGIN);
-            if (origin != null && route.cors.allows(origin)) {
-                if (req.method() == HttpMethod.OPTIONS && headers.contains(RouteFilters.Cors.REQUEST_METHOD)) {
-                    HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
-                    route.cors.preflight(extra, origin);
-                    localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
-                    return;
-                }
-                corsOrigin = origin;
-            }
-        }
-        this.route = route;
-        CompiledRoute.Target t = null;
-        if (route.session != null) {
-            // a session that names an endpoint of one of the route's clusters goes back to it (before the weights)
-            String key = route.session.requestedEndpoint(headers, System.currentTimeMillis() / 1000);
-            int[] pinned = key == null ? null : route.sessionTarget(key);
-            if (pinned != null) {
-                t = route.targets[pinned[0]];
-                sessionEndpoint = pinned[1];
-            }
-        }
-        if (t == null) {
-            t = pickTarget(route);
-        }
+        CompiledRoute.Target t = pinnedTarget >= 0 ? route.targets[pinnedTarget] : pickTarget(route);
         target = t;
         counters = t.counters();
-        if (t.redirect() != null) {
-            HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
-            extra.set(HttpHeaderNames.LOCATION, RouteFilters.location(t.redirect(), secure(), host, uri, pathEnd,
-                    route.pathKind, route.pathValue));
-            localResponse(HttpResponseStatus.valueOf(t.redirect().status()), new byte[0], false, extra);
-            return;
-        }
+        if (t.filters() != null && !runRouteFilters(t.filters(), req, uri, pathEnd, host)) return;
         ClusterRuntime cluster = t.cluster();
         if (cluster == null) {
             localResponse(HttpResponseStatus.valueOf(route.clusterNotFoundStatus), BODY_CLUSTER_NOT_FOUND, false);
@@ -491,22 +462,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
         timeoutMillis = route.timeoutMillis;
         prepareUpstreamRequest(req, headers);
-        if (route.requestOps != null) {
-            route.requestOps.apply(headers);
-        }
-        if (t.requestOps() != null) {
-            t.requestOps().apply(headers);
-        }
-        if (route.mirrors != null) {
-            startMirrors(route, req);
-        }
-        RouteFilters.Rewrite rw = t.rewrite() != null ? t.rewrite() : route.rewrite;
-        if (rw != null) {
-            req.setUri(rw.uri(uri, pathEnd, route.pathKind, route.pathValue));
-            if (rw.host != null) {
-                headers.set(HttpHeaderNames.HOST, rw.host);
-            }
-        }
+        if (t.upstreamFilters() != null && !runRouteFilters(t.upstreamFilters(), req, uri, pathEnd, host)) return;
         if (route.retry != null) {
             retriesLeft = route.retry.numRetries;
             retryBody = new ArrayList<>(2);
@@ -525,7 +481,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
         lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
-        endpointIndex = sessionEndpoint >= 0 && sessionEndpoint < lb.pools.length ? sessionEndpoint : lb.pick();
+        endpointIndex = pinnedEndpoint >= 0 && pinnedEndpoint < lb.pools.length ? pinnedEndpoint : lb.pick();
         tryEndpoint(false);
     }
 
@@ -537,8 +493,38 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         return !it.hasNext();
     }
 
+    /**
+     * Runs a route's or a backend's filters on the request: true when all let it go on; false when one answered it
+     * (route filters do not pause: they decide from the request alone).
+     */
+    private boolean runRouteFilters(dev.lattice.proxy.filter.HttpFilter[] filters, HttpRequest req, String uri, int pathEnd,
+            String host) {
+        View v = view();
+        v.set(req, uri, pathEnd == uri.length() ? -1 : pathEnd, host);
+        try {
+            for (dev.lattice.proxy.filter.HttpFilter f : filters) {
+                dev.lattice.proxy.filter.LocalReply r = f.onRequestHeaders(v, null);
+                if (r == null) continue;
+                if (r == dev.lattice.proxy.filter.LocalReply.PAUSE) {
+                    localResponse(HttpResponseStatus.INTERNAL_SERVER_ERROR, BODY_500, false);
+                } else {
+                    filterReply(r, req.headers());
+                }
+                return false;
+            }
+            return true;
+        } finally {
+            v.clear();
+        }
+    }
+
     /** A filter's local reply; a gRPC request gets it trailers-only, with the reply's grpc-status. */
     private void filterReply(dev.lattice.proxy.filter.LocalReply r, HttpHeaders headers) {
+        if (r.grpcStatus() == 0) {
+            // plain HTTP for every client (a redirect, a CORS preflight)
+            localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false, r.headers());
+            return;
+        }
         String ct = headers.get(HttpHeaderNames.CONTENT_TYPE);
         if (ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16)) {
             HttpHeaders extra = new io.netty.handler.codec.http.DefaultHttpHeaders();
@@ -569,18 +555,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
      * connection: the principal is the first {@code spiffe://} URI SAN of the verified peer certificate.
      */
     private final class View implements dev.lattice.proxy.filter.RequestView {
+        private HttpRequest request;
         private String method;
         private String uri;
         private int query;
         private String host;
         private HttpHeaders headers;
 
-        void set(String method, String uri, int query, String host, HttpHeaders headers) {
-            this.method = method;
+        void set(HttpRequest request, String uri, int query, String host) {
+            this.request = request;
+            this.method = request.method().name();
             this.uri = uri;
             this.query = query;
             this.host = host;
-            this.headers = headers;
+            this.headers = request.headers();
         }
 
         /** Set when a filter paused the request during its call. */
@@ -588,7 +576,54 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
 
         void clear() {
             headers = null;
+            request = null;
             paused = null;
+        }
+
+        private void check() {
+            if (headers == null) throw new IllegalStateException("a request view is only valid during onRequestHeaders");
+        }
+
+        @Override
+        public HttpHeaders upstreamHeaders() {
+            check();
+            return headers;
+        }
+
+        @Override
+        public void setPathAndQuery(String pathAndQuery) {
+            check();
+            request.setUri(pathAndQuery);
+            uri = pathAndQuery;
+            query = pathAndQuery.indexOf('?');
+        }
+
+        @Override
+        public boolean secure() {
+            return DownstreamHandler.this.secure();
+        }
+
+        @Override
+        public void observe(dev.lattice.proxy.filter.StreamFilter f) {
+            check();
+            addObserver(f);
+        }
+
+        @Override
+        public void pinUpstream(int target, int endpoint) {
+            check();
+            CompiledRoute r = route;
+            if (r == null || r.targets == null || target < 0 || target >= r.targets.length || endpoint < 0) {
+                throw new IllegalArgumentException("no target " + target + " on this route");
+            }
+            pinnedTarget = target;
+            pinnedEndpoint = endpoint;
+        }
+
+        @Override
+        public void mirror(String cluster) {
+            check();
+            startMirror(cluster, request);
         }
 
         @Override
@@ -712,56 +747,100 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         return conn.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
     }
 
-    private void startMirrors(CompiledRoute route, HttpRequest req) {
-        MirrorExchange[] started = null;
-        int n = 0;
-        for (CompiledRoute.Mirror m : route.mirrors) {
-            if (m.cluster() == null || m.cluster().endpoints.length == 0) {
-                MirrorExchange.DROPPED.increment();
-                continue;
-            }
-            if (m.numerator() < m.denominator() && route.spread.next(m.denominator()) >= m.numerator()) {
-                continue;
-            }
-            LbState mlb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass)
-                    .balancer(m.cluster(), listener.runtime.generation);
-            if (started == null) {
-                started = new MirrorExchange[route.mirrors.length];
-            }
-            MirrorExchange x = MirrorExchange.start(req, mlb, ctx.channel().eventLoop());
-            started[n++] = x;
-            List<HttpContent> p = pending;
-            if (p != null) {
-                for (HttpContent c : p) {
-                    x.content(c);
-                }
+    /** Starts a copy of {@code req} (and of its body, as it comes) to {@code name}'s cluster. */
+    private void startMirror(String name, HttpRequest req) {
+        ClusterRuntime c = listener.runtime.clusters.get(name);
+        if (c == null || c.endpoints.length == 0) {
+            MirrorExchange.DROPPED.increment();
+            return;
+        }
+        LbState mlb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(c, listener.runtime.generation);
+        MirrorExchange x = MirrorExchange.start(req, mlb, ctx.channel().eventLoop());
+        MirrorExchange[] ms = mirrors;
+        if (ms == null) {
+            mirrors = ms = new MirrorExchange[2];
+        } else if (mirrorCount == ms.length) {
+            mirrors = ms = java.util.Arrays.copyOf(ms, ms.length * 2);
+        }
+        ms[mirrorCount++] = x;
+        List<HttpContent> p = pending;
+        if (p != null) {
+            for (HttpContent hc : p) {
+                x.content(hc);
             }
         }
-        mirrors = started;
+    }
+
+    /** Follows the rest of the exchange with a filter's observer; body pieces already held are given now. */
+    private void addObserver(dev.lattice.proxy.filter.StreamFilter f) {
+        dev.lattice.proxy.filter.StreamFilter[] os = observers;
+        if (os == null) {
+            observers = os = new dev.lattice.proxy.filter.StreamFilter[4];
+        } else if (observerCount == os.length) {
+            observers = os = java.util.Arrays.copyOf(os, os.length * 2);
+        }
+        os[observerCount++] = f;
+        List<HttpContent> p = pending;
+        if (p != null) {
+            for (HttpContent hc : p) {
+                requestBodyTo(f, hc);
+            }
+        }
+    }
+
+    private static void requestBodyTo(dev.lattice.proxy.filter.StreamFilter f, HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        f.onRequestBody(c.content(), last);
+        if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
+            f.onRequestTrailers(((LastHttpContent) c).trailingHeaders());
+        }
+    }
+
+    private void responseBodyTo(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        for (int i = observerCount - 1; i >= 0; i--) {
+            dev.lattice.proxy.filter.StreamFilter f = observers[i];
+            f.onResponseBody(c.content(), last);
+            if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
+                f.onResponseTrailers(((LastHttpContent) c).trailingHeaders());
+            }
+        }
+    }
+
+    /** The exchange is over: its observers are told once and forgotten, its unfinished mirrors dropped. */
+    private void endObservers() {
+        abortMirrors();
+        int n = observerCount;
+        if (n == 0) return;
+        observerCount = 0;
+        dev.lattice.proxy.filter.StreamFilter[] os = observers;
+        for (int i = n - 1; i >= 0; i--) {
+            dev.lattice.proxy.filter.StreamFilter f = os[i];
+            os[i] = null;
+            f.onDone();
+        }
     }
 
     private void mirrorContent(HttpContent c) {
-        for (MirrorExchange m : mirrors) {
-            if (m == null) {
-                break;
-            }
-            m.content(c);
+        MirrorExchange[] ms = mirrors;
+        for (int i = 0; i < mirrorCount; i++) {
+            ms[i].content(c);
         }
         if (c instanceof LastHttpContent) {
-            mirrors = null;
+            java.util.Arrays.fill(ms, 0, mirrorCount, null);
+            mirrorCount = 0;
         }
     }
 
     private void abortMirrors() {
+        int n = mirrorCount;
+        if (n == 0) return;
+        mirrorCount = 0;
         MirrorExchange[] ms = mirrors;
-        if (ms != null) {
-            mirrors = null;
-            for (MirrorExchange m : ms) {
-                if (m == null) {
-                    break;
-                }
-                m.abort();
-            }
+        for (int i = 0; i < n; i++) {
+            MirrorExchange m = ms[i];
+            ms[i] = null;
+            m.abort();
         }
     }
 
@@ -1063,8 +1142,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             }
             return;
         }
-        if (mirrors != null) {
+        if (mirrorCount > 0) {
             mirrorContent(c);
+        }
+        for (int i = 0; i < observerCount; i++) {
+            requestBodyTo(observers[i], c);
         }
         if (retryBody != null) {
             keepForRetry(c);
@@ -1120,13 +1202,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             responseStarted = true;
             cancelPerTry();
             prepareResponse(resp, code, u);
-            if (r != null && r.responseFilters) {
-                responseFilters(r, resp.headers());
-            }
-            if (r != null && r.session != null && endpointIndex != sessionEndpoint && lb != null) {
-                // a new session, or the named endpoint was not the one that answered: name the one that did
-                r.session.respond(resp.headers(), lb.pools[endpointIndex].address, System.currentTimeMillis() / 1000,
-                        secure());
+            if (observerCount > 0) {
+                responseHeadersToObservers(resp, code);
             }
             telemetry.exchange(counters);
             ctx.write(resp, ctx.voidPromise());
@@ -1151,6 +1228,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                 c.release();
                 upstreamProtocolError();
                 return;
+            }
+            if (observerCount > 0) {
+                responseBodyTo(c);
             }
             ctx.write(c, ctx.voidPromise());
             if (c instanceof LastHttpContent) {
@@ -1281,17 +1361,54 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
     }
 
-    /** Response header modifiers (weighted cluster, then route), then CORS headers. */
-    private void responseFilters(CompiledRoute r, HttpHeaders h) {
-        CompiledRoute.Target t = target;
-        if (t != null && t.responseOps() != null) {
-            t.responseOps().apply(h);
+    /** The response headers go to the observers, the last registered first (docs/xds.md, "Route filters"). */
+    private void responseHeadersToObservers(HttpResponse resp, int code) {
+        ResponseView rv = responseView;
+        if (rv == null) responseView = rv = new ResponseView();
+        rv.response = resp;
+        rv.code = code;
+        try {
+            for (int i = observerCount - 1; i >= 0; i--) {
+                observers[i].onResponseHeaders(rv);
+                if (resp instanceof LastHttpContent) {
+                    observers[i].onResponseBody(((LastHttpContent) resp).content(), true);
+                }
+            }
+        } finally {
+            rv.response = null;
         }
-        if (r.responseOps != null) {
-            r.responseOps.apply(h);
+    }
+
+    private ResponseView responseView;
+
+    /** The upstream response as the observers see it; one per handler. */
+    private final class ResponseView implements dev.lattice.proxy.filter.ResponseView {
+        HttpResponse response;
+        int code;
+
+        @Override
+        public int status() {
+            return code;
         }
-        if (corsOrigin != null) {
-            r.cors.response(h, corsOrigin);
+
+        @Override
+        public HttpHeaders headers() {
+            return response.headers();
+        }
+
+        @Override
+        public InetSocketAddress upstreamAddress() {
+            return lb == null ? null : lb.pools[endpointIndex].address;
+        }
+
+        @Override
+        public boolean upstreamPinned() {
+            return pinnedEndpoint >= 0 && endpointIndex == pinnedEndpoint;
+        }
+
+        @Override
+        public boolean secure() {
+            return DownstreamHandler.this.secure();
         }
     }
 
@@ -1374,8 +1491,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         active = false;
         cancelTimeout();
         route = null;
-        corsOrigin = null;
-        abortMirrors();
+        endObservers();
         releaseRetryBody();
         upstreamRequest = null;
         listener = null;
@@ -1413,7 +1529,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private void abortDownstream() {
         closing = true;
         cancelTimeout();
-        abortMirrors();
+        endObservers();
         releaseRetryBody();
         releasePending();
         active = false;

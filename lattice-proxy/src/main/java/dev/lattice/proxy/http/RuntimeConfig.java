@@ -5,7 +5,16 @@ import static java.util.Objects.requireNonNull;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.ListenerConfig;
 import dev.lattice.proxy.config.ProxyConfig;
+import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
+import dev.lattice.proxy.filter.HttpFilter;
+import dev.lattice.proxy.filter.cors.CorsFilter;
+import dev.lattice.proxy.filter.headers.HeaderModifierFilter;
+import dev.lattice.proxy.filter.mirror.MirrorFilter;
+import dev.lattice.proxy.filter.redirect.RedirectFilter;
+import dev.lattice.proxy.filter.rewrite.UrlRewriteFilter;
+import dev.lattice.proxy.filter.session.SessionFilter;
+import dev.lattice.proxy.router.Spread;
 import dev.lattice.proxy.config.RouteConfig;
 import dev.lattice.proxy.config.RouteMatch;
 import dev.lattice.proxy.config.VirtualHostConfig;
@@ -136,15 +145,52 @@ public final class RuntimeConfig {
         return new CompiledListener(l, this, exact, suffixes, prefixes, star, metrics.requestCounters(l.name(), ""));
     }
 
-    /** A weighted cluster's rewrite merged with the route's (its path and host replace the route's), or null. */
-    private static RouteFilters.Rewrite targetRewrite(RouteAction.Rewrite route, RouteAction.Rewrite own) {
+    /** A weighted cluster's rewrite merged with the route's (its path and host replace the route's). */
+    private static RouteAction.Rewrite targetRewrite(RouteAction.Rewrite route, RouteAction.Rewrite own) {
         if (own.isNone()) {
-            return null;
+            return route;
         }
         boolean ownPath = own.prefix() != null || own.regex() != null;
-        return new RouteFilters.Rewrite(new RouteAction.Rewrite(ownPath ? own.prefix() : route.prefix(),
+        return new RouteAction.Rewrite(ownPath ? own.prefix() : route.prefix(),
                 ownPath ? own.regex() : route.regex(), ownPath ? own.substitution() : route.substitution(),
-                own.host() != null ? own.host() : route.host()));
+                own.host() != null ? own.host() : route.host());
+    }
+
+    /** The non-null filters, in order, or null when there are none. */
+    private static HttpFilter[] filters(HttpFilter... fs) {
+        HttpFilter[] out = java.util.Arrays.stream(fs).filter(java.util.Objects::nonNull).toArray(HttpFilter[]::new);
+        return out.length == 0 ? null : out;
+    }
+
+    /**
+     * A route's filters, in the order they act (docs/xds.md, "Route filters"): on the route, its redirect, session
+     * persistence and CORS; on each backend, its redirect when picked, then on the way upstream the route's and the
+     * backend's header modifiers, the route's mirrors and the URL rewrite.
+     */
+    private CompiledRoute compileForward(ListenerConfig l, RouteConfig r, RouteAction.Forward f, CompiledRoute.Matcher[] headers,
+            CompiledRoute.Matcher[] queries, ProxyMetrics metrics) {
+        PathMatch.Kind kind = r.match().path().kind();
+        String value = r.match().path().value();
+        CompiledRoute.Target[] targets = new CompiledRoute.Target[f.clusters().size()];
+        String[][] endpointKeys = new String[targets.length][];
+        HttpFilter routeHeaders = HeaderModifierFilter.of(r.requestHeaders(), r.responseHeaders());
+        Spread spread = new Spread();
+        HttpFilter mirror = MirrorFilter.of(f.mirrors(), spread);
+        int total = 0;
+        for (int t = 0; t < targets.length; t++) {
+            RouteAction.WeightedCluster wc = f.clusters().get(t);
+            ClusterRuntime c = clusters.get(wc.name());
+            targets[t] = new CompiledRoute.Target(wc.name(), wc.weight(), c, metrics.requestCounters(l.name(), wc.name()),
+                    filters(wc.redirect() == null ? null : new RedirectFilter(wc.redirect(), kind, value)),
+                    filters(routeHeaders, HeaderModifierFilter.of(wc.requestHeaders(), wc.responseHeaders()), mirror,
+                            UrlRewriteFilter.of(targetRewrite(f.rewrite(), wc.rewrite()), kind, value)));
+            endpointKeys[t] = c == null || wc.weight() == 0 ? null : c.endpointKeys;
+            total += wc.weight();
+        }
+        HttpFilter[] routeFilters = filters(f.session() == null ? null : new SessionFilter(f.session(), endpointKeys),
+                r.cors() == null ? null : new CorsFilter(r.cors()));
+        return new CompiledRoute(r, headers, queries, targets, total, f.clusterNotFoundStatus(), f.timeout().toMillis(), 0,
+                null, routeFilters, f.retry() == null ? null : new CompiledRoute.Retry(f.retry()), spread);
     }
 
     private CompiledRoute[] compileRoutes(ListenerConfig l, VirtualHostConfig vh, ProxyMetrics metrics) {
@@ -158,24 +204,9 @@ public final class RuntimeConfig {
                     .map(q -> new CompiledRoute.Matcher(q.name(), q.match())).toArray(CompiledRoute.Matcher[]::new);
             out[i] = switch (r.action()) {
                 case RouteAction.DirectResponse d -> new CompiledRoute(r, headers, queries, null, 0, 0, 0, d.status(), d.body());
-                case RouteAction.Forward f -> {
-                    CompiledRoute.Target[] targets = new CompiledRoute.Target[f.clusters().size()];
-                    int total = 0;
-                    for (int t = 0; t < targets.length; t++) {
-                        RouteAction.WeightedCluster wc = f.clusters().get(t);
-                        targets[t] = new CompiledRoute.Target(wc.name(), wc.weight(), clusters.get(wc.name()),
-                                metrics.requestCounters(l.name(), wc.name()), RouteFilters.HeaderOps.of(wc.requestHeaders()),
-                                RouteFilters.HeaderOps.of(wc.responseHeaders()), targetRewrite(f.rewrite(), wc.rewrite()),
-                                wc.redirect());
-                        total += wc.weight();
-                    }
-                    CompiledRoute.Mirror[] mirrors = f.mirrors().stream()
-                            .map(mp -> new CompiledRoute.Mirror(mp.cluster(), clusters.get(mp.cluster()), mp.numerator(), mp.denominator()))
-                            .toArray(CompiledRoute.Mirror[]::new);
-                    yield new CompiledRoute(r, headers, queries, targets, total, f.clusterNotFoundStatus(),
-                            f.timeout().toMillis(), 0, null, mirrors, f.retry() == null ? null : new CompiledRoute.Retry(f.retry()));
-                }
-                case RouteAction.Redirect rd -> new CompiledRoute(r, headers, queries, null, 0, 0, 0, rd.status(), "");
+                case RouteAction.Forward f -> compileForward(l, r, f, headers, queries, metrics);
+                case RouteAction.Redirect rd -> new CompiledRoute(r, headers, queries, null, 0, 0, 0, rd.status(), "",
+                        filters(new RedirectFilter(rd, m.path().kind(), m.path().value())), null, null);
             };
         }
         return out;

@@ -8,6 +8,8 @@ import static dev.lattice.proxy.TestConfigs.vhost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lattice.proxy.config.SessionPolicy;
+import dev.lattice.proxy.filter.session.SessionFilter;
+import dev.lattice.proxy.filter.session.SessionPersistence;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import dev.lattice.proxy.xds.BootstrapLoader;
 import io.netty.buffer.ByteBuf;
@@ -96,11 +98,12 @@ class SessionPersistenceTest {
                 List.of(cluster("a", 7001, 7002), cluster("b", 7003, 7004), cluster("zero", 7005)));
         RuntimeConfig rc = RuntimeConfig.compile(BootstrapLoader.parse(json, "test"), null, new ProxyMetrics());
         CompiledRoute r = rc.listener("127.0.0.1:0#gw").selectVhost("x").routes()[0];
-        assertThat(r.session).isNotNull();
-        assertThat(r.sessionTarget("127.0.0.1:7004")).containsExactly(2, 1);
-        assertThat(r.sessionTarget("127.0.0.1:7001")).containsExactly(0, 0);
-        assertThat(r.sessionTarget("127.0.0.1:7005")).as("a weight-0 backend is never chosen").isNull();
-        assertThat(r.sessionTarget("10.1.1.1:7001")).isNull();
+        SessionFilter session = (SessionFilter) java.util.Arrays.stream(r.filters).filter(f -> f instanceof SessionFilter)
+                .findFirst().orElseThrow();
+        assertThat(session.target("127.0.0.1:7004")).containsExactly(2, 1);
+        assertThat(session.target("127.0.0.1:7001")).containsExactly(0, 0);
+        assertThat(session.target("127.0.0.1:7005")).as("a weight-0 backend is never chosen").isNull();
+        assertThat(session.target("10.1.1.1:7001")).isNull();
     }
 
     private static String exchange(EmbeddedChannel ch, String request) {

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.filter.session;
 
 import dev.lattice.proxy.config.SessionPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,18 +15,18 @@ import java.util.List;
  * as Envoy's stateful session does, {@code base64("ip:port")}, or {@code base64("ip:port;expiry")} (epoch seconds)
  * when the session has a lifetime. A value that does not decode, has expired, or names no endpoint of the route's
  * clusters is ignored: the balancer picks, and the response carries the new value. Knowing the encoding only lets a
- * client choose among the route's own endpoints. Only routes with session persistence ever reach this class.
+ * client choose among the route's own endpoints. {@link SessionFilter} applies it to a route.
  */
-final class SessionPersistence {
+public final class SessionPersistence {
     private static final int MAX_VALUE_LENGTH = 256;
     final SessionPolicy policy;
-    final boolean cookie;
+    private final boolean cookie;
     private final String name;
     private final AsciiString headerName;
     private final String cookieAttributes;
     private final long lifetimeSeconds;
 
-    SessionPersistence(SessionPolicy p) {
+    public SessionPersistence(SessionPolicy p) {
         this.policy = p;
         this.cookie = p.kind() == SessionPolicy.Kind.COOKIE;
         this.name = p.name();
@@ -44,13 +44,13 @@ final class SessionPersistence {
     }
 
     /** The "ip:port" key that the request's session names, or null (none, malformed, or expired at {@code now}). */
-    String requestedEndpoint(HttpHeaders h, long nowSeconds) {
+    public String requestedEndpoint(HttpHeaders h, long nowSeconds) {
         String v = cookie ? cookieValue(h.getAll(HttpHeaderNames.COOKIE), name) : h.get(headerName);
         return v == null ? null : decode(v, nowSeconds);
     }
 
     /** Sets the cookie or header that names {@code endpoint} on a response (the session starts at {@code now}). */
-    void respond(HttpHeaders h, InetSocketAddress endpoint, long nowSeconds, boolean secure) {
+    public void respond(HttpHeaders h, InetSocketAddress endpoint, long nowSeconds, boolean secure) {
         String value = encode(key(endpoint), lifetimeSeconds == 0 ? 0 : nowSeconds + lifetimeSeconds);
         if (cookie) {
             h.add(HttpHeaderNames.SET_COOKIE, name + "=" + value + cookieAttributes + (secure ? "; Secure" : ""));
@@ -60,19 +60,19 @@ final class SessionPersistence {
     }
 
     /** "ip:port", with brackets for IPv6, as an endpoint is named in a session value. */
-    static String key(InetSocketAddress a) {
+    public static String key(InetSocketAddress a) {
         String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
         return (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
     }
 
     /** The session value for {@code key}; {@code expiry} 0 means none. */
-    static String encode(String key, long expiry) {
+    public static String encode(String key, long expiry) {
         String plain = expiry == 0 ? key : key + ";" + expiry;
         return Base64.getEncoder().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The endpoint key in a session value, or null when it is malformed or expired. */
-    static String decode(String value, long nowSeconds) {
+    public static String decode(String value, long nowSeconds) {
         String v = value.trim();
         if (v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"') {
             v = v.substring(1, v.length() - 1);
@@ -99,7 +99,7 @@ final class SessionPersistence {
     }
 
     /** The value of cookie {@code name} among the request's Cookie headers ({@code a=1; b=2}), or null. */
-    static String cookieValue(List<String> headers, String name) {
+    public static String cookieValue(List<String> headers, String name) {
         for (String header : headers) {
             int i = 0;
             int n = header.length();
