@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import dev.lattice.control.translate.ir.Ir;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /**
  * The HTTPRoute CORS filter (docs/xds.md): each route with a CORS policy carries a {@code CorsPolicy} as
- * {@code typed_per_filter_config["envoy.filters.http.cors"]}.
+ * {@code typed_per_filter_config["envoy.filters.http.cors"]}, and a connection manager with such a route lists
+ * {@code envoy.filters.http.cors} (an empty {@code Cors}), without which Envoy would ignore the per-route policies.
  */
 final class CorsFilter implements TranslatorFilter {
     static final String NAME = "envoy.filters.http.cors";
@@ -22,10 +24,11 @@ final class CorsFilter implements TranslatorFilter {
         return FilterOrder.CORS;
     }
 
-    /** None yet: the proxy works from the per-route policy alone (as before the translator filters). */
     @Override
     public List<HttpFilter> httpFilters(Ir.Hcm hcm) {
-        return List.of();
+        boolean any = hcm.virtualHosts().stream().flatMap(v -> v.routes().stream()).anyMatch(r -> r.filters().cors() != null);
+        if (!any) return List.of();
+        return List.of(HttpFilter.newBuilder().setName(NAME).setTypedConfig(Any.pack(Cors.getDefaultInstance())).build());
     }
 
     @Override

@@ -16,7 +16,7 @@ package dev.lattice.control.translate;
 enum FilterOrder {
     /** {@code envoy.filters.http.fault}: delays and aborts. Reserved. */
     FAULT(true),
-    /** {@code envoy.filters.http.cors}: the routes' {@code CorsPolicy}. */
+    /** {@code envoy.filters.http.cors}: the listener entry that makes the routes' {@code CorsPolicy} count. */
     CORS(false),
     /** {@code envoy.filters.http.ext_authz}: an external authorization service. Reserved. */
     EXT_AUTHZ(true),

@@ -104,9 +104,9 @@ class TranslatorFiltersTest {
         Ir.Session session = new Ir.Session(true, "s", null, 0, 0);
 
         HttpConnectionManager m = XdsBuilder.hcm(hcm(authz, route(null, null), route(session, cors)));
-        assertThat(m.getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(SessionFilter.NAME,
+        assertThat(m.getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(CorsFilter.NAME, SessionFilter.NAME,
                 AuthzXds.AUDIT, AuthzXds.DENY, AuthzXds.ALLOW, XdsBuilder.ROUTER);
-        assertThat(m.getHttpFilters(0).getDisabled()).isTrue();
+        assertThat(m.getHttpFilters(1).getDisabled()).isTrue();
         List<Route> routes = m.getRouteConfig().getVirtualHosts(0).getRoutesList();
         assertThat(routes.get(0).getTypedPerFilterConfigMap()).isEmpty();
         assertThat(routes.get(1).getTypedPerFilterConfigMap()).containsOnlyKeys(CorsFilter.NAME, SessionFilter.NAME);
