@@ -63,8 +63,7 @@ final class ChainsXds {
                     d.setCommonTlsContext(common).build())));
         }
         switch (c.action()) {
-            case Ir.Hcm h -> f.addFilters(XdsBuilder.hcmFilter(XdsBuilder.hcm(h.statPrefix(), h.stripAnyHostPort(),
-                    XdsBuilder.routeConfiguration(h.routeConfigName(), h.virtualHosts()), h.authz())));
+            case Ir.Hcm h -> f.addFilters(XdsBuilder.hcmFilter(XdsBuilder.hcm(h)));
             case Ir.TcpProxy t -> {
                 TcpProxy.Builder tp = TcpProxy.newBuilder().setStatPrefix(t.statPrefix());
                 if (t.clusters().size() == 1) {

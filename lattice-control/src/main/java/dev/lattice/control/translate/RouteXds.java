@@ -1,7 +1,6 @@
 package dev.lattice.control.translate;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.lattice.control.translate.ir.Ir;
@@ -9,17 +8,8 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
-import io.envoyproxy.envoy.config.core.v3.Metadata;
-import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
-import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession;
-import io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute;
-import io.envoyproxy.envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState;
-import io.envoyproxy.envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState;
-import io.envoyproxy.envoy.type.http.v3.Cookie;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
@@ -28,7 +18,6 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
-import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -37,34 +26,31 @@ import java.util.List;
 
 /** IR routes → xDS {@link Route}s, exactly as docs/xds.md's Route sections describe. Pure. */
 final class RouteXds {
-    static final String CORS = "envoy.filters.http.cors";
     static final String RETRY_ON = "retriable-status-codes,connect-failure,reset";
-    static final String STATEFUL_SESSION = "envoy.filters.http.stateful_session";
-    static final String SESSION_COOKIE = "envoy.http.stateful_session.cookie";
-    static final String SESSION_HEADER = "envoy.http.stateful_session.header";
-    static final String SESSION_LIFETIME = "session_lifetime_seconds";
     static final String BACKEND_URL_REWRITE = "lattice.backend_url_rewrite";
     static final String BACKEND_REDIRECT = "lattice.backend_redirect";
     private static final Duration ZERO = Duration.getDefaultInstance();
 
     private RouteXds() {}
 
-    static Route route(Ir.Route r) {
+    /**
+     * The route without its filters' per-route config, which {@link TranslatorFilters#patchRoute} adds (CORS,
+     * session persistence, ...).
+     */
+    static Route.Builder route(Ir.Route r) {
         Route.Builder b = Route.newBuilder().setName(r.name()).setMatch(match(r.match()));
         Ir.RouteFilters rf = r.filters();
         b.addAllRequestHeadersToAdd(headersToAdd(rf.requestHeaders()));
         b.addAllRequestHeadersToRemove(rf.requestHeaders().remove());
         b.addAllResponseHeadersToAdd(headersToAdd(rf.responseHeaders()));
         b.addAllResponseHeadersToRemove(rf.responseHeaders().remove());
-        if (rf.cors() != null) b.putTypedPerFilterConfig(CORS, Any.pack(cors(rf.cors())));
-        if (r.action() instanceof Ir.Forward f && f.session() != null) session(b, f.session(), r.match());
         switch (r.action()) {
             case Ir.Forward f -> b.setRoute(forward(f));
             case Ir.DirectResponse d -> b.setDirectResponse(DirectResponseAction.newBuilder().setStatus(d.status())
                     .setBody(DataSource.newBuilder().setInlineString(d.body())));
             case Ir.Redirect d -> b.setRedirect(redirect(d));
         }
-        return b.build();
+        return b;
     }
 
     private static RouteAction forward(Ir.Forward f) {
@@ -140,44 +126,6 @@ final class RouteXds {
         return Any.pack(FilterConfig.newBuilder().setConfig(config).setIsOptional(true).build());
     }
 
-    /**
-     * The route's session persistence: a per-route StatefulSession with cookie (name, path, ttl) or header state, and,
-     * when the proxy must bound a session that no cookie Max-Age bounds, route metadata
-     * {@code filter_metadata["lattice"].session_lifetime_seconds}.
-     */
-    private static void session(Route.Builder b, Ir.Session s, Ir.Match m) {
-        TypedExtensionConfig state;
-        if (s.cookie()) {
-            Cookie.Builder c = Cookie.newBuilder().setName(s.name()).setPath(s.cookiePath() != null ? s.cookiePath() : cookiePath(m));
-            if (s.cookieTtlSeconds() > 0) c.setTtl(Duration.newBuilder().setSeconds(s.cookieTtlSeconds()));
-            state = TypedExtensionConfig.newBuilder().setName(SESSION_COOKIE)
-                    .setTypedConfig(Any.pack(CookieBasedSessionState.newBuilder().setCookie(c).build())).build();
-        } else {
-            state = TypedExtensionConfig.newBuilder().setName(SESSION_HEADER)
-                    .setTypedConfig(Any.pack(HeaderBasedSessionState.newBuilder().setName(s.name()).build())).build();
-        }
-        b.putTypedPerFilterConfig(STATEFUL_SESSION, Any.pack(StatefulSessionPerRoute.newBuilder()
-                .setStatefulSession(StatefulSession.newBuilder().setSessionState(state)).build()));
-        if (s.lifetimeSeconds() > 0 && s.cookieTtlSeconds() == 0) {
-            b.setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
-                    .putFields(SESSION_LIFETIME, Value.newBuilder().setNumberValue(s.lifetimeSeconds()).build()).build()));
-        }
-    }
-
-    /**
-     * The cookie Path for a route's match (GEP-1619 before v1.6, as Envoy Gateway does): an exact path, a prefix, or
-     * for a regex the path up to the segment before its first special character ("/" when none is left).
-     */
-    static String cookiePath(Ir.Match m) {
-        if (m.pathKind() != Ir.PathKind.REGEX) return m.path();
-        String p = m.path();
-        int i = 0;
-        while (i < p.length() && ".*+?()[]{}|^$\\".indexOf(p.charAt(i)) < 0) i++;
-        if (i == p.length()) return p;
-        int slash = p.lastIndexOf('/', i);
-        return slash <= 0 ? "/" : p.substring(0, slash);
-    }
-
     private static RedirectAction redirect(Ir.Redirect d) {
         RedirectAction.Builder b = RedirectAction.newBuilder();
         if (d.scheme() != null) b.setSchemeRedirect(d.scheme());
@@ -194,21 +142,6 @@ final class RouteXds {
             case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
             default -> RedirectAction.RedirectResponseCode.FOUND;
         });
-        return b.build();
-    }
-
-    private static CorsPolicy cors(Ir.Cors c) {
-        CorsPolicy.Builder b = CorsPolicy.newBuilder();
-        for (Ir.OriginMatch o : c.allowOrigins()) {
-            b.addAllowOriginStringMatch(o.regex()
-                    ? StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(o.value())).build()
-                    : StringMatcher.newBuilder().setExact(o.value()).build());
-        }
-        if (!c.allowMethods().isEmpty()) b.setAllowMethods(String.join(",", c.allowMethods()));
-        if (!c.allowHeaders().isEmpty()) b.setAllowHeaders(String.join(",", c.allowHeaders()));
-        if (!c.exposeHeaders().isEmpty()) b.setExposeHeaders(String.join(",", c.exposeHeaders()));
-        b.setMaxAge(Integer.toString(c.maxAge()));
-        b.setAllowCredentials(BoolValue.of(c.allowCredentials()));
         return b.build();
     }
 

@@ -18,11 +18,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
 
@@ -49,41 +48,26 @@ final class XdsBuilder {
                 .setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
                         .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()));
         if (!l.chains().isEmpty()) return ChainsXds.withChains(b, l);
-        Listener plain = b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(
-                        hcm(l.statPrefix(), l.stripAnyHostPort(), routeConfiguration(l.routeConfigName(), l.virtualHosts()), l.authz()))))
-                .build();
+        Listener plain = b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(hcm(l.hcm())))).build();
         return MeshTlsXds.inbound(plain, l.inboundMtls());
     }
 
     /**
-     * The HCM of a listener or filter chain; WebSocket upgrades are always on (docs/xds.md). When a route uses session
-     * persistence, the stateful_session filter comes before the router, disabled (each route enables it with its own
-     * config), as Envoy needs it to honour the per-route config.
+     * The HCM of a listener or filter chain; WebSocket upgrades are always on (docs/xds.md). Its HTTP filters and
+     * each route's per-filter config come from the mesh's translator filters, in the one order ({@link FilterOrder}).
      */
-    static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig) {
-        return hcm(statPrefix, stripAnyHostPort, routeConfig, null);
+    static HttpConnectionManager hcm(Ir.Hcm h) {
+        return hcm(h, TranslatorFilters.MESH);
     }
 
-    /**
-     * The HCM's HTTP filters, in the one order (docs/xds.md): authorization (audit, deny, allow), then stateful
-     * session, then the router.
-     */
-    static HttpConnectionManager hcm(String statPrefix, boolean stripAnyHostPort, RouteConfiguration routeConfig, Ir.Authz authz) {
+    static HttpConnectionManager hcm(Ir.Hcm h, TranslatorFilters filters) {
         HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
-                .setStatPrefix(statPrefix)
+                .setStatPrefix(h.statPrefix())
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
-                .setRouteConfig(routeConfig)
+                .setRouteConfig(routeConfiguration(h, filters))
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
-                .addAllHttpFilters(AuthzXds.filters(authz));
-        boolean sessions = routeConfig.getVirtualHostsList().stream().flatMap(v -> v.getRoutesList().stream())
-                .anyMatch(r -> r.containsTypedPerFilterConfig(RouteXds.STATEFUL_SESSION));
-        if (sessions) {
-            hcm.addHttpFilters(HttpFilter.newBuilder().setName(RouteXds.STATEFUL_SESSION).setDisabled(true)
-                    .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.stateful_session.v3.StatefulSession
-                            .getDefaultInstance())));
-        }
-        hcm.addHttpFilters(HttpFilter.newBuilder().setName(ROUTER).setTypedConfig(Any.pack(Router.getDefaultInstance())));
-        if (stripAnyHostPort) hcm.setStripAnyHostPort(true);
+                .addAllHttpFilters(filters.httpFilters(h));
+        if (h.stripAnyHostPort()) hcm.setStripAnyHostPort(true);
         return hcm.build();
     }
 
@@ -91,11 +75,15 @@ final class XdsBuilder {
         return Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm)).build();
     }
 
-    static RouteConfiguration routeConfiguration(String name, List<Ir.VirtualHost> virtualHosts) {
-        RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(name);
-        for (Ir.VirtualHost vh : virtualHosts) {
+    private static RouteConfiguration routeConfiguration(Ir.Hcm h, TranslatorFilters filters) {
+        RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(h.routeConfigName());
+        for (Ir.VirtualHost vh : h.virtualHosts()) {
             VirtualHost.Builder v = VirtualHost.newBuilder().setName(vh.name()).addAllDomains(vh.domains());
-            for (Ir.Route r : vh.routes()) v.addRoutes(RouteXds.route(r));
+            for (Ir.Route r : vh.routes()) {
+                Route.Builder route = RouteXds.route(r);
+                filters.patchRoute(route, r, h);
+                v.addRoutes(route);
+            }
             rc.addVirtualHosts(v);
         }
         return rc.build();

@@ -15,6 +15,7 @@ public final class XdsJson {
             .add(Router.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())

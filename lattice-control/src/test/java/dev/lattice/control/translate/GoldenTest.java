@@ -27,8 +27,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Golden files: src/test/resources/golden/CASE/input.yaml → expected.json (each proxy's listeners and clusters
- * as proto3 JSON, every status, every problem). Regenerate with {@code -Dgolden.update=true} (or env
+ * Golden files: src/test/resources/golden/CASE/input.yaml → ir.yaml (the IR of each proxy, as {@link IrYaml} writes
+ * it: what MeshIrBuilder made of the input, before xDS) and expected.json (each proxy's listeners and clusters as
+ * proto3 JSON, every status, every problem). Regenerate with {@code -Dgolden.update=true} (or env
  * GOLDEN_UPDATE=true), then read the diff: a golden must be right, not just what the code printed.
  *
  * <p>Ports are placed deterministically: a sidecar's k-th proxy (in {@link MeshTranslator#proxies} order) gets
@@ -54,14 +55,23 @@ class GoldenTest {
     }
 
     static void check(Path dir) throws IOException {
-        String actual = render(Files.readString(dir.resolve("input.yaml")));
-        Path expectedFile = dir.resolve("expected.json");
+        String input = Files.readString(dir.resolve("input.yaml"));
+        compare(dir.resolve("ir.yaml"), renderIr(input));
+        compare(dir.resolve("expected.json"), render(input));
+    }
+
+    private static void compare(Path expectedFile, String actual) throws IOException {
         if (update()) {
             Files.writeString(expectedFile, actual);
             return;
         }
         assertThat(expectedFile).as("missing golden; run with -Dgolden.update=true").exists();
-        assertThat(actual).isEqualTo(Files.readString(expectedFile));
+        assertThat(actual).as(expectedFile.toString()).isEqualTo(Files.readString(expectedFile));
+    }
+
+    /** The IR stage: every proxy's {@link dev.lattice.control.translate.ir.Ir.Proxy} (by {@link IrYaml}). */
+    static String renderIr(String yaml) {
+        return IrYaml.render(MeshTranslator.translateIr(snapshot(yaml, new ArrayList<>())).proxies());
     }
 
     static MeshSnapshot snapshot(String yaml, List<Problem> problems) {

@@ -69,6 +69,11 @@ public final class Ir {
                         String routeConfigName, List<VirtualHost> virtualHosts) {
             this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, List.of());
         }
+
+        /** The connection manager of its one plain-HTTP filter chain (when {@code chains} is empty). */
+        public Hcm hcm() {
+            return new Hcm(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, authz);
+        }
     }
 
     /**
