@@ -1,5 +1,6 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
 import dev.lattice.proxy.config.RouteConfig;

@@ -2,6 +2,8 @@ package dev.lattice.proxy.http;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.LoopState;
 import dev.lattice.proxy.config.ListenerConfig;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,5 +1,11 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.EndpointPool;
+import dev.lattice.proxy.cluster.LbState;
+import dev.lattice.proxy.cluster.LoopState;
+import dev.lattice.proxy.cluster.UpstreamHandler;
+import dev.lattice.proxy.cluster.UpstreamOwner;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

@@ -2,6 +2,7 @@ package dev.lattice.proxy.http;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.ListenerConfig;
 import dev.lattice.proxy.config.ProxyConfig;

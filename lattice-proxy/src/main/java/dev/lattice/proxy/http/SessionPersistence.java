@@ -17,7 +17,7 @@ import java.util.List;
  * clusters is ignored: the balancer picks, and the response carries the new value. Knowing the encoding only lets a
  * client choose among the route's own endpoints. Only routes with session persistence ever reach this class.
  */
-final class SessionPersistence {
+public final class SessionPersistence {
     private static final int MAX_VALUE_LENGTH = 256;
     final SessionPolicy policy;
     final boolean cookie;
@@ -60,7 +60,7 @@ final class SessionPersistence {
     }
 
     /** "ip:port", with brackets for IPv6, as an endpoint is named in a session value. */
-    static String key(InetSocketAddress a) {
+    public static String key(InetSocketAddress a) {
         String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
         return (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
     }

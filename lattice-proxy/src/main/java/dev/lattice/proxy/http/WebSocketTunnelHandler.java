@@ -1,5 +1,8 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.UpstreamConnector;
+import dev.lattice.proxy.cluster.UpstreamTls;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
