@@ -9,13 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /** A route compiled for the request path: patterns compiled once, targets resolved to clusters. */
-final class CompiledRoute {
+public final class CompiledRoute {
     final RouteConfig config;
     final PathMatch.Kind pathKind;
     final String pathValue;
     final Pattern pathPattern;
-    final Matcher[] headers;
-    final Matcher[] queries;
+    public final Matcher[] headers;
+    public final Matcher[] queries;
     // action: direct response
     final boolean direct;
     final int directStatus;
@@ -39,13 +39,13 @@ final class CompiledRoute {
     /** Any response-side work: response header modifiers here or on a target, or CORS. */
     final boolean responseFilters;
 
-    CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
+    public CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody) {
         this(config, headers, queries, targets, totalWeight, clusterNotFoundStatus, timeoutMillis, directStatus,
                 directBody, null, null);
     }
 
-    CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
+    public CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody, Mirror[] mirrors,
             Retry retry) {
         this.config = config;
@@ -81,10 +81,10 @@ final class CompiledRoute {
     }
 
     /** A request mirror: {@code cluster} is null when CDS does not define it (then nothing is sent). */
-    record Mirror(String name, ClusterRuntime cluster, int numerator, int denominator) {}
+    public record Mirror(String name, ClusterRuntime cluster, int numerator, int denominator) {}
 
     /** A compiled retry policy; {@code statuses[code]} marks a retriable status. */
-    static final class Retry {
+    public static final class Retry {
         final int numRetries;
         final boolean[] statuses = new boolean[600];
         final boolean onConnectFailure;
@@ -92,7 +92,7 @@ final class CompiledRoute {
         final long perTryMillis;
         final long backOffMillis;
 
-        Retry(RouteAction.RetryPolicy p) {
+        public Retry(RouteAction.RetryPolicy p) {
             this.numRetries = p.numRetries();
             for (int c : p.statusCodes()) {
                 statuses[c] = true;
@@ -109,7 +109,7 @@ final class CompiledRoute {
     }
 
     /** Path match on {@code uri[0, pathEnd)}. */
-    boolean matchesPath(String uri, int pathEnd) {
+    public boolean matchesPath(String uri, int pathEnd) {
         return switch (pathKind) {
             case PREFIX -> uri.startsWith(pathValue) && pathValue.length() <= pathEnd;
             case EXACT -> pathEnd == pathValue.length() && uri.startsWith(pathValue);
@@ -126,7 +126,7 @@ final class CompiledRoute {
      * header modifiers, a rewrite (already merged with the route's: it replaces the route's for this target) and a
      * redirect answered instead of forwarding.
      */
-    record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
+    public record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
             RouteFilters.HeaderOps requestOps, RouteFilters.HeaderOps responseOps, RouteFilters.Rewrite rewrite,
             RouteAction.Redirect redirect) {
         Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
@@ -155,14 +155,14 @@ final class CompiledRoute {
     }
 
     /** A compiled string matcher on a header or query parameter. */
-    static final class Matcher {
-        final String name;
+    public static final class Matcher {
+        public final String name;
         final StringMatch.Kind kind;
         final String value;
         final boolean ignoreCase;
         final Pattern pattern;
 
-        Matcher(String name, StringMatch m) {
+        public Matcher(String name, StringMatch m) {
             this.name = name;
             this.kind = m.kind();
             this.value = m.value();
@@ -170,7 +170,7 @@ final class CompiledRoute {
             this.pattern = m.kind() == StringMatch.Kind.REGEX ? Pattern.compile(m.value()) : null;
         }
 
-        boolean matches(CharSequence v) {
+        public boolean matches(CharSequence v) {
             if (v == null) {
                 return false;
             }

@@ -6,6 +6,8 @@ import dev.lattice.proxy.cluster.LbState;
 import dev.lattice.proxy.cluster.LoopState;
 import dev.lattice.proxy.cluster.UpstreamHandler;
 import dev.lattice.proxy.cluster.UpstreamOwner;
+import dev.lattice.proxy.listener.CompiledListener;
+import dev.lattice.proxy.listener.ListenerSlot;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

@@ -1,5 +1,6 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.listener.EpollRearm;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;

@@ -4,17 +4,18 @@ import dev.lattice.proxy.config.CorsPolicy;
 import dev.lattice.proxy.config.HeaderMods;
 import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
+import dev.lattice.proxy.listener.CompiledListener;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /** The route-level filters, compiled once per config: header modifiers, CORS, rewrites and redirects. */
-final class RouteFilters {
+public final class RouteFilters {
     private RouteFilters() {}
 
     /** Compiled header modifiers; null stands for "nothing to do". */
-    static final class HeaderOps {
+    public static final class HeaderOps {
         private final AsciiString[] setNames;
         private final String[] setValues;
         private final AsciiString[] addNames;
@@ -30,7 +31,7 @@ final class RouteFilters {
         }
 
         /** The compiled form of {@code m}, or null when it does nothing. */
-        static HeaderOps of(HeaderMods m) {
+        public static HeaderOps of(HeaderMods m) {
             return m.isEmpty() ? null : new HeaderOps(m);
         }
 
@@ -113,13 +114,13 @@ final class RouteFilters {
     }
 
     /** A compiled URL rewrite. */
-    static final class Rewrite {
+    public static final class Rewrite {
         final String prefix;
         final Pattern regex;
         final String substitution; // java.util.regex replacement syntax
         final String host;
 
-        Rewrite(RouteAction.Rewrite r) {
+        public Rewrite(RouteAction.Rewrite r) {
             this.prefix = r.prefix();
             this.regex = r.regex() == null ? null : Pattern.compile(r.regex());
             this.substitution = r.substitution() == null ? null : javaReplacement(r.substitution());

@@ -10,13 +10,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * out of about 60; this sequence is equidistributed with a discrepancy of order log(n)/n, so 500 requests land within
  * a few requests of their shares. Lock-free: one atomic add per draw, shared by a route's event loops.
  */
-final class Spread {
+public final class Spread {
     /** 2^64 divided by the golden ratio, odd: the sequence visits every 64-bit value once. */
     private static final long STEP = 0x9E3779B97F4A7C15L;
     private final AtomicLong state = new AtomicLong(ThreadLocalRandom.current().nextLong());
 
     /** The next draw in [0, bound), bound > 0. */
-    int next(int bound) {
+    public int next(int bound) {
         long x = state.addAndGet(STEP);
         return (int) Math.unsignedMultiplyHigh(x, bound);
     }

@@ -3,6 +3,7 @@ package dev.lattice.proxy.http;
 import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.cluster.UpstreamConnector;
 import dev.lattice.proxy.cluster.UpstreamTls;
+import dev.lattice.proxy.listener.ListenerSlot;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,6 +10,8 @@ import dev.lattice.proxy.config.RouteAction;
 import dev.lattice.proxy.config.RouteConfig;
 import dev.lattice.proxy.config.RouteMatch;
 import dev.lattice.proxy.config.VirtualHostConfig;
+import dev.lattice.proxy.http.CompiledRoute;
+import dev.lattice.proxy.http.RouteFilters;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +25,7 @@ import java.util.Map;
  */
 public final class RuntimeConfig {
     final ProxyConfig config;
-    final long generation;
+    public final long generation;
     final Map<String, ClusterRuntime> clusters;
     final Map<String, CompiledListener> listenersByBindKey;
     /** The proxy's mesh identity (mesh mTLS chains and endpoints take their TLS contexts from it), or null. */
@@ -80,7 +82,7 @@ public final class RuntimeConfig {
         return new RuntimeConfig(config, previous == null ? 1 : previous.generation + 1, clusters, listeners, metrics, identity);
     }
 
-    CompiledListener listener(String bindKey) {
+    public CompiledListener listener(String bindKey) {
         return listenersByBindKey.get(bindKey);
     }
 
