@@ -4,6 +4,7 @@ import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.cluster.UpstreamConnector;
 import dev.lattice.proxy.cluster.UpstreamTls;
 import dev.lattice.proxy.listener.ListenerSlot;
+import dev.lattice.proxy.tcp.RelayHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.tcp;
 
 import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.cluster.UpstreamConnector;
