@@ -1,5 +1,6 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.PathMatch;
 import dev.lattice.proxy.config.RouteAction;
 import dev.lattice.proxy.config.RouteConfig;
@@ -10,13 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /** A route compiled for the request path: patterns compiled once, targets resolved to clusters. */
-final class CompiledRoute {
+public final class CompiledRoute {
     final RouteConfig config;
     final PathMatch.Kind pathKind;
     final String pathValue;
     final Pattern pathPattern;
-    final Matcher[] headers;
-    final Matcher[] queries;
+    public final Matcher[] headers;
+    public final Matcher[] queries;
     // action: direct response
     final boolean direct;
     final int directStatus;
@@ -35,13 +36,13 @@ final class CompiledRoute {
     final HttpFilter[] filters;
     final Retry retry;
 
-    CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
+    public CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody) {
         this(config, headers, queries, targets, totalWeight, clusterNotFoundStatus, timeoutMillis, directStatus,
                 directBody, null, null, null);
     }
 
-    CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
+    public CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody, HttpFilter[] filters,
             Retry retry, Spread spread) {
         this.config = config;
@@ -63,7 +64,7 @@ final class CompiledRoute {
     }
 
     /** A compiled retry policy; {@code statuses[code]} marks a retriable status. */
-    static final class Retry {
+    public static final class Retry {
         final int numRetries;
         final boolean[] statuses = new boolean[600];
         final boolean onConnectFailure;
@@ -71,7 +72,7 @@ final class CompiledRoute {
         final long perTryMillis;
         final long backOffMillis;
 
-        Retry(RouteAction.RetryPolicy p) {
+        public Retry(RouteAction.RetryPolicy p) {
             this.numRetries = p.numRetries();
             for (int c : p.statusCodes()) {
                 statuses[c] = true;
@@ -88,7 +89,7 @@ final class CompiledRoute {
     }
 
     /** Path match on {@code uri[0, pathEnd)}. */
-    boolean matchesPath(String uri, int pathEnd) {
+    public boolean matchesPath(String uri, int pathEnd) {
         return switch (pathKind) {
             case PREFIX -> uri.startsWith(pathValue) && pathValue.length() <= pathEnd;
             case EXACT -> pathEnd == pathValue.length() && uri.startsWith(pathValue);
@@ -106,7 +107,7 @@ final class CompiledRoute {
      * {@code upstreamFilters} on the request on its way to it, after the hop-by-hop headers are gone: the route's and
      * the backend's header modifiers, the route's mirrors, the URL rewrite (the backend's merged with the route's).
      */
-    record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
+    public record Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters,
             HttpFilter[] filters, HttpFilter[] upstreamFilters) {
         Target(String name, int weight, ClusterRuntime cluster, dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters) {
             this(name, weight, cluster, counters, null, null);
@@ -114,14 +115,14 @@ final class CompiledRoute {
     }
 
     /** A compiled string matcher on a header or query parameter. */
-    static final class Matcher {
-        final String name;
+    public static final class Matcher {
+        public final String name;
         final StringMatch.Kind kind;
         final String value;
         final boolean ignoreCase;
         final Pattern pattern;
 
-        Matcher(String name, StringMatch m) {
+        public Matcher(String name, StringMatch m) {
             this.name = name;
             this.kind = m.kind();
             this.value = m.value();
@@ -129,7 +130,7 @@ final class CompiledRoute {
             this.pattern = m.kind() == StringMatch.Kind.REGEX ? Pattern.compile(m.value()) : null;
         }
 
-        boolean matches(CharSequence v) {
+        public boolean matches(CharSequence v) {
             if (v == null) {
                 return false;
             }

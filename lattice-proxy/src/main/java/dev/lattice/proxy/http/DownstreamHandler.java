@@ -1,5 +1,13 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.EndpointPool;
+import dev.lattice.proxy.cluster.LbState;
+import dev.lattice.proxy.cluster.LoopState;
+import dev.lattice.proxy.cluster.UpstreamHandler;
+import dev.lattice.proxy.cluster.UpstreamOwner;
+import dev.lattice.proxy.listener.CompiledListener;
+import dev.lattice.proxy.listener.ListenerSlot;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -749,7 +757,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
 
     /** Starts a copy of {@code req} (and of its body, as it comes) to {@code name}'s cluster. */
     private void startMirror(String name, HttpRequest req) {
-        ClusterRuntime c = listener.runtime.clusters.get(name);
+        ClusterRuntime c = listener.runtime.cluster(name);
         if (c == null || c.endpoints.length == 0) {
             MirrorExchange.DROPPED.increment();
             return;

@@ -1,5 +1,9 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.EndpointPool;
+import dev.lattice.proxy.cluster.LbState;
+import dev.lattice.proxy.cluster.UpstreamHandler;
+import dev.lattice.proxy.cluster.UpstreamOwner;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;

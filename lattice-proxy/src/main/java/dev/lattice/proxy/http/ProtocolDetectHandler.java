@@ -1,5 +1,6 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.listener.ListenerSlot;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -18,7 +19,7 @@ import java.util.List;
  * The first handler of every downstream connection: h2c with prior knowledge when the bytes start with the
  * HTTP/2 client preface, else HTTP/1.1. Replaces itself with the right pipeline.
  */
-final class ProtocolDetectHandler extends ByteToMessageDecoder {
+public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final HttpDecoderConfig SERVER_DECODER = new HttpDecoderConfig()
             .setMaxInitialLineLength(8192)
@@ -27,7 +28,7 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
 
     private final ListenerSlot slot;
 
-    ProtocolDetectHandler(ListenerSlot slot) {
+    public ProtocolDetectHandler(ListenerSlot slot) {
         this.slot = slot;
     }
 

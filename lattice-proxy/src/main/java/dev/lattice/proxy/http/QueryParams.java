@@ -6,10 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Query-string parsing for route matching: the first value of each parameter, percent-decoded. */
-final class QueryParams {
+public final class QueryParams {
     private QueryParams() {}
 
-    static Map<String, String> parse(String uri, int pathEnd) {
+    public static Map<String, String> parse(String uri, int pathEnd) {
         Map<String, String> out = new HashMap<>();
         if (pathEnd >= uri.length()) {
             return out;

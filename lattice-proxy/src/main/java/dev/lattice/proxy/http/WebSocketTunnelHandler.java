@@ -1,5 +1,10 @@
 package dev.lattice.proxy.http;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.UpstreamConnector;
+import dev.lattice.proxy.cluster.UpstreamTls;
+import dev.lattice.proxy.listener.ListenerSlot;
+import dev.lattice.proxy.tcp.RelayHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,9 +1,9 @@
 package dev.lattice.proxy.xds;
 
 import com.google.protobuf.Any;
+import dev.lattice.proxy.cluster.UpstreamTls;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.UpstreamTlsConfig;
-import dev.lattice.proxy.http.UpstreamTls;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;

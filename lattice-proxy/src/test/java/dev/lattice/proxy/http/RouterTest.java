@@ -7,6 +7,8 @@ import static dev.lattice.proxy.TestConfigs.route;
 import static dev.lattice.proxy.TestConfigs.vhost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lattice.proxy.listener.CompiledListener;
+import dev.lattice.proxy.listener.RuntimeConfig;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import dev.lattice.proxy.xds.BootstrapLoader;
 import io.netty.handler.codec.http.DefaultHttpHeaders;

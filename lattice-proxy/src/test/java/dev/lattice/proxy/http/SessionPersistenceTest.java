@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lattice.proxy.config.SessionPolicy;
 import dev.lattice.proxy.filter.session.SessionFilter;
 import dev.lattice.proxy.filter.session.SessionPersistence;
+import dev.lattice.proxy.listener.ListenerSlot;
+import dev.lattice.proxy.listener.RuntimeConfig;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import dev.lattice.proxy.xds.BootstrapLoader;
 import io.netty.buffer.ByteBuf;

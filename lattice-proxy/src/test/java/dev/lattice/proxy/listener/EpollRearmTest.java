@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

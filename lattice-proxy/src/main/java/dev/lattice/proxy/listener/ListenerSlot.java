@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
@@ -10,12 +10,12 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
  */
 public final class ListenerSlot {
     final String bindKey;
-    final Class<? extends SocketChannel> upstreamChannelClass;
+    public final Class<? extends SocketChannel> upstreamChannelClass;
     final GaugeDataPoint activeConnections;
-    volatile CompiledListener current;
+    public volatile CompiledListener current;
     volatile Channel serverChannel;
 
-    ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
+    public ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
             GaugeDataPoint activeConnections) {
         this.bindKey = bindKey;
         this.current = current;

@@ -1,5 +1,7 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
+import dev.lattice.proxy.http.ProtocolDetectHandler;
+import dev.lattice.proxy.tcp.TcpProxyHandler;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

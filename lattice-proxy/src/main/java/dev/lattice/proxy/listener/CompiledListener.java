@@ -1,6 +1,8 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.http.CompiledRoute;
+import dev.lattice.proxy.http.QueryParams;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Comparator;
@@ -12,27 +14,27 @@ import java.util.Map;
  * A listener's route table compiled for the request path: virtual host selection as Envoy does it
  * (exact, then the longest suffix wildcard, then the longest prefix wildcard, then {@code *}), routes in order.
  */
-final class CompiledListener {
+public final class CompiledListener {
     final ListenerConfig config;
-    final RuntimeConfig runtime;
+    public final RuntimeConfig runtime;
     final boolean stripAnyHostPort;
-    final ProxyMetrics.RequestCounters localCounters;
+    public final ProxyMetrics.RequestCounters localCounters;
     private final Map<String, Vhost> exact;
     private final Wildcard[] suffixes; // "*.example.com" stored as ".example.com", longest first
     private final Wildcard[] prefixes; // "foo.*" stored as "foo.", longest first
     private final Vhost star;
     // listener level (set once by RuntimeConfig before the instance is published)
     /** This chain terminates TLS: a Host that matches no virtual host is answered 421, not 404. */
-    boolean tls;
-    static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
-    static final byte[] BODY_421 = "misdirected request: this host is not served with this certificate\n"
+    public boolean tls;
+    public static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
+    public static final byte[] BODY_421 = "misdirected request: this host is not served with this certificate\n"
             .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     /** The HCM's HTTP filters before the router, in order; null when it has none. */
-    dev.lattice.proxy.filter.HttpFilter[] httpFilters;
+    public dev.lattice.proxy.filter.HttpFilter[] httpFilters;
     /** The names of {@link #httpFilters}, index for index (a route's per-filter configs are keyed by them). */
-    String[] httpFilterNames;
+    public String[] httpFilterNames;
     /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */
-    boolean websocket;
+    public boolean websocket;
     /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */
     CompiledChain[] chains;
     /** Chains for a connection whose first bytes are a TLS ClientHello (transport_protocol tls or any). */
@@ -57,10 +59,10 @@ final class CompiledListener {
     record Wildcard(String part, Vhost vhost) {}
 
     /** A compiled virtual host. */
-    record Vhost(String name, CompiledRoute[] routes) {}
+    public record Vhost(String name, CompiledRoute[] routes) {}
 
     /** The virtual host for {@code host} (already lower-cased and port-stripped as configured), or null. */
-    Vhost selectVhost(String host) {
+    public Vhost selectVhost(String host) {
         Vhost v = exact.get(host);
         if (v != null) {
             return v;
@@ -80,7 +82,7 @@ final class CompiledListener {
     }
 
     /** Normalises a Host header for vhost selection: lower-cased, its port removed when strip_any_host_port. */
-    String normaliseHost(String host) {
+    public String normaliseHost(String host) {
         if (host == null) {
             return "";
         }
@@ -91,7 +93,7 @@ final class CompiledListener {
         return h;
     }
 
-    static String stripPort(String h) {
+    public static String stripPort(String h) {
         if (h.startsWith("[")) {
             int close = h.indexOf(']');
             return close > 0 && close + 1 < h.length() && h.charAt(close + 1) == ':' ? h.substring(0, close + 1) : h;
@@ -124,7 +126,7 @@ final class CompiledListener {
      * The first route of {@code vhost} that matches, or null. {@code uri} is origin-form; the path ends at
      * {@code pathEnd} (the '?' or the end).
      */
-    static CompiledRoute match(Vhost vhost, String method, String uri, int pathEnd, String host, HttpHeaders headers) {
+    public static CompiledRoute match(Vhost vhost, String method, String uri, int pathEnd, String host, HttpHeaders headers) {
         Map<String, String> query = null;
         outer:
         for (CompiledRoute r : vhost.routes()) {

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,12 +9,12 @@ import io.netty.util.ReferenceCountUtil;
  * The last handler of an upstream HTTP/1.1 connection or h2 stream: hands what it reads to the exchange that
  * currently owns it ({@link #owner}), or, while idle in the pool, closes the connection on any input.
  */
-final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-    final boolean h2Stream;
-    EndpointPool pool;
-    UpstreamOwner owner;
-    ChannelHandlerContext ctx;
-    Channel channel;
+public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    public final boolean h2Stream;
+    public EndpointPool pool;
+    public UpstreamOwner owner;
+    public ChannelHandlerContext ctx;
+    public Channel channel;
 
     UpstreamHandler(boolean h2Stream) {
         this.h2Stream = h2Stream;
@@ -26,11 +26,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.channel = ctx.channel();
     }
 
-    void write(Object msg) {
+    public void write(Object msg) {
         ctx.write(msg, ctx.voidPromise());
     }
 
-    void flush() {
+    public void flush() {
         ctx.flush();
     }
 

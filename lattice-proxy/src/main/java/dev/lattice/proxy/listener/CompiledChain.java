@@ -1,5 +1,6 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.FilterChainConfig;
 import dev.lattice.proxy.router.Spread;
 import io.netty.handler.ssl.SslContext;
@@ -10,14 +11,14 @@ import java.util.List;
  * context when {@code mesh} is set; neither: plain, or passthrough; with {@code tcp}: TLS terminated, then relayed),
  * and either its HTTP route table ({@code http}) or its TCP proxy targets ({@code tcp}).
  */
-record CompiledChain(FilterChainConfig config, SslContext staticSsl, dev.lattice.proxy.tls.MeshIdentity mesh,
+public record CompiledChain(FilterChainConfig config, SslContext staticSsl, dev.lattice.proxy.tls.MeshIdentity mesh,
         CompiledListener http, TcpTargets tcp) {
     String name() {
         return config.name();
     }
 
     /** Whether this chain terminates TLS. */
-    boolean tls() {
+    public boolean tls() {
         return staticSsl != null || config.meshTls();
     }
 
@@ -36,13 +37,13 @@ record CompiledChain(FilterChainConfig config, SslContext staticSsl, dev.lattice
     }
 
     /** A TCP proxy's weighted clusters (a null cluster is one CDS does not define), of config {@code generation}. */
-    record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, long generation, Spread spread) {
+    public record TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, long generation, Spread spread) {
         TcpTargets(String[] names, ClusterRuntime[] clusters, int[] weights, int totalWeight, long generation) {
             this(names, clusters, weights, totalWeight, generation, new Spread());
         }
 
         /** The next connection's cluster, by the weights ({@link Spread}); totalWeight > 0. */
-        ClusterRuntime pick() {
+        public ClusterRuntime pick() {
             int r = spread.next(totalWeight);
             for (int i = 0; i < weights.length; i++) {
                 if (r < weights[i]) {

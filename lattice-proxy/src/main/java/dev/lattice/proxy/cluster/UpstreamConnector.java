@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -19,14 +19,14 @@ import java.util.function.Consumer;
  * for its handshake. The caller adds its own handlers in {@code init}; the tunnel stops counting when its upstream
  * channel closes.
  */
-final class UpstreamConnector {
+public final class UpstreamConnector {
     private UpstreamConnector() {}
 
     /** A connection being made: its future, where it goes, its TLS (or null), and the endpoint it counts on. */
-    static final class Tunnel {
-        final ChannelFuture future;
+    public static final class Tunnel {
+        public final ChannelFuture future;
         final InetSocketAddress address;
-        final UpstreamTls tls;
+        public final UpstreamTls tls;
         private EndpointPool pool;
 
         private Tunnel(ChannelFuture future, InetSocketAddress address, UpstreamTls tls, EndpointPool pool) {
@@ -48,7 +48,7 @@ final class UpstreamConnector {
      * Connects to an endpoint of {@code cluster} (which has at least one) picked by {@code down}'s loop balancer;
      * {@code generation} is the config's (stale balancers are dropped when it grows).
      */
-    static Tunnel connect(Channel down, Class<? extends SocketChannel> channelClass, ClusterRuntime cluster, long generation,
+    public static Tunnel connect(Channel down, Class<? extends SocketChannel> channelClass, ClusterRuntime cluster, long generation,
                           boolean autoRead, boolean halfClosure, Consumer<Channel> init) {
         LbState lb = LoopState.get(down.eventLoop(), channelClass).balancer(cluster, generation);
         int i = lb.pick();

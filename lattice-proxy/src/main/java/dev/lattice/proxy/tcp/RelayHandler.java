@@ -1,5 +1,6 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.tcp;
 
+import dev.lattice.proxy.listener.EpollRearm;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
@@ -16,10 +17,10 @@ import io.netty.util.ReferenceCountUtil;
  * {@code peer}. Backpressure: reading stops while the peer is not writable and resumes when it drains. Half-close:
  * the end of this side's input shuts the peer's output; a side whose input and output are both shut closes.
  */
-final class RelayHandler extends ChannelInboundHandlerAdapter {
+public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
 
-    RelayHandler(Channel peer) {
+    public RelayHandler(Channel peer) {
         this.peer = peer;
     }
 

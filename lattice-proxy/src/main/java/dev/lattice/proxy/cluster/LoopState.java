@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -14,7 +14,7 @@ import java.util.Map;
  * What one event loop owns, as Envoy's workers do: its load balancer state per cluster and its connection
  * pools per endpoint. Only ever touched from its own loop.
  */
-final class LoopState {
+public final class LoopState {
     private static final FastThreadLocal<LoopState> STATE = new FastThreadLocal<>();
 
     final EventLoop loop;
@@ -36,7 +36,7 @@ final class LoopState {
                 .handler(UpstreamInitializers.H2_CONNECTION);
     }
 
-    static LoopState get(EventLoop loop, Class<? extends SocketChannel> channelClass) {
+    public static LoopState get(EventLoop loop, Class<? extends SocketChannel> channelClass) {
         LoopState s = STATE.get();
         if (s == null || s.loop != loop) {
             s = new LoopState(loop, channelClass);
@@ -45,7 +45,7 @@ final class LoopState {
         return s;
     }
 
-    LbState balancer(ClusterRuntime cluster, long configGeneration) {
+    public LbState balancer(ClusterRuntime cluster, long configGeneration) {
         LbState lb = balancers.get(cluster);
         if (lb == null) {
             if (configGeneration > generation) {
@@ -82,7 +82,7 @@ final class LoopState {
      * After a config change (run on this loop): closes and forgets the pools of endpoints that no cluster of the new
      * config has and that carry no request.
      */
-    static void prune(java.util.Set<InetSocketAddress> keep) {
+    public static void prune(java.util.Set<InetSocketAddress> keep) {
         LoopState s = STATE.get();
         if (s == null) {
             return;

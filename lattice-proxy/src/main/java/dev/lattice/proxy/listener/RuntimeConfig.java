@@ -1,12 +1,16 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.config.ListenerConfig;
-import dev.lattice.proxy.config.ProxyConfig;
 import dev.lattice.proxy.config.PathMatch;
+import dev.lattice.proxy.config.ProxyConfig;
 import dev.lattice.proxy.config.RouteAction;
+import dev.lattice.proxy.config.RouteConfig;
+import dev.lattice.proxy.config.RouteMatch;
+import dev.lattice.proxy.config.VirtualHostConfig;
 import dev.lattice.proxy.filter.HttpFilter;
 import dev.lattice.proxy.filter.cors.CorsFilter;
 import dev.lattice.proxy.filter.headers.HeaderModifierFilter;
@@ -14,11 +18,9 @@ import dev.lattice.proxy.filter.mirror.MirrorFilter;
 import dev.lattice.proxy.filter.redirect.RedirectFilter;
 import dev.lattice.proxy.filter.rewrite.UrlRewriteFilter;
 import dev.lattice.proxy.filter.session.SessionFilter;
-import dev.lattice.proxy.router.Spread;
-import dev.lattice.proxy.config.RouteConfig;
-import dev.lattice.proxy.config.RouteMatch;
-import dev.lattice.proxy.config.VirtualHostConfig;
+import dev.lattice.proxy.http.CompiledRoute;
 import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.router.Spread;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,8 +33,9 @@ import java.util.Map;
  */
 public final class RuntimeConfig {
     final ProxyConfig config;
-    final long generation;
+    public final long generation;
     final Map<String, ClusterRuntime> clusters;
+
     final Map<String, CompiledListener> listenersByBindKey;
     /** The proxy's mesh identity (mesh mTLS chains and endpoints take their TLS contexts from it), or null. */
     final dev.lattice.proxy.tls.MeshIdentity identity;
@@ -88,7 +91,7 @@ public final class RuntimeConfig {
         return new RuntimeConfig(config, previous == null ? 1 : previous.generation + 1, clusters, listeners, metrics, identity);
     }
 
-    CompiledListener listener(String bindKey) {
+    public CompiledListener listener(String bindKey) {
         return listenersByBindKey.get(bindKey);
     }
 
@@ -143,6 +146,11 @@ public final class RuntimeConfig {
             }
         }
         return new CompiledListener(l, this, exact, suffixes, prefixes, star, metrics.requestCounters(l.name(), ""));
+    }
+
+    /** The cluster named {@code name} in this config, or null when CDS does not define it. */
+    public ClusterRuntime cluster(String name) {
+        return clusters.get(name);
     }
 
     /** A weighted cluster's rewrite merged with the route's (its path and host replace the route's). */

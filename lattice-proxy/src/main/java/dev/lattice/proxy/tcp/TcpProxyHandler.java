@@ -1,5 +1,10 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.tcp;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.UpstreamConnector;
+import dev.lattice.proxy.cluster.UpstreamTls;
+import dev.lattice.proxy.listener.CompiledChain;
+import dev.lattice.proxy.listener.ListenerSlot;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +24,7 @@ import java.util.List;
  * termination (the chain has a TLS context) the relay carries the decrypted bytes, and the end of the upstream's
  * stream is passed on as a TLS close_notify.
  */
-final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ListenerSlot slot;
     private final CompiledChain chain;
     private List<Object> buffered = new ArrayList<>(2);
@@ -27,7 +32,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     /** The client's input ended before the upstream was connected (epoll reads up to a half-close regardless of autoRead). */
     private boolean inputShutdown;
 
-    TcpProxyHandler(ListenerSlot slot, CompiledChain chain) {
+    public TcpProxyHandler(ListenerSlot slot, CompiledChain chain) {
         this.slot = slot;
         this.chain = chain;
     }

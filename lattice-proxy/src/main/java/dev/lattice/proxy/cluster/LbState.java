@@ -1,11 +1,11 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import java.util.concurrent.ThreadLocalRandom;
 
 /** One event loop's balancer for one cluster: round robin, or least request by power of two choices. */
-final class LbState {
-    final ClusterRuntime cluster;
-    final EndpointPool[] pools;
+public final class LbState {
+    public final ClusterRuntime cluster;
+    public final EndpointPool[] pools;
     private int next;
 
     LbState(ClusterRuntime cluster, EndpointPool[] pools) {
@@ -16,7 +16,7 @@ final class LbState {
     }
 
     /** The index of the endpoint for the next request; {@code pools.length} must be positive. */
-    int pick() {
+    public int pick() {
         int n = pools.length;
         if (n == 1) {
             return 0;

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import java.util.ArrayList;
 import java.util.Comparator;

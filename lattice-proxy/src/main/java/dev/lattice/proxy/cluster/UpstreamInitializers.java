@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

@@ -1,5 +1,6 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.FilterChainConfig;
 import dev.lattice.proxy.config.HttpChainConfig;
 import dev.lattice.proxy.config.ListenerConfig;

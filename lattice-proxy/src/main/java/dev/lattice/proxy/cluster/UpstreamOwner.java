@@ -1,10 +1,10 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 /**
  * Who an upstream connection or stream works for while it is acquired from an {@link EndpointPool}: the
  * client's exchange ({@link DownstreamHandler}) or a request mirror ({@link MirrorExchange}).
  */
-interface UpstreamOwner {
+public interface UpstreamOwner {
     /** The pool has a connection (or stream) for exchange {@code forSeq}. */
     void upstreamReady(UpstreamHandler u, long forSeq, boolean reused);
 

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -20,13 +20,13 @@ import java.util.List;
  * One event loop's connections to one endpoint: idle keep-alive HTTP/1.1 connections, or one multiplexed h2c
  * connection. {@link #active} counts the requests in flight (least request reads it).
  */
-final class EndpointPool {
+public final class EndpointPool {
     final LoopState loop;
-    final InetSocketAddress address;
+    public final InetSocketAddress address;
     final boolean h2;
     /** TLS to the endpoint (the clusters sharing this pool have the same), or null. */
     final UpstreamTls tls;
-    int active;
+    public int active;
     private final ArrayDeque<UpstreamHandler> idle = new ArrayDeque<>();
     // h2
     private Channel h2Connection;
@@ -63,7 +63,7 @@ final class EndpointPool {
      * Gets a connection (or stream) for {@code d}'s exchange {@code seq}: calls {@link UpstreamOwner#upstreamReady}
      * (possibly right away) or {@link UpstreamOwner#upstreamFailed}.
      */
-    void acquire(UpstreamOwner d, long seq, ClusterRuntime cluster, boolean fresh) {
+    public void acquire(UpstreamOwner d, long seq, ClusterRuntime cluster, boolean fresh) {
         if (h2) {
             acquireStream(d, seq, cluster);
             return;
@@ -97,7 +97,7 @@ final class EndpointPool {
     }
 
     /** Returns a reusable HTTP/1.1 connection. */
-    void release(UpstreamHandler u) {
+    public void release(UpstreamHandler u) {
         if (h2 || u.h2Stream) {
             u.ctx.close();
             return;

@@ -1,8 +1,11 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lattice.proxy.cluster.ClusterRuntime;
+import dev.lattice.proxy.cluster.LoopState;
 import dev.lattice.proxy.config.ListenerConfig;
+import dev.lattice.proxy.http.ProtocolDetectHandler;
 import dev.lattice.proxy.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import static java.util.Objects.requireNonNull;
 
@@ -178,7 +178,7 @@ public final class UpstreamTls {
      * handler, else after the handshake and the subject alternative name check. A failure closes the channel and
      * reaches {@code failed}. Used by the HTTP pools, the WebSocket tunnel and the TCP relay alike.
      */
-    static void whenSecured(UpstreamTls tls, io.netty.channel.Channel ch, Runnable ready,
+    public static void whenSecured(UpstreamTls tls, io.netty.channel.Channel ch, Runnable ready,
                             java.util.function.Consumer<Throwable> failed) {
         if (tls == null) {
             ready.run();

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.cluster;
 
 import dev.lattice.proxy.config.ClusterConfig;
 import dev.lattice.proxy.filter.session.SessionPersistence;
@@ -6,12 +6,12 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.net.InetSocketAddress;
 
 /** A cluster ready for the data path: resolved endpoint addresses (IP literals) and pre-bound counters. */
-final class ClusterRuntime {
-    final ClusterConfig config;
+public final class ClusterRuntime {
+    public final ClusterConfig config;
     final String name;
-    final InetSocketAddress[] endpoints;
+    public final InetSocketAddress[] endpoints;
     /** The endpoints as session persistence names them ({@link SessionPersistence#key}), same order. */
-    final String[] endpointKeys;
+    public final String[] endpointKeys;
     final boolean h2;
     /** The cluster's upstream TLS, or null for plain TCP. */
     final UpstreamTls tls;
@@ -19,14 +19,14 @@ final class ClusterRuntime {
     final UpstreamTls[] endpointTls;
     final boolean leastRequest;
     final int connectTimeoutMillis;
-    final CounterDataPoint connectionsOpened;
-    final CounterDataPoint connectFailures;
+    public final CounterDataPoint connectionsOpened;
+    public final CounterDataPoint connectFailures;
 
     ClusterRuntime(ClusterConfig config, CounterDataPoint connectionsOpened, CounterDataPoint connectFailures) {
         this(config, connectionsOpened, connectFailures, null);
     }
 
-    ClusterRuntime(ClusterConfig config, CounterDataPoint connectionsOpened, CounterDataPoint connectFailures,
+    public ClusterRuntime(ClusterConfig config, CounterDataPoint connectionsOpened, CounterDataPoint connectFailures,
             dev.lattice.proxy.tls.MeshIdentity identity) {
         this.config = config;
         this.name = config.name();

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.listener;
 
 import io.netty.channel.Channel;
 import java.lang.reflect.Field;
@@ -12,7 +12,7 @@ import java.lang.reflect.Field;
  * Netty adds the fd again when it next needs an event. It only touches a registration that is in that broken state
  * (added, no interest), and does nothing when Netty's internals are not what it expects.
  */
-final class EpollRearm {
+public final class EpollRearm {
     private static final Class<?> EPOLL_CHANNEL;
     private static final Field REGISTRATION;
     private static final Field OPS;
@@ -68,7 +68,7 @@ final class EpollRearm {
     }
 
     /** Call on the channel's event loop before flushing to it. Returns whether a broken registration was reset. */
-    static boolean rearm(Channel ch) {
+    public static boolean rearm(Channel ch) {
         if (STATE == null || !EPOLL_CHANNEL.isInstance(ch) || !ch.isOpen()) return false;
         try {
             Object reg = REGISTRATION.get(ch);
