@@ -27,6 +27,8 @@ public final class XdsJson {
             .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
             .add(io.envoyproxy.envoy.config.route.v3.RouteAction.getDescriptor())
             .add(io.envoyproxy.envoy.config.route.v3.RedirectAction.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).preservingProtoFieldNames();
 

@@ -126,6 +126,8 @@ class AuthzTranslationTest {
                 """), List.of());
         assertThat(f).extracting(HttpFilter::getName)
                 .containsExactly("lattice.authz.audit", "lattice.authz.deny", "envoy.filters.http.router");
+        assertThat(XdsJson.print(f.get(1))).as("the admin API's xDS dump knows the RBAC types")
+                .contains("\"shadow_rules\"", "envoy.extensions.filters.http.rbac.v3.RBAC");
         StaticRequest del = new StaticRequest("DELETE", "/admin/x", "books", 25080, ip("10.0.0.1"), WEB, null, Map.of());
         RbacCheck.Verdict v = RbacCheck.evaluate("t", f, del);
         assertThat(v.allowed()).isTrue();
