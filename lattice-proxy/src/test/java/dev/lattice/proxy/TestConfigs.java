@@ -41,6 +41,16 @@ public final class TestConfigs {
                 + "{\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}}]}}]}]}";
     }
 
+    /** Envoy's CORS filter entry, which a listener lists for its routes' per-route CorsPolicy to act. */
+    public static final String CORS_HTTP_FILTER = "{\"name\": \"envoy.filters.http.cors\", \"typed_config\": "
+            + "{\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors\"}}";
+
+    /** {@code listener} (from {@link #listener}) with {@code filters} (JSON http_filters entries) before its router. */
+    public static String withHttpFilters(String listener, String... filters) {
+        if (filters.length == 0) return listener;
+        return listener.replace("\"http_filters\": [", "\"http_filters\": [" + String.join(", ", filters) + ", ");
+    }
+
     public static String vhost(String name, List<String> domains, String... routes) {
         return "{\"name\": \"" + name + "\", \"domains\": [" + domains.stream().map(d -> "\"" + d + "\"").collect(Collectors.joining(", "))
                 + "], \"routes\": [" + String.join(",\n", routes) + "]}";

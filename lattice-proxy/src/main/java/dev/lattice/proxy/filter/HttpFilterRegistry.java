@@ -1,5 +1,6 @@
 package dev.lattice.proxy.filter;
 
+import dev.lattice.proxy.filter.cors.CorsHttpFilterFactory;
 import dev.lattice.proxy.filter.rbac.RbacHttpFilterFactory;
 import java.util.List;
 import java.util.Map;
@@ -7,12 +8,12 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The HTTP filters this proxy runs, by the type URL of their config. The router (the terminal filter) and the filters
- * whose work is done per route by the route table (CORS, stateful session) are not here: the connection manager's
- * parser knows them.
+ * The HTTP filters this proxy runs, by the type URL of their config. The router (the terminal filter) and stateful
+ * session (whose per-route config needs the route's clusters, so the route table compiles it) are not here: the
+ * connection manager's parser knows them.
  */
 public final class HttpFilterRegistry {
-    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new RbacHttpFilterFactory())
+    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(), new RbacHttpFilterFactory())
             .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
 
     private static final Map<String, HttpFilterFactory> PER_ROUTE = FACTORIES.values().stream()

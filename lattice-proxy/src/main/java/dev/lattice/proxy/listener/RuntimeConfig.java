@@ -12,7 +12,6 @@ import dev.lattice.proxy.config.RouteConfig;
 import dev.lattice.proxy.config.RouteMatch;
 import dev.lattice.proxy.config.VirtualHostConfig;
 import dev.lattice.proxy.filter.HttpFilter;
-import dev.lattice.proxy.filter.cors.CorsFilter;
 import dev.lattice.proxy.filter.headers.HeaderModifierFilter;
 import dev.lattice.proxy.filter.mirror.MirrorFilter;
 import dev.lattice.proxy.filter.redirect.RedirectFilter;
@@ -171,9 +170,9 @@ public final class RuntimeConfig {
     }
 
     /**
-     * A route's filters, in the order they act (docs/xds.md, "Route filters"): on the route, its redirect, session
-     * persistence and CORS; on each backend, its redirect when picked, then on the way upstream the route's and the
-     * backend's header modifiers, the route's mirrors and the URL rewrite.
+     * A route's filters, in the order they act (docs/xds.md, "Route filters"): on the route, its redirect and session
+     * persistence (CORS is a registry filter with a per-route policy); on each backend, its redirect when picked, then
+     * on the way upstream the route's and the backend's header modifiers, the route's mirrors and the URL rewrite.
      */
     private CompiledRoute compileForward(ListenerConfig l, RouteConfig r, RouteAction.Forward f, CompiledRoute.Matcher[] headers,
             CompiledRoute.Matcher[] queries, ProxyMetrics metrics) {
@@ -195,8 +194,7 @@ public final class RuntimeConfig {
             endpointKeys[t] = c == null || wc.weight() == 0 ? null : c.endpointKeys;
             total += wc.weight();
         }
-        HttpFilter[] routeFilters = filters(f.session() == null ? null : new SessionFilter(f.session(), endpointKeys),
-                r.cors() == null ? null : new CorsFilter(r.cors()));
+        HttpFilter[] routeFilters = filters(f.session() == null ? null : new SessionFilter(f.session(), endpointKeys));
         return new CompiledRoute(r, headers, queries, targets, total, f.clusterNotFoundStatus(), f.timeout().toMillis(), 0,
                 null, routeFilters, f.retry() == null ? null : new CompiledRoute.Retry(f.retry()), spread);
     }

@@ -63,7 +63,6 @@ public final class XdsResources {
     public static final String CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
     static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
     static final String ROUTER_FILTER = "envoy.filters.http.router";
-    static final String CORS_FILTER = "envoy.filters.http.cors";
     static final String STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
     static final String BACKEND_URL_REWRITE = "lattice.backend_url_rewrite";
     static final String BACKEND_REDIRECT = "lattice.backend_redirect";
@@ -149,9 +148,8 @@ public final class XdsResources {
         for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
             HttpFilter hf = hcm.getHttpFilters(i);
             String hp = path + ".http_filters[" + i + "]";
-            if ((hf.getName().equals(CORS_FILTER) || hf.getName().equals(STATEFUL_SESSION_FILTER))
-                    && i != hcm.getHttpFiltersCount() - 1) {
-                continue; // the per-route CorsPolicy / StatefulSessionPerRoute does the work
+            if (hf.getName().equals(STATEFUL_SESSION_FILTER) && i != hcm.getHttpFiltersCount() - 1) {
+                continue; // the per-route StatefulSessionPerRoute does the work
             }
             if (!hf.getName().equals(ROUTER_FILTER)) {
                 if (hf.hasTypedConfig() && dev.lattice.proxy.filter.HttpFilterRegistry.get(hf.getTypedConfig().getTypeUrl()) != null) {
@@ -298,7 +296,6 @@ public final class XdsResources {
                 r.getRequestHeadersToRemoveList());
         HeaderMods respMods = headerMods(res, path + ".response_headers_to_add", r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList());
-        CorsPolicy cors = null;
         SessionPolicy session = null;
         Map<String, Object> filterConfigs = new java.util.HashMap<>();
         for (Map.Entry<String, Any> e : r.getTypedPerFilterConfigMap().entrySet()) {
@@ -307,18 +304,13 @@ public final class XdsResources {
                 session = sessionPolicy(res, fp, unpack(res, fp, e.getValue(), StatefulSessionPerRoute.class), r);
                 continue;
             }
-            if (!e.getKey().equals(CORS_FILTER)) {
-                dev.lattice.proxy.filter.HttpFilterFactory f = dev.lattice.proxy.filter.HttpFilterRegistry.perRoute(e.getValue().getTypeUrl());
-                if (f == null) {
-                    throw new XdsRejection(res, fp + ": unsupported filter config " + e.getValue().getTypeUrl() + " (supported: "
-                            + CORS_FILTER + ", " + STATEFUL_SESSION_FILTER + ", and the per-route configs of "
-                            + dev.lattice.proxy.filter.HttpFilterRegistry.typeUrls() + ")");
-                }
-                filterConfigs.put(e.getKey(), f.parsePerRoute(res, fp, e.getValue()));
-                continue;
+            dev.lattice.proxy.filter.HttpFilterFactory f = dev.lattice.proxy.filter.HttpFilterRegistry.perRoute(e.getValue().getTypeUrl());
+            if (f == null) {
+                throw new XdsRejection(res, fp + ": unsupported filter config " + e.getValue().getTypeUrl() + " (supported: "
+                        + STATEFUL_SESSION_FILTER + ", and the per-route configs of "
+                        + dev.lattice.proxy.filter.HttpFilterRegistry.typeUrls() + ")");
             }
-            cors = corsPolicy(res, fp, unpack(res, fp, e.getValue(),
-                    io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class));
+            filterConfigs.put(e.getKey(), f.parsePerRoute(res, fp, e.getValue()));
         }
         RouteAction action = switch (r.getActionCase()) {
             case ROUTE -> parseRouteAction(res, path + ".route", r.getRoute());
@@ -351,7 +343,7 @@ public final class XdsResources {
             action = new RouteAction.Forward(f.clusters(), f.clusterNotFoundStatus(), f.timeout(), f.rewrite(), f.mirrors(),
                     f.retry(), session);
         }
-        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, cors, filterConfigs);
+        return new RouteConfig(r.getName(), new RouteMatch(pm, headers, queries), action, reqMods, respMods, filterConfigs);
     }
 
     /**
@@ -490,25 +482,6 @@ public final class XdsResources {
             }
         }
         return new HeaderMods(set, add, removes);
-    }
-
-    private static CorsPolicy corsPolicy(String res, String path,
-            io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy c) throws XdsRejection {
-        List<StringMatch> origins = new ArrayList<>();
-        for (int i = 0; i < c.getAllowOriginStringMatchCount(); i++) {
-            StringMatcher sm = c.getAllowOriginStringMatch(i);
-            String op = path + ".allow_origin_string_match[" + i + "]";
-            origins.add(switch (sm.getMatchPatternCase()) {
-                case PREFIX -> new StringMatch(StringMatch.Kind.REGEX,
-                        (sm.getIgnoreCase() ? "(?i)" : "") + Pattern.quote(sm.getPrefix()) + ".*", false);
-                case EXACT -> new StringMatch(StringMatch.Kind.EXACT, sm.getExact(), sm.getIgnoreCase());
-                case SAFE_REGEX -> StringMatch.regex(regex(res, op + ".safe_regex", sm.getSafeRegex()));
-                default -> throw new XdsRejection(res, op + ": unsupported " + sm.getMatchPatternCase()
-                        + " (supported: exact, prefix, safe_regex)");
-            });
-        }
-        return new CorsPolicy(origins, c.getAllowMethods(), c.getAllowHeaders(), c.getExposeHeaders(), c.getMaxAge(),
-                c.hasAllowCredentials() && c.getAllowCredentials().getValue());
     }
 
     private static RouteAction.Redirect parseRedirect(String res, String path, RedirectAction ra) throws XdsRejection {

@@ -1,10 +1,12 @@
 package dev.lattice.proxy.it;
 
+import static dev.lattice.proxy.TestConfigs.CORS_HTTP_FILTER;
 import static dev.lattice.proxy.TestConfigs.bootstrap;
 import static dev.lattice.proxy.TestConfigs.cluster;
 import static dev.lattice.proxy.TestConfigs.listener;
 import static dev.lattice.proxy.TestConfigs.route;
 import static dev.lattice.proxy.TestConfigs.vhost;
+import static dev.lattice.proxy.TestConfigs.withHttpFilters;
 import static dev.lattice.proxy.it.ProxyFixture.curl;
 import static dev.lattice.proxy.it.ProxyFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,7 +121,7 @@ class RouteFiltersIT {
                 + "\"type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy\", \"allow_origin_string_match\": "
                 + "[{\"exact\": \"https://app.example\"}], \"allow_methods\": \"GET, PUT\", \"allow_headers\": \"x-a\", "
                 + "\"expose_headers\": \"x-exposed\", \"max_age\": \"100\"}}";
-        String json = bootstrap(List.of(listener("gw", 0, false,
+        String json = bootstrap(List.of(withHttpFilters(listener("gw", 0, false,
                         vhost("all", List.of("*"),
                                 route("mods", "\"path_separated_prefix\": \"/mods\"", "\"request_headers_to_add\": ["
                                         + hv("X-Set", "set-value", false) + ", " + hv("X-Add", "two", true) + "],"
@@ -163,7 +165,7 @@ class RouteFiltersIT {
                                         + " \"retriable_status_codes\": [503], \"retry_back_off\": {\"base_interval\": \"0.005s\"}}}"),
                                 route("cors", "\"path_separated_prefix\": \"/cors\"", "\"route\": {\"cluster\": \"svc-a\"}, " + cors),
                                 route("grpc", "\"prefix\": \"/trailers.Svc/\"", "\"route\": {\"cluster\": \"svc-h2\"}"),
-                                route("grpc-known", "\"prefix\": \"/known.Svc/\"", "\"route\": {\"cluster\": \"svc-a\"}")))),
+                                route("grpc-known", "\"prefix\": \"/known.Svc/\"", "\"route\": {\"cluster\": \"svc-a\"}"))), CORS_HTTP_FILTER)),
                 List.of(cluster("svc-a", a.port()), cluster("svc-m1", m1.port()), cluster("svc-m2", m2.port()),
                         cluster("svc-blackhole", blackhole.getLocalPort()), cluster("svc-503", always503.getAddress().getPort()),
                         cluster("svc-dead", ProxyFixture.deadPort()),

@@ -66,8 +66,9 @@ class XdsRouteFiltersTest {
                 + " \"typed_per_filter_config\": {\"envoy.filters.http.cors\": {\"@type\": "
                 + "\"type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy\", \"allow_origin_string_match\": "
                 + "[{\"exact\": \"https://a\"}], \"allow_methods\": \"GET\", \"max_age\": \"5\"}}}");
-        assertThat(c.cors().allowMethods()).isEqualTo("GET");
-        assertThat(c.cors().maxAge()).isEqualTo("5");
+        var cors = (dev.lattice.proxy.filter.cors.CorsFilter) c.filterConfigs().get("envoy.filters.http.cors");
+        assertThat(cors.policy().allowMethods()).isEqualTo("GET");
+        assertThat(cors.policy().maxAge()).isEqualTo("5");
     }
 
     @Test

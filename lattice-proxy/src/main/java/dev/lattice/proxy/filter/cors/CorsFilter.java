@@ -31,6 +31,11 @@ public final class CorsFilter implements HttpFilter {
     private final Pattern[] patterns;
     private final CorsPolicy policy;
 
+    /** The policy, for config dumps. */
+    public CorsPolicy policy() {
+        return policy;
+    }
+
     public CorsFilter(CorsPolicy p) {
         this.policy = p;
         this.origins = p.allowOrigins().toArray(StringMatch[]::new);
