@@ -62,6 +62,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private static final byte[] BODY_500 = "filter error: a filter paused the request without taking its handle\n"
             .getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BODY_504 = "upstream request timeout\n".getBytes(StandardCharsets.UTF_8);
+    private static final dev.lattice.proxy.filter.LocalReply PAUSE_EXPIRED =
+            dev.lattice.proxy.filter.LocalReply.of(504, "filter timeout: a filter did not decide in time");
+    /** How long a paused request waits for its filter when its route sets no timeout (the route's otherwise). */
+    static final long PAUSE_TIMEOUT_MILLIS = 15_000;
     private static final byte[] BODY_NO_HEALTHY = "no healthy upstream\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BODY_CONNECT = "upstream connect error or disconnect/reset before headers\n"
             .getBytes(StandardCharsets.UTF_8);
@@ -376,6 +380,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                 }
                 p.next = i + 1;
                 paused = true;
+                long wait = filterRoute != null && filterRoute.timeoutMillis > 0 ? filterRoute.timeoutMillis : PAUSE_TIMEOUT_MILLIS;
+                p.deadline = ctx.executor().schedule(p::expire, wait, java.util.concurrent.TimeUnit.MILLISECONDS);
                 updateDownstreamRead();
                 return false;
             }
@@ -390,7 +396,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private final class PausedExchange implements dev.lattice.proxy.filter.FilterCallbacks {
         final long exchange = seq;
         int next;
+        /** Answers 504 when the filter has not decided by then (on the stream's event loop). */
+        ScheduledFuture<?> deadline;
         private final java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
+
+        void expire() {
+            if (called.compareAndSet(false, true)) resume(this, PAUSE_EXPIRED);
+        }
 
         @Override
         public void proceed() {
@@ -407,6 +419,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private void resume(PausedExchange p, dev.lattice.proxy.filter.LocalReply reply) {
         if (closing || !active || !paused || seq != p.exchange) return; // the client left, or the stream is over
         paused = false;
+        if (p.deadline != null) p.deadline.cancel(false);
         HttpRequest req = filterRequest;
         if (reply != null && reply != dev.lattice.proxy.filter.LocalReply.PAUSE) {
             filterRequest = null;

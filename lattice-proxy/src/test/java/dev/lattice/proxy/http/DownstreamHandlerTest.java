@@ -184,6 +184,27 @@ class DownstreamHandlerTest {
     }
 
     @Test
+    void aPausedRequestWhoseFilterNeverDecidesIsAnswered504AndALateDecisionDoesNothing() throws Exception {
+        PausingFilter f = new PausingFilter();
+        EmbeddedChannel ch = pausingChannel(f);
+        assertThat(exchange(ch, "GET /direct/slow HTTP/1.1\r\nHost: books.example\r\n\r\n")).isEmpty();
+        dev.lattice.proxy.filter.FilterCallbacks cb = f.paused.take();
+        ch.advanceTimeBy(DownstreamHandler.PAUSE_TIMEOUT_MILLIS - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(drain(ch)).as("not yet").isEmpty();
+        ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(drain(ch)).startsWith("HTTP/1.1 504 ").contains("filter timeout");
+        cb.proceed();
+        assertThat(drain(ch)).as("the late proceed sends nothing").isEmpty();
+        // the connection goes on with the next request
+        assertThat(exchange(ch, "GET /direct/next HTTP/1.1\r\nHost: books.example\r\n\r\n")).isEmpty();
+        f.paused.take().proceed();
+        assertThat(drain(ch)).startsWith("HTTP/1.1 201 ");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void aResumeAfterTheClientLeftDoesNothing() throws Exception {
         PausingFilter f = new PausingFilter();
         EmbeddedChannel ch = pausingChannel(f);
