@@ -39,10 +39,7 @@ class AuthzIT {
         app = Mesh.freePort();
         dir = Files.createTempDirectory("lattice-authz-");
         Files.writeString(dir.resolve("mesh.yaml"), MtlsIT.booksMesh(gw, app));
-        mesh = Mesh.up(dir);
-        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.awaitIdentities(2);
-        mesh.awaitRoute(gw, HOST, "/");
+        mesh = Mesh.upAndServing(dir, 2, gw, HOST, "/");
     }
 
     @AfterAll

@@ -218,7 +218,6 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
-    /** Waits until a GET through the gateway answers 200. */
     /** Waits until there are {@code proxies} proxies and each has its SPIFFE identity (a certificate from the mesh CA). */
     public void awaitIdentities(int proxies) {
         await(proxies + " proxies with a certificate", Duration.ofSeconds(60), () -> {
@@ -228,6 +227,25 @@ public final class Mesh implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code lattice up DIR}, then waits until it serves: every proxy synced, {@code proxies} proxies with their
+     * certificates, and a 200 for {@code host}{@code path} through the gateway on {@code gatewayPort}. A mesh test's
+     * start-up, in one place.
+     */
+    public static Mesh upAndServing(Path dir, int proxies, int gatewayPort, String host, String path) throws IOException {
+        Mesh m = up(dir);
+        try {
+            m.awaitProxiesSynced(Duration.ofSeconds(90));
+            m.awaitIdentities(proxies);
+            m.awaitRoute(gatewayPort, host, path);
+            return m;
+        } catch (RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Waits until a GET through the gateway answers 200. */
     public void awaitRoute(int port, String host, String path) {
         await("200 from http://" + host + ":" + port + path, Duration.ofSeconds(90),
                 () -> viaGateway(port, host, path).statusCode() == 200);

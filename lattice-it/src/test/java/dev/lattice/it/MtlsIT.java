@@ -69,10 +69,7 @@ class MtlsIT {
         int app = Mesh.freePort();
         dir = Files.createTempDirectory("lattice-mtls-");
         Files.writeString(dir.resolve("mesh.yaml"), booksMesh(gw, app));
-        mesh = Mesh.up(dir);
-        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.awaitIdentities(2);
-        mesh.awaitRoute(gw, HOST, "/");
+        mesh = Mesh.upAndServing(dir, 2, gw, HOST, "/");
     }
 
     /** A gateway on {@code gw} routing books.example to Service books, served by Workload books-v1 (sa books) on {@code app}. */

@@ -50,10 +50,7 @@ class RotationIT {
                   mtls: {mode: STRICT}
                 ---
                 """ + MtlsIT.booksMesh(gw, app));
-        mesh = Mesh.up(dir);
-        mesh.awaitProxiesSynced(Duration.ofSeconds(60));
-        mesh.awaitIdentities(2);
-        mesh.awaitRoute(gw, HOST, "/");
+        mesh = Mesh.upAndServing(dir, 2, gw, HOST, "/");
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +31,7 @@ class SecureBookstoreIT {
         replace.put("port: 8080", "port: " + gw);
         for (String p : List.of("19080", "19081", "19082", "19083")) replace.put(p, String.valueOf(Mesh.freePort()));
         dir = Mesh.copy(Mesh.repo().resolve("examples/secure-bookstore"), replace);
-        mesh = Mesh.up(dir);
-        mesh.awaitProxiesSynced(Duration.ofSeconds(90));
-        mesh.awaitIdentities(5);
-        mesh.awaitRoute(gw, HOST, "/books");
+        mesh = Mesh.upAndServing(dir, 5, gw, HOST, "/books");
     }
 
     @AfterAll
