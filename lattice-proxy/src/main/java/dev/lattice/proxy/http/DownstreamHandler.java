@@ -77,11 +77,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
 
-    private final ListenerSlot slot;
-    private final boolean h2;
+    final ListenerSlot slot;
+    final boolean h2;
     private final TelemetryHandler telemetry;
     private final Runnable timeoutTask = this::onTimeout;
-    private ChannelHandlerContext ctx;
+    ChannelHandlerContext ctx;
     private String clientIp;
 
     // the current exchange
@@ -104,7 +104,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private boolean retried;
     private boolean bodySeen;
     private HttpRequest upstreamRequest;
-    private List<HttpContent> pending;
+    List<HttpContent> pending;
     // the request the HTTP filters are deciding on (set only on listeners with filters), and whether one paused it
     private HttpRequest filterRequest;
     private String filterUri;
@@ -114,12 +114,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private CompiledRoute filterRoute;
     private boolean paused;
     private UpstreamHandler upstream;
-    private CompiledListener listener;
+    CompiledListener listener;
     private CompiledRoute.Target target;
     private dev.lattice.proxy.metrics.ProxyMetrics.RequestCounters counters;
-    private LbState lb;
+    LbState lb;
     private EndpointPool pool;
-    private int endpointIndex;
+    int endpointIndex;
     private int attempts;
     private long triedMask;
     private long timeoutMillis;
@@ -127,20 +127,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private ArrayDeque<Object> queued;
     private boolean drainingQueue;
     // the current exchange's route, what its filters follow of it, and its mirrors (all null for a route without them)
-    private CompiledRoute route;
-    private dev.lattice.proxy.filter.StreamFilter[] observers;
-    private int observerCount;
-    private MirrorExchange[] mirrors;
-    private int mirrorCount;
+    CompiledRoute route;
+    /** What the filters see and leave behind for the current exchange: views, observers, mirrors, the pinned endpoint. */
+    final StreamFilters streamFilters = new StreamFilters(this);
     private List<HttpContent> retryBody;
     private int retryBodyBytes;
     private int retriesLeft;
     private int retryCount;
     private ScheduledFuture<?> perTry;
     private final Runnable perTryTask = this::onPerTryTimeout;
-    /** The target and endpoint a filter pinned the request to (session persistence), else -1. */
-    private int pinnedTarget = -1;
-    private int pinnedEndpoint = -1;
 
     DownstreamHandler(ListenerSlot slot, boolean h2, TelemetryHandler telemetry) {
         this.slot = slot;
@@ -227,7 +222,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         abortUpstream();
-        endObservers();
+        streamFilters.endObservers();
         releaseRetryBody();
         active = false;
         if (queued != null) {
@@ -256,12 +251,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         counters = null;
         target = null;
         route = null;
-        observerCount = 0;
         retriesLeft = 0;
         retryCount = 0;
         attempts = 0;
         triedMask = 0;
-        pinnedTarget = pinnedEndpoint = -1;
+        streamFilters.reset();
         CompiledListener l = slot.current;
         listener = l;
 
@@ -364,7 +358,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         HttpHeaders headers = req.headers();
         java.util.Map<String, Object> perRoute = filterRoute == null ? null : filterRoute.config.filterConfigs();
         if (perRoute != null && perRoute.isEmpty()) perRoute = null;
-        View v = view();
+        StreamFilters.View v = streamFilters.view();
         v.set(req, filterUri, filterQuery, filterHost);
         for (int i = from; i < filters.length; i++) {
             Object rc = perRoute == null ? null : perRoute.get(l.httpFilterNames[i]);
@@ -393,7 +387,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     }
 
     /** What a paused filter resumes: bound to the exchange it paused, so a late or second call does nothing. */
-    private final class PausedExchange implements dev.lattice.proxy.filter.FilterCallbacks {
+    /** A pause handle for the current exchange (what {@link dev.lattice.proxy.filter.RequestView#pause()} gives). */
+    PausedExchange newPause() {
+        return new PausedExchange();
+    }
+
+    final class PausedExchange implements dev.lattice.proxy.filter.FilterCallbacks {
         final long exchange = seq;
         int next;
         /** Answers 504 when the filter has not decided by then (on the stream's event loop). */
@@ -464,7 +463,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             localResponse(HttpResponseStatus.INTERNAL_SERVER_ERROR, BODY_500, false);
             return;
         }
-        CompiledRoute.Target t = pinnedTarget >= 0 ? route.targets[pinnedTarget] : pickTarget(route);
+        int pinned = streamFilters.pinnedTarget;
+        CompiledRoute.Target t = pinned >= 0 ? route.targets[pinned] : pickTarget(route);
         target = t;
         counters = t.counters();
         if (t.filters() != null && !runRouteFilters(t.filters(), req, uri, pathEnd, host)) return;
@@ -502,6 +502,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
         lb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(cluster, l.runtime.generation);
+        int pinnedEndpoint = streamFilters.pinnedEndpoint;
         endpointIndex = pinnedEndpoint >= 0 && pinnedEndpoint < lb.pools.length ? pinnedEndpoint : lb.pick();
         tryEndpoint(false);
     }
@@ -520,7 +521,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
      */
     private boolean runRouteFilters(dev.lattice.proxy.filter.HttpFilter[] filters, HttpRequest req, String uri, int pathEnd,
             String host) {
-        View v = view();
+        StreamFilters.View v = streamFilters.view();
         v.set(req, uri, pathEnd == uri.length() ? -1 : pathEnd, host);
         try {
             for (dev.lattice.proxy.filter.HttpFilter f : filters) {
@@ -558,195 +559,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
     }
 
-    private View view;
-
-    private View view() {
-        View v = view;
-        if (v == null) view = v = new View();
-        return v;
-    }
-
-    private static final io.netty.util.AttributeKey<String> PEER_PRINCIPAL =
-            io.netty.util.AttributeKey.valueOf("lattice.peerPrincipal");
-    private static final String NO_PRINCIPAL = "";
-
-    /**
-     * The request as the HTTP filters see it; one per handler, pointed at the current request's fields while the
-     * filters run (nothing is copied). The connection's facts (principal, SNI, addresses) are read once per
-     * connection: the principal is the first {@code spiffe://} URI SAN of the verified peer certificate.
-     */
-    private final class View implements dev.lattice.proxy.filter.RequestView {
-        private HttpRequest request;
-        private String method;
-        private String uri;
-        private int query;
-        private String host;
-        private HttpHeaders headers;
-
-        void set(HttpRequest request, String uri, int query, String host) {
-            this.request = request;
-            this.method = request.method().name();
-            this.uri = uri;
-            this.query = query;
-            this.host = host;
-            this.headers = request.headers();
-        }
-
-        /** Set when a filter paused the request during its call. */
-        PausedExchange paused;
-
-        void clear() {
-            headers = null;
-            request = null;
-            paused = null;
-        }
-
-        private void check() {
-            if (headers == null) throw new IllegalStateException("a request view is only valid during onRequestHeaders");
-        }
-
-        @Override
-        public HttpHeaders upstreamHeaders() {
-            check();
-            return headers;
-        }
-
-        @Override
-        public void setPathAndQuery(String pathAndQuery) {
-            check();
-            request.setUri(pathAndQuery);
-            uri = pathAndQuery;
-            query = pathAndQuery.indexOf('?');
-        }
-
-        @Override
-        public boolean secure() {
-            return DownstreamHandler.this.secure();
-        }
-
-        @Override
-        public void observe(dev.lattice.proxy.filter.StreamFilter f) {
-            check();
-            addObserver(f);
-        }
-
-        @Override
-        public void pinUpstream(int target, int endpoint) {
-            check();
-            CompiledRoute r = route;
-            if (r == null || r.targets == null || target < 0 || target >= r.targets.length || endpoint < 0) {
-                throw new IllegalArgumentException("no target " + target + " on this route");
-            }
-            pinnedTarget = target;
-            pinnedEndpoint = endpoint;
-        }
-
-        @Override
-        public void mirror(String cluster) {
-            check();
-            startMirror(cluster, request);
-        }
-
-        @Override
-        public dev.lattice.proxy.filter.FilterCallbacks pause() {
-            if (headers == null) throw new IllegalStateException("pause() is only valid during onRequestHeaders");
-            if (paused == null) paused = new PausedExchange();
-            return paused;
-        }
-
-        private io.netty.channel.Channel conn() {
-            io.netty.channel.Channel c = ctx.channel();
-            return h2 && c.parent() != null ? c.parent() : c;
-        }
-
-        @Override
-        public String method() {
-            return method;
-        }
-
-        @Override
-        public String path() {
-            return query < 0 ? uri : uri.substring(0, query);
-        }
-
-        @Override
-        public String pathAndQuery() {
-            return uri;
-        }
-
-        @Override
-        public String authority() {
-            return host;
-        }
-
-        @Override
-        public int destinationPort() {
-            return conn().localAddress() instanceof InetSocketAddress a ? a.getPort() : 0;
-        }
-
-        @Override
-        public java.net.InetAddress directRemoteAddress() {
-            return conn().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-        }
-
-        @Override
-        public java.net.InetAddress remoteAddress() {
-            return directRemoteAddress();
-        }
-
-        @Override
-        public String principal() {
-            io.netty.channel.Channel c = conn();
-            io.netty.util.Attribute<String> attr = c.attr(PEER_PRINCIPAL);
-            String p = attr.get();
-            if (p == null) {
-                p = peerSpiffeId(c);
-                attr.set(p);
-            }
-            return p == NO_PRINCIPAL ? null : p;
-        }
-
-        @Override
-        public String requestedServerName() {
-            io.netty.handler.ssl.SslHandler ssl = conn().pipeline().get(io.netty.handler.ssl.SslHandler.class);
-            if (ssl == null) return null;
-            javax.net.ssl.SSLSession s = ssl.engine().getSession();
-            if (s instanceof javax.net.ssl.ExtendedSSLSession e) {
-                for (javax.net.ssl.SNIServerName n : e.getRequestedServerNames()) {
-                    if (n instanceof javax.net.ssl.SNIHostName h) return h.getAsciiName();
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public CharSequence header(String name) {
-            List<String> all = headers.getAll(name);
-            if (all.isEmpty()) return null;
-            return all.size() == 1 ? all.get(0) : String.join(",", all);
-        }
-    }
-
-    private static String peerSpiffeId(io.netty.channel.Channel c) {
-        io.netty.handler.ssl.SslHandler ssl = c.pipeline().get(io.netty.handler.ssl.SslHandler.class);
-        if (ssl == null) return NO_PRINCIPAL;
-        try {
-            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) return NO_PRINCIPAL;
-            java.util.Collection<List<?>> sans = x.getSubjectAlternativeNames();
-            if (sans == null) return NO_PRINCIPAL;
-            for (List<?> san : sans) {
-                if (san.size() >= 2 && Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String u
-                        && u.startsWith("spiffe://")) {
-                    return u;
-                }
-            }
-        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
-            return NO_PRINCIPAL;
-        }
-        return NO_PRINCIPAL;
-    }
-
     /** No virtual host or route: 404, or for gRPC a trailers-only UNIMPLEMENTED. */
     private void noRoute(HttpHeaders headers) {
         String ct = headers.get(HttpHeaderNames.CONTENT_TYPE);
@@ -762,107 +574,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     }
 
     /** Whether the downstream connection is TLS (the scheme a redirect keeps). */
-    private boolean secure() {
+    boolean secure() {
         io.netty.channel.Channel c = ctx.channel();
         io.netty.channel.Channel conn = h2 && c.parent() != null ? c.parent() : c;
         return conn.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
-    }
-
-    /** Starts a copy of {@code req} (and of its body, as it comes) to {@code name}'s cluster. */
-    private void startMirror(String name, HttpRequest req) {
-        ClusterRuntime c = listener.runtime.cluster(name);
-        if (c == null || c.endpoints.length == 0) {
-            MirrorExchange.DROPPED.increment();
-            return;
-        }
-        LbState mlb = LoopState.get(ctx.channel().eventLoop(), slot.upstreamChannelClass).balancer(c, listener.runtime.generation);
-        MirrorExchange x = MirrorExchange.start(req, mlb, ctx.channel().eventLoop());
-        MirrorExchange[] ms = mirrors;
-        if (ms == null) {
-            mirrors = ms = new MirrorExchange[2];
-        } else if (mirrorCount == ms.length) {
-            mirrors = ms = java.util.Arrays.copyOf(ms, ms.length * 2);
-        }
-        ms[mirrorCount++] = x;
-        List<HttpContent> p = pending;
-        if (p != null) {
-            for (HttpContent hc : p) {
-                x.content(hc);
-            }
-        }
-    }
-
-    /** Follows the rest of the exchange with a filter's observer; body pieces already held are given now. */
-    private void addObserver(dev.lattice.proxy.filter.StreamFilter f) {
-        dev.lattice.proxy.filter.StreamFilter[] os = observers;
-        if (os == null) {
-            observers = os = new dev.lattice.proxy.filter.StreamFilter[4];
-        } else if (observerCount == os.length) {
-            observers = os = java.util.Arrays.copyOf(os, os.length * 2);
-        }
-        os[observerCount++] = f;
-        List<HttpContent> p = pending;
-        if (p != null) {
-            for (HttpContent hc : p) {
-                requestBodyTo(f, hc);
-            }
-        }
-    }
-
-    private static void requestBodyTo(dev.lattice.proxy.filter.StreamFilter f, HttpContent c) {
-        boolean last = c instanceof LastHttpContent;
-        f.onRequestBody(c.content(), last);
-        if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
-            f.onRequestTrailers(((LastHttpContent) c).trailingHeaders());
-        }
-    }
-
-    private void responseBodyTo(HttpContent c) {
-        boolean last = c instanceof LastHttpContent;
-        for (int i = observerCount - 1; i >= 0; i--) {
-            dev.lattice.proxy.filter.StreamFilter f = observers[i];
-            f.onResponseBody(c.content(), last);
-            if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
-                f.onResponseTrailers(((LastHttpContent) c).trailingHeaders());
-            }
-        }
-    }
-
-    /** The exchange is over: its observers are told once and forgotten, its unfinished mirrors dropped. */
-    private void endObservers() {
-        abortMirrors();
-        int n = observerCount;
-        if (n == 0) return;
-        observerCount = 0;
-        dev.lattice.proxy.filter.StreamFilter[] os = observers;
-        for (int i = n - 1; i >= 0; i--) {
-            dev.lattice.proxy.filter.StreamFilter f = os[i];
-            os[i] = null;
-            f.onDone();
-        }
-    }
-
-    private void mirrorContent(HttpContent c) {
-        MirrorExchange[] ms = mirrors;
-        for (int i = 0; i < mirrorCount; i++) {
-            ms[i].content(c);
-        }
-        if (c instanceof LastHttpContent) {
-            java.util.Arrays.fill(ms, 0, mirrorCount, null);
-            mirrorCount = 0;
-        }
-    }
-
-    private void abortMirrors() {
-        int n = mirrorCount;
-        if (n == 0) return;
-        mirrorCount = 0;
-        MirrorExchange[] ms = mirrors;
-        for (int i = 0; i < n; i++) {
-            MirrorExchange m = ms[i];
-            ms[i] = null;
-            m.abort();
-        }
     }
 
     /** Keeps a copy of {@code c} for a retry, or gives up retrying when the body is too big. */
@@ -1153,7 +868,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             bodySeen = true;
         }
         if (discardBody) {
-            abortMirrors();
+            streamFilters.abortMirrors();
             c.release();
             if (last) {
                 requestDone = true;
@@ -1163,12 +878,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             }
             return;
         }
-        if (mirrorCount > 0) {
-            mirrorContent(c);
-        }
-        for (int i = 0; i < observerCount; i++) {
-            requestBodyTo(observers[i], c);
-        }
+        streamFilters.requestContent(c);
         if (retryBody != null) {
             keepForRetry(c);
         }
@@ -1223,8 +933,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             responseStarted = true;
             cancelPerTry();
             prepareResponse(resp, code, u);
-            if (observerCount > 0) {
-                responseHeadersToObservers(resp, code);
+            if (streamFilters.observerCount > 0) {
+                streamFilters.responseHeadersToObservers(resp, code);
             }
             telemetry.exchange(counters);
             ctx.write(resp, ctx.voidPromise());
@@ -1250,8 +960,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                 upstreamProtocolError();
                 return;
             }
-            if (observerCount > 0) {
-                responseBodyTo(c);
+            if (streamFilters.observerCount > 0) {
+                streamFilters.responseBodyTo(c);
             }
             ctx.write(c, ctx.voidPromise());
             if (c instanceof LastHttpContent) {
@@ -1382,57 +1092,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         }
     }
 
-    /** The response headers go to the observers, the last registered first (docs/xds.md, "Route filters"). */
-    private void responseHeadersToObservers(HttpResponse resp, int code) {
-        ResponseView rv = responseView;
-        if (rv == null) responseView = rv = new ResponseView();
-        rv.response = resp;
-        rv.code = code;
-        try {
-            for (int i = observerCount - 1; i >= 0; i--) {
-                observers[i].onResponseHeaders(rv);
-                if (resp instanceof LastHttpContent) {
-                    observers[i].onResponseBody(((LastHttpContent) resp).content(), true);
-                }
-            }
-        } finally {
-            rv.response = null;
-        }
-    }
-
-    private ResponseView responseView;
-
-    /** The upstream response as the observers see it; one per handler. */
-    private final class ResponseView implements dev.lattice.proxy.filter.ResponseView {
-        HttpResponse response;
-        int code;
-
-        @Override
-        public int status() {
-            return code;
-        }
-
-        @Override
-        public HttpHeaders headers() {
-            return response.headers();
-        }
-
-        @Override
-        public InetSocketAddress upstreamAddress() {
-            return lb == null ? null : lb.pools[endpointIndex].address;
-        }
-
-        @Override
-        public boolean upstreamPinned() {
-            return pinnedEndpoint >= 0 && endpointIndex == pinnedEndpoint;
-        }
-
-        @Override
-        public boolean secure() {
-            return DownstreamHandler.this.secure();
-        }
-    }
-
     private void responseComplete() {
         responseDone = true;
         ctx.flush();
@@ -1512,7 +1171,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         active = false;
         cancelTimeout();
         route = null;
-        endObservers();
+        streamFilters.endObservers();
         releaseRetryBody();
         upstreamRequest = null;
         listener = null;
@@ -1550,7 +1209,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private void abortDownstream() {
         closing = true;
         cancelTimeout();
-        endObservers();
+        streamFilters.endObservers();
         releaseRetryBody();
         releasePending();
         active = false;

@@ -94,15 +94,7 @@ public final class CompiledListener {
     }
 
     public static String stripPort(String h) {
-        if (h.startsWith("[")) {
-            int close = h.indexOf(']');
-            return close > 0 && close + 1 < h.length() && h.charAt(close + 1) == ':' ? h.substring(0, close + 1) : h;
-        }
-        int colon = h.lastIndexOf(':');
-        if (colon >= 0 && h.indexOf(':') == colon) {
-            return h.substring(0, colon);
-        }
-        return h;
+        return dev.lattice.proxy.filter.Authority.stripPort(h);
     }
 
     static String toLowerAscii(String s) {
