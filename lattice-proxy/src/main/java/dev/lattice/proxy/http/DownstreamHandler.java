@@ -8,6 +8,8 @@ import dev.lattice.proxy.cluster.UpstreamHandler;
 import dev.lattice.proxy.cluster.UpstreamOwner;
 import dev.lattice.proxy.listener.CompiledListener;
 import dev.lattice.proxy.listener.ListenerSlot;
+import dev.lattice.proxy.router.CompiledRoute;
+import dev.lattice.proxy.router.MirrorExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

@@ -1,9 +1,9 @@
 package dev.lattice.proxy.listener;
 
 import dev.lattice.proxy.config.ListenerConfig;
-import dev.lattice.proxy.http.CompiledRoute;
-import dev.lattice.proxy.http.QueryParams;
 import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.router.CompiledRoute;
+import dev.lattice.proxy.router.QueryParams;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -13,6 +13,7 @@ import dev.lattice.proxy.filter.session.SessionPersistence;
 import dev.lattice.proxy.listener.ListenerSlot;
 import dev.lattice.proxy.listener.RuntimeConfig;
 import dev.lattice.proxy.metrics.ProxyMetrics;
+import dev.lattice.proxy.router.CompiledRoute;
 import dev.lattice.proxy.xds.BootstrapLoader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -310,7 +310,7 @@ class RouteFiltersIT {
 
     @Test
     void anUnreachableMirrorIsDroppedAndCountedAndThePrimaryAnswers() throws Exception {
-        long dropped = dev.lattice.proxy.http.MirrorDrops.dropped();
+        long dropped = dev.lattice.proxy.router.MirrorDrops.dropped();
         for (int i = 0; i < 5; i++) {
             HttpResponse<String> r = send("POST", "/deadmirror/x", "body");
             assertThat(r.statusCode()).isEqualTo(200);
@@ -318,10 +318,10 @@ class RouteFiltersIT {
         }
         // the mirror's connect fails on its own time, possibly after the primary has answered
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (dev.lattice.proxy.http.MirrorDrops.dropped() - dropped < 5 && System.nanoTime() < deadline) {
+        while (dev.lattice.proxy.router.MirrorDrops.dropped() - dropped < 5 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(dev.lattice.proxy.http.MirrorDrops.dropped() - dropped).isEqualTo(5);
+        assertThat(dev.lattice.proxy.router.MirrorDrops.dropped() - dropped).isEqualTo(5);
     }
 
     @Test

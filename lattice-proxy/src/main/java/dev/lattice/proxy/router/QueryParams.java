@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.router;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

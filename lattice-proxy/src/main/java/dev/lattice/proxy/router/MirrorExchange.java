@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.router;
 
 import dev.lattice.proxy.cluster.EndpointPool;
 import dev.lattice.proxy.cluster.LbState;
@@ -23,11 +23,11 @@ import java.util.concurrent.atomic.LongAdder;
  * arrives; while the mirror is not connected (or cannot take more), at most {@link #MAX_BUFFERED} bytes wait,
  * beyond that the copy is dropped and counted in {@link #DROPPED}.
  */
-final class MirrorExchange implements UpstreamOwner {
+public final class MirrorExchange implements UpstreamOwner {
     static final int MAX_BUFFERED = 1 << 20;
     static final long MAX_LIFETIME_MILLIS = 30_000;
     /** Mirror copies dropped (body too big to buffer, mirror not reachable). */
-    static final LongAdder DROPPED = new LongAdder();
+    public static final LongAdder DROPPED = new LongAdder();
     /** Mirror copies whose request went out completely. */
     static final LongAdder SENT = new LongAdder();
 
@@ -50,7 +50,7 @@ final class MirrorExchange implements UpstreamOwner {
     }
 
     /** Starts a mirror of {@code original} (its head as it is now) to {@code lb}'s cluster. */
-    static MirrorExchange start(HttpRequest original, LbState lb, io.netty.channel.EventLoop loop) {
+    public static MirrorExchange start(HttpRequest original, LbState lb, io.netty.channel.EventLoop loop) {
         MirrorExchange m = new MirrorExchange(original, lb);
         m.deadline = loop.schedule(m::expire, MAX_LIFETIME_MILLIS, TimeUnit.MILLISECONDS);
         EndpointPool p = lb.pools[lb.pick()];
@@ -61,7 +61,7 @@ final class MirrorExchange implements UpstreamOwner {
     }
 
     /** The next piece of the client's body; {@code c} stays owned by the caller. */
-    void content(HttpContent c) {
+    public void content(HttpContent c) {
         if (finished) {
             return;
         }
@@ -86,7 +86,7 @@ final class MirrorExchange implements UpstreamOwner {
     }
 
     /** The client's request ended early (reset, closed): the mirror stops too. */
-    void abort() {
+    public void abort() {
         if (!requestDone) {
             finish(false);
         }

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.router;
 
 import dev.lattice.proxy.cluster.ClusterRuntime;
 import dev.lattice.proxy.config.PathMatch;
@@ -12,29 +12,29 @@ import java.util.regex.Pattern;
 
 /** A route compiled for the request path: patterns compiled once, targets resolved to clusters. */
 public final class CompiledRoute {
-    final RouteConfig config;
+    public final RouteConfig config;
     final PathMatch.Kind pathKind;
     final String pathValue;
     final Pattern pathPattern;
     public final Matcher[] headers;
     public final Matcher[] queries;
     // action: direct response
-    final boolean direct;
-    final int directStatus;
-    final byte[] directBody;
+    public final boolean direct;
+    public final int directStatus;
+    public final byte[] directBody;
     // action: forward
-    final Target[] targets;
-    final int totalWeight;
+    public final Target[] targets;
+    public final int totalWeight;
     /** Draws for the weighted targets (shared with the route's mirror filter for its fractions). */
-    final Spread spread;
-    final int clusterNotFoundStatus;
-    final long timeoutMillis;
+    public final Spread spread;
+    public final int clusterNotFoundStatus;
+    public final long timeoutMillis;
     /**
      * The route's own filters, run once it is matched (and the listener's filters let the request go on), before a
      * backend is picked: its redirect, session persistence, CORS. Null when it has none: such a route pays nothing.
      */
-    final HttpFilter[] filters;
-    final Retry retry;
+    public final HttpFilter[] filters;
+    public final Retry retry;
 
     public CompiledRoute(RouteConfig config, Matcher[] headers, Matcher[] queries, Target[] targets, int totalWeight,
             int clusterNotFoundStatus, long timeoutMillis, int directStatus, String directBody) {
@@ -65,12 +65,12 @@ public final class CompiledRoute {
 
     /** A compiled retry policy; {@code statuses[code]} marks a retriable status. */
     public static final class Retry {
-        final int numRetries;
+        public final int numRetries;
         final boolean[] statuses = new boolean[600];
-        final boolean onConnectFailure;
-        final boolean onReset;
-        final long perTryMillis;
-        final long backOffMillis;
+        public final boolean onConnectFailure;
+        public final boolean onReset;
+        public final long perTryMillis;
+        public final long backOffMillis;
 
         public Retry(RouteAction.RetryPolicy p) {
             this.numRetries = p.numRetries();
@@ -83,7 +83,7 @@ public final class CompiledRoute {
             this.backOffMillis = p.backOffBase().toMillis();
         }
 
-        boolean retriable(int status) {
+        public boolean retriable(int status) {
             return status >= 0 && status < 600 && statuses[status];
         }
     }

@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.router;
 
 import static dev.lattice.proxy.TestConfigs.bootstrap;
 import static dev.lattice.proxy.TestConfigs.direct;

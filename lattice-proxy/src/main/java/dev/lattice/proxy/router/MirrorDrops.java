@@ -1,4 +1,4 @@
-package dev.lattice.proxy.http;
+package dev.lattice.proxy.router;
 
 /** Read access to the request-mirror counters of this process (tests, admin). */
 public final class MirrorDrops {
