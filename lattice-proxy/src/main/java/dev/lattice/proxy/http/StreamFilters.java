@@ -6,6 +6,8 @@ import dev.lattice.proxy.cluster.LoopState;
 import dev.lattice.proxy.filter.FilterCallbacks;
 import dev.lattice.proxy.filter.RequestView;
 import dev.lattice.proxy.filter.StreamFilter;
+import dev.lattice.proxy.router.CompiledRoute;
+import dev.lattice.proxy.router.MirrorExchange;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
