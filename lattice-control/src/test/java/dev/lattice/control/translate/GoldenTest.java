@@ -91,7 +91,24 @@ class GoldenTest {
             }
             k++;
         }
-        return new MeshSnapshot(1, resources, problems, ports);
+        return new MeshSnapshot(1, resources, problems, ports, List.of(), trust(resources));
+    }
+
+    /** A placeholder root, so a golden with mesh security does not depend on a generated CA. */
+    static final String ROOT_PEM = "-----BEGIN CERTIFICATE-----\ngolden-root\n-----END CERTIFICATE-----\n";
+
+    /**
+     * Mesh security as the control plane turns it on from a MeshConfig (its trust domain and default mTLS mode, the
+     * root being {@link #ROOT_PEM}); a case without a MeshConfig is translated without identities, as before.
+     */
+    static dev.lattice.control.MeshTrust trust(List<Resource> resources) {
+        for (Resource r : resources) {
+            if (!r.key().kind().equals("MeshConfig")) continue;
+            if (dev.lattice.model.Models.read(r).value() instanceof dev.lattice.model.MeshConfig m) {
+                return new dev.lattice.control.MeshTrust(true, m.trustDomain(), Map.of(m.trustDomain(), ROOT_PEM), m.mtlsMode());
+            }
+        }
+        return dev.lattice.control.MeshTrust.NONE;
     }
 
     static String render(String yaml) throws IOException {
