@@ -49,6 +49,7 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     private void http1(ChannelPipeline p) {
+        if (slot.protocolConnections != null) slot.protocolConnections[0].inc();
         TelemetryHandler telemetry = new TelemetryHandler();
         p.addLast("http", new ServerCodec(SERVER_DECODER));
         p.addLast("telemetry", telemetry);
@@ -56,6 +57,7 @@ final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     private void h2(ChannelPipeline p) {
+        if (slot.protocolConnections != null) slot.protocolConnections[1].inc();
         ListenerSlot s = slot;
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1024).initialWindowSize(1 << 20))
