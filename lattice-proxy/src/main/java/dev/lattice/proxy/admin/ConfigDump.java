@@ -127,8 +127,8 @@ public final class ConfigDump {
                 eps.add(e.toString());
                 if (e.mtls() && c.meshTls() != null) mtls.add(e.toString());
             }
-            n.addProperty("meshHttp2", !mtls.isEmpty()
-                    && (c.meshHttp2() || c.protocol() == ClusterConfig.UpstreamProtocol.H2C));
+            n.addProperty("meshHttp2", !mtls.isEmpty() && (c.meshHttp2() && dev.lattice.proxy.http.UpstreamTls.MESH_HTTP2_ENABLED
+                    || c.protocol() == ClusterConfig.UpstreamProtocol.H2C));
         }
         return GSON.toJson(root) + "\n";
     }

@@ -36,6 +36,12 @@ import javax.net.ssl.SSLSession;
  * the JDK's as the fallback).
  */
 public final class UpstreamTls {
+    /**
+     * {@code -Dlattice.proxy.meshHttp2=false}: mesh mTLS offers only the cluster's protocol even where the cluster says
+     * {@code meshHttp2} (to compare HTTP/1.1 and h2 between proxies, or to step around a problem).
+     */
+    public static final boolean MESH_HTTP2_ENABLED = !"false".equals(System.getProperty("lattice.proxy.meshHttp2"));
+
     private final UpstreamTlsConfig config;
     private final SslContext context;
     // mesh mTLS: the context is the identity's current one (a rotation reaches the next connection)
