@@ -108,7 +108,15 @@ final class MeshTlsXds {
                 .putFields(MATCH_KEY, Value.newBuilder().setStringValue(MATCH_MTLS).build()).build()).build();
     }
 
-    /** Adds the mesh transport socket match to a cluster whose endpoints include meshed ones. */
+    /** ALPN of the mesh transport socket of an HTTP/1.1 cluster: HTTP/2 between proxies where the peer allows it. */
+    static final List<String> MESH_ALPN = List.of("h2", "http/1.1");
+
+    /**
+     * Adds the mesh transport socket match to a cluster whose endpoints include meshed ones. An HTTP/1.1 cluster also
+     * gets {@code HttpProtocolOptions.auto_config} (HTTP/1.1 and HTTP/2 options) and the match ALPN {@code h2,
+     * http/1.1}: ALPN decides the protocol of each mesh connection (h2 between two Lattice proxies), and endpoints
+     * without a sidecar, plaintext, stay HTTP/1.1. An h2c cluster keeps its explicit HTTP/2 and ALPN {@code h2}.
+     */
     static void clusterMatches(Cluster.Builder b, Ir.Cluster c) {
         TreeSet<String> ids = new TreeSet<>();
         for (Ir.Endpoint e : c.endpoints()) {
@@ -123,7 +131,7 @@ final class MeshTlsXds {
         UpstreamTlsContext u = UpstreamTlsContext.newBuilder()
                 .setCommonTlsContext(CommonTlsContext.newBuilder()
                         .setTlsParams(tls13())
-                        .addAlpnProtocols(c.h2c() ? "h2" : "http/1.1")
+                        .addAllAlpnProtocols(c.h2c() ? List.of("h2") : MESH_ALPN)
                         .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName(DEFAULT))
                         .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
                                 .setDefaultValidationContext(v)
@@ -132,5 +140,13 @@ final class MeshTlsXds {
         b.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("mtls")
                 .setMatch(Struct.newBuilder().putFields(MATCH_KEY, Value.newBuilder().setStringValue(MATCH_MTLS).build()))
                 .setTransportSocket(TransportSocket.newBuilder().setName(TLS).setTypedConfig(Any.pack(u))));
+        if (!c.h2c()) {
+            b.putTypedExtensionProtocolOptions(XdsBuilder.HTTP_PROTOCOL_OPTIONS, Any.pack(
+                    io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                            .setAutoConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.newBuilder()
+                                    .setHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDefaultInstance())
+                                    .setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+                            .build()));
+        }
     }
 }

@@ -125,6 +125,36 @@ class MeshMtlsTranslationTest {
     }
 
     @Test
+    void theMeshHopOfAnHttp1ClusterLetsAlpnChooseHttp2AndAnH2cClusterStaysH2() throws Exception {
+        MeshTranslation t = translate("", TRUST, List.of());
+        Cluster books = cluster(t, CLIENT, "default/books/9080");
+        UpstreamTlsContext u = books.getTransportSocketMatches(0).getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+        assertThat(u.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("h2", "http/1.1");
+        var hpo = books.getTypedExtensionProtocolOptionsOrThrow(XdsBuilder.HTTP_PROTOCOL_OPTIONS)
+                .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class);
+        assertThat(hpo.hasAutoConfig()).isTrue();
+        assertThat(hpo.getAutoConfig().hasHttpProtocolOptions()).isTrue();
+        assertThat(hpo.getAutoConfig().hasHttp2ProtocolOptions()).isTrue();
+        assertThat(books.hasHttp2ProtocolOptions()).isFalse();
+
+        // an h2c Service port is h2 on every endpoint already: explicit HTTP/2, ALPN h2 only
+        MeshTranslation h2c = MeshTranslator.translate(new MeshSnapshot(1, MeshTranslatorTest.load(BASE.replace(
+                "ports: [{name: http, port: 9080, targetPort: http}]",
+                "ports: [{name: http, port: 9080, targetPort: http, appProtocol: kubernetes.io/h2c}]")), List.of(), PORTS, List.of(), TRUST));
+        Cluster grpc = cluster(h2c, CLIENT, "default/books/9080");
+        UpstreamTlsContext g = grpc.getTransportSocketMatches(0).getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+        assertThat(g.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("h2");
+        assertThat(grpc.getTypedExtensionProtocolOptionsOrThrow(XdsBuilder.HTTP_PROTOCOL_OPTIONS)
+                .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class).hasExplicitHttpConfig()).isTrue();
+
+        // no mesh identities: no match, and no auto_config either (plain HTTP/1.1 everywhere)
+        Cluster plain = cluster(translate("", MeshTrust.NONE, List.of()),
+                CLIENT, "default/books/9080");
+        assertThat(plain.getTransportSocketMatchesCount()).isZero();
+        assertThat(plain.getTypedExtensionProtocolOptionsMap()).isEmpty();
+    }
+
+    @Test
     void aBrokenMtlsPolicyMakesItsNamespaceStrictAndNoIdentitiesMeansNoMtls() {
         Resource cm = MeshTranslatorTest.load("""
                 apiVersion: v1

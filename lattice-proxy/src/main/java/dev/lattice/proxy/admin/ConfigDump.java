@@ -24,8 +24,12 @@ import java.util.Map;
  *  "xds": {"target", "connected", "cds": TypeStatus, "lds": TypeStatus},
  *  "tls": {"provider": "BoringSSL"|"JDK", "library", "onJdk": [cases that stay on the JDK's TLS]},
  *  "listeners": [{name, address, port, boundPort, role, statPrefix, stripAnyHostPort, routeConfig, virtualHosts: [...]}],
- *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"], mtlsEndpoints: [those reached by mesh mTLS]}]}
+ *  "clusters": [{name, lbPolicy, protocol, connectTimeoutMs, endpoints: ["ip:port"], mtlsEndpoints: [those reached by mesh mTLS],
+ *                meshHttp2: bool}]}
  * </pre>
+ * {@code meshHttp2}: the mesh mTLS hop of this cluster speaks HTTP/2 (ALPN {@code h2, http/1.1}, the peer's choice;
+ * an h2c cluster's mesh hop is h2 anyway); false when the cluster has no mesh endpoint. Its plaintext endpoints keep
+ * {@code protocol}.
  * where TypeStatus is {"typeUrl", "ackedVersion", "lastNack": null | {"version", "reason"}, "accepted", "rejected"}.
  */
 public final class ConfigDump {
@@ -123,6 +127,8 @@ public final class ConfigDump {
                 eps.add(e.toString());
                 if (e.mtls() && c.meshTls() != null) mtls.add(e.toString());
             }
+            n.addProperty("meshHttp2", !mtls.isEmpty() && (c.meshHttp2() && dev.lattice.proxy.cluster.UpstreamTls.MESH_HTTP2_ENABLED
+                    || c.protocol() == ClusterConfig.UpstreamProtocol.H2C));
         }
         return GSON.toJson(root) + "\n";
     }

@@ -42,7 +42,8 @@ public final class ClusterRuntime {
         }
         this.h2 = config.protocol() == ClusterConfig.UpstreamProtocol.H2C;
         this.tls = config.tls() == null ? null : UpstreamTls.build(config.tls(), config.protocol());
-        UpstreamTls mesh = config.meshTls() == null ? null : UpstreamTls.mesh(identity, config.meshTls(), config.protocol());
+        UpstreamTls mesh = config.meshTls() == null ? null : UpstreamTls.mesh(identity, config.meshTls(), config.protocol(),
+                config.meshHttp2() && UpstreamTls.MESH_HTTP2_ENABLED);
         this.endpointTls = new UpstreamTls[endpoints.length];
         for (int i = 0; i < endpoints.length; i++) {
             endpointTls[i] = mesh != null && config.endpoints().get(i).mtls() ? mesh : tls;

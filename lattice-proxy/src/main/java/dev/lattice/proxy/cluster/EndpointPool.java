@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
@@ -17,13 +18,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One event loop's connections to one endpoint: idle keep-alive HTTP/1.1 connections, or one multiplexed h2c
- * connection. {@link #active} counts the requests in flight (least request reads it).
+ * One event loop's connections to one endpoint: idle keep-alive HTTP/1.1 connections, or one multiplexed h2
+ * connection (h2c, or h2 over TLS). {@link #active} counts the requests in flight (least request reads it).
+ *
+ * <p>A {@link #byAlpn} pool (mesh mTLS to an endpoint of a {@code meshHttp2} cluster) offers ALPN {@code h2} and
+ * {@code http/1.1} and lets its first connection's ALPN decide: {@code h2}, and requests are streams on one
+ * connection as for h2c (later connections offer both again); anything else, and the connection carries HTTP/1.1 and
+ * the pool stays HTTP/1.1 (offering only {@code http/1.1}) for the rest of its life, as a plain HTTP/1.1 pool.
  */
 public final class EndpointPool {
     final LoopState loop;
     public final InetSocketAddress address;
-    final boolean h2;
+    /** Requests are h2 streams; a {@link #byAlpn} pool starts so and drops to HTTP/1.1 when a peer does not pick h2. */
+    boolean h2;
+    /** The protocol is each connection's ALPN (h2 or http/1.1), not fixed by the cluster. */
+    final boolean byAlpn;
     /** TLS to the endpoint (the clusters sharing this pool have the same), or null. */
     final UpstreamTls tls;
     public int active;
@@ -34,23 +43,44 @@ public final class EndpointPool {
     private List<Waiter> h2Waiters;
 
     EndpointPool(LoopState loop, InetSocketAddress address, boolean h2, UpstreamTls tls) {
+        this(loop, address, h2, tls, false);
+    }
+
+    private EndpointPool(LoopState loop, InetSocketAddress address, boolean h2, UpstreamTls tls, boolean byAlpn) {
         this.loop = loop;
         this.address = address;
         this.h2 = h2;
         this.tls = tls;
+        this.byAlpn = byAlpn;
     }
 
-    /** A new connection to the endpoint: plain, or TLS in front of {@code handler}'s pipeline. */
+    /** A pool whose protocol each connection's ALPN decides ({@code tls}: mesh mTLS offering h2 and http/1.1). */
+    static EndpointPool byAlpn(LoopState loop, InetSocketAddress address, UpstreamTls tls) {
+        return new EndpointPool(loop, address, true, requireTls(tls), true);
+    }
+
+    private static UpstreamTls requireTls(UpstreamTls tls) {
+        if (tls == null) throw new IllegalArgumentException("an ALPN pool needs TLS");
+        return tls;
+    }
+
+    /**
+     * A new connection to the endpoint: plain, or TLS in front of {@code handler}'s pipeline ({@code handler} null: TLS
+     * only, the protocol's handlers are added once ALPN has decided). ALPN offers h2 only while this pool is h2.
+     */
     private ChannelFuture connect(io.netty.bootstrap.Bootstrap bootstrap, ChannelHandler handler, ClusterRuntime cluster) {
         io.netty.bootstrap.Bootstrap b = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis);
         if (tls != null) {
+            boolean offerH2 = h2;
             b.handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    SslHandler ssl = tls.newHandler(ch.alloc(), address);
+                    SslHandler ssl = tls.newHandler(ch.alloc(), address, offerH2);
                     ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
                     ch.pipeline().addLast("tls", ssl);
-                    ch.pipeline().addLast(handler);
+                    if (handler != null) {
+                        ch.pipeline().addLast(handler);
+                    }
                 }
             });
         }
@@ -141,10 +171,20 @@ public final class EndpointPool {
             return;
         }
         h2Connecting = true;
-        ChannelFuture f = connect(loop.h2Bootstrap, UpstreamInitializers.H2_CONNECTION, cluster);
+        ChannelFuture f = connect(loop.h2Bootstrap, byAlpn ? null : UpstreamInitializers.H2_CONNECTION, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
-                UpstreamTls.whenSecured(tls, cf.channel(), () -> h2Connected(cf, cluster), cause -> {
+                UpstreamTls.whenSecured(tls, cf.channel(), () -> {
+                    if (byAlpn) {
+                        // runs when the handshake completes, before the SslHandler passes on any decrypted byte
+                        if (!ApplicationProtocolNames.HTTP_2.equals(cf.channel().pipeline().get(SslHandler.class).applicationProtocol())) {
+                            settleOnHttp1(cf.channel(), cluster);
+                            return;
+                        }
+                        cf.channel().pipeline().addLast(UpstreamInitializers.H2_CONNECTION);
+                    }
+                    h2Connected(cf, cluster);
+                }, cause -> {
                     h2Connecting = false;
                     List<Waiter> waiters = h2Waiters;
                     h2Waiters = null;
@@ -157,6 +197,25 @@ public final class EndpointPool {
                 h2Connected(cf, cluster);
             }
         });
+    }
+
+    /**
+     * A {@link #byAlpn} connection whose peer did not pick h2: it carries HTTP/1.1 for the first waiter, the others get
+     * HTTP/1.1 connections of their own, and the pool is an HTTP/1.1 pool from now on.
+     */
+    private void settleOnHttp1(Channel ch, ClusterRuntime cluster) {
+        h2 = false;
+        h2Connecting = false;
+        List<Waiter> waiters = h2Waiters;
+        h2Waiters = null;
+        ch.pipeline().addLast(UpstreamInitializers.HTTP1);
+        cluster.connectionsOpened.inc();
+        UpstreamHandler u = ch.pipeline().get(UpstreamHandler.class);
+        u.pool = this;
+        waiters.get(0).handler.upstreamReady(u, waiters.get(0).seq, false);
+        for (int i = 1; i < waiters.size(); i++) {
+            acquire(waiters.get(i).handler, waiters.get(i).seq, cluster, false);
+        }
     }
 
     private void h2Connected(ChannelFuture cf, ClusterRuntime cluster) {

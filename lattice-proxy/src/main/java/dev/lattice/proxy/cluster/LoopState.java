@@ -58,8 +58,11 @@ public final class LoopState {
             for (int i = 0; i < eps.length; i++) {
                 UpstreamTls t = cluster.endpointTls[i];
                 // a mesh endpoint's pool is keyed by the cluster's mesh settings (its expected identities)
-                Object tlsKey = t != null && t.isMesh() ? cluster.config.meshTls() : cluster.config.tls();
-                eps[i] = pool(cluster.endpoints[i], cluster.h2, tlsKey, t);
+                boolean mesh = t != null && t.isMesh();
+                Object tlsKey = mesh ? cluster.config.meshTls() : cluster.config.tls();
+                // meshHttp2: a mesh endpoint's pool offers ALPN h2 and http/1.1 and lets each connection's ALPN decide
+                boolean alpn = mesh && t.offersH2AndHttp1();
+                eps[i] = pool(cluster.endpoints[i], cluster.h2, alpn, tlsKey, t);
             }
             lb = new LbState(cluster, eps);
             balancers.put(cluster, lb);
@@ -68,11 +71,11 @@ public final class LoopState {
     }
 
     /** Connections are shared by the clusters that reach one endpoint alike: same protocol, same TLS (or none). */
-    private EndpointPool pool(InetSocketAddress address, boolean h2, Object tlsConfig, UpstreamTls tls) {
-        PoolKey key = new PoolKey(address, h2, tlsConfig);
+    private EndpointPool pool(InetSocketAddress address, boolean h2, boolean alpn, Object tlsConfig, UpstreamTls tls) {
+        PoolKey key = new PoolKey(address, h2, alpn, tlsConfig);
         EndpointPool p = pools.get(key);
         if (p == null) {
-            p = new EndpointPool(this, address, h2, tls);
+            p = alpn ? EndpointPool.byAlpn(this, address, tls) : new EndpointPool(this, address, h2, tls);
             pools.put(key, p);
         }
         return p;
@@ -97,5 +100,5 @@ public final class LoopState {
     }
 
     /** {@code tls}: the cluster's UpstreamTlsConfig, its MeshTls for a mesh endpoint, or null. */
-    private record PoolKey(InetSocketAddress address, boolean h2, Object tls) {}
+    private record PoolKey(InetSocketAddress address, boolean h2, boolean alpn, Object tls) {}
 }

@@ -67,7 +67,8 @@ public final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel up) {
                         if (tls != null) {
-                            SslHandler ssl = tls.newHandler(up.alloc(), addr);
+                            // never ALPN h2 for a tunnel: its bytes are HTTP/1.1 (a WebSocket upgrade) or opaque
+                            SslHandler ssl = tls.newHandler(up.alloc(), addr, false);
                             ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
                             up.pipeline().addLast("upstream-tls", ssl);
                         }

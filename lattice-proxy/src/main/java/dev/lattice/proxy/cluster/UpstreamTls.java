@@ -29,12 +29,19 @@ import javax.net.ssl.SSLSession;
 
 /**
  * The client side of a cluster's TLS transport socket: one {@link SslContext} per cluster (its trust anchors and ALPN
- * by the cluster's protocol: {@code h2} or {@code http/1.1}), an {@link SslHandler} per connection with the SNI, and
+ * by the cluster's protocol: {@code h2} or {@code http/1.1}; mesh mTLS of a {@code meshHttp2} cluster offers both to
+ * pooled HTTP connections), an {@link SslHandler} per connection with the SNI, and
  * the subject alternative name check once the handshake (chain and expiry checked by the JDK's PKIX trust manager)
  * has succeeded. The TLS implementation is the process's ({@link dev.lattice.proxy.tls.TlsProviders}: BoringSSL, or
  * the JDK's as the fallback).
  */
 public final class UpstreamTls {
+    /**
+     * {@code -Dlattice.proxy.meshHttp2=false}: mesh mTLS offers only the cluster's protocol even where the cluster says
+     * {@code meshHttp2} (to compare HTTP/1.1 and h2 between proxies, or to step around a problem).
+     */
+    public static final boolean MESH_HTTP2_ENABLED = !"false".equals(System.getProperty("lattice.proxy.meshHttp2"));
+
     private final UpstreamTlsConfig config;
     private final SslContext context;
     // mesh mTLS: the context is the identity's current one (a rotation reaches the next connection)
@@ -42,6 +49,8 @@ public final class UpstreamTls {
     private final ClusterConfig.MeshTls meshTls;
     private final java.util.Set<String> expected;
     private final List<String> meshAlpn;
+    /** Mesh ALPN of tunnels (WebSocket, TCP relay) and of pools that do not take h2: the cluster's protocol only. */
+    private final List<String> meshAlpnNoH2;
 
     private UpstreamTls(UpstreamTlsConfig config, SslContext context) {
         this.config = config;
@@ -50,27 +59,45 @@ public final class UpstreamTls {
         this.meshTls = null;
         this.expected = null;
         this.meshAlpn = null;
+        this.meshAlpnNoH2 = null;
     }
 
-    private UpstreamTls(dev.lattice.proxy.tls.MeshIdentity mesh, ClusterConfig.MeshTls meshTls, List<String> alpn) {
+    private UpstreamTls(dev.lattice.proxy.tls.MeshIdentity mesh, ClusterConfig.MeshTls meshTls, List<String> alpn,
+            List<String> alpnNoH2) {
         this.config = null;
         this.context = null;
         this.mesh = mesh;
         this.meshTls = meshTls;
         this.expected = java.util.Set.copyOf(meshTls.expectedIds());
         this.meshAlpn = List.copyOf(alpn);
+        this.meshAlpnNoH2 = List.copyOf(alpnNoH2);
     }
 
     /**
      * Mesh mTLS to a meshed endpoint: this proxy's certificate, the peer's SPIFFE ID checked against the trust bundle
-     * of its domain and {@code tls.expectedIds()} in the handshake, ALPN by the cluster's protocol. {@code identity}
+     * of its domain and {@code tls.expectedIds()} in the handshake, ALPN by the cluster's protocol, or {@code h2,
+     * http/1.1} for pooled HTTP connections when {@code http2} (the cluster's {@code meshHttp2}). {@code identity}
      * null (a proxy without an identity): every connection fails, never falls back to plaintext.
      */
     public static UpstreamTls mesh(dev.lattice.proxy.tls.MeshIdentity identity, ClusterConfig.MeshTls tls,
-            ClusterConfig.UpstreamProtocol protocol) {
+            ClusterConfig.UpstreamProtocol protocol, boolean http2) {
         requireNonNull(tls, "tls");
-        return new UpstreamTls(identity, tls, List.of(protocol == ClusterConfig.UpstreamProtocol.H2C
-                ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1));
+        List<String> own = List.of(protocol == ClusterConfig.UpstreamProtocol.H2C
+                ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1);
+        List<String> pooled = http2 && protocol == ClusterConfig.UpstreamProtocol.HTTP1
+                ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1) : own;
+        return new UpstreamTls(identity, tls, pooled, own);
+    }
+
+    /** Mesh mTLS with ALPN by the cluster's protocol only. */
+    public static UpstreamTls mesh(dev.lattice.proxy.tls.MeshIdentity identity, ClusterConfig.MeshTls tls,
+            ClusterConfig.UpstreamProtocol protocol) {
+        return mesh(identity, tls, protocol, false);
+    }
+
+    /** Whether pooled HTTP connections of this (mesh) TLS offer ALPN h2 beside http/1.1 (the peer picks). */
+    boolean offersH2AndHttp1() {
+        return meshAlpn != null && meshAlpn.size() == 2;
     }
 
     /** Whether this is mesh mTLS. */
@@ -149,10 +176,18 @@ public final class UpstreamTls {
         return List.copyOf(out);
     }
 
-    /** A handler for one connection to {@code peer}, asking for the configured SNI (none when it is not set). */
+    /** A handler for one pooled HTTP connection to {@code peer}: {@link #newHandler(ByteBufAllocator, InetSocketAddress, boolean)} with h2. */
     SslHandler newHandler(ByteBufAllocator alloc, InetSocketAddress peer) {
+        return newHandler(alloc, peer, true);
+    }
+
+    /**
+     * A handler for one connection to {@code peer}, asking for the configured SNI (none when it is not set). Mesh:
+     * {@code allowH2} false (tunnels, and pools that settled on HTTP/1.1) offers only the cluster's own protocol.
+     */
+    SslHandler newHandler(ByteBufAllocator alloc, InetSocketAddress peer, boolean allowH2) {
         if (meshTls != null) {
-            SslContext c = mesh == null ? null : mesh.client(expected, meshAlpn);
+            SslContext c = mesh == null ? null : mesh.client(expected, allowH2 ? meshAlpn : meshAlpnNoH2);
             if (c == null) {
                 // caught by the channel initializer: the connection closes and the request fails over to a 503
                 throw new IllegalStateException("mesh TLS: this proxy has no certificate or trust bundle yet");

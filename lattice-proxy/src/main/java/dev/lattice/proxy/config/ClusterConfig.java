@@ -8,11 +8,13 @@ import java.util.List;
 /**
  * An upstream cluster with its static endpoints; {@code tls} null: plain TCP to the endpoints. {@code meshTls}
  * (null: none) is the mesh mTLS that the endpoints marked {@link Endpoint#mtls} get instead (Envoy's
- * {@code transport_socket_matches}, docs/xds.md "Outbound: auto mTLS").
+ * {@code transport_socket_matches}, docs/xds.md "Outbound: auto mTLS"). {@code meshHttp2}: the mesh mTLS connections of
+ * an HTTP/1.1 cluster may carry HTTP/2 (Envoy's {@code HttpProtocolOptions.auto_config} with ALPN {@code h2,
+ * http/1.1} on the mesh transport socket): ALPN decides per connection; the other endpoints keep HTTP/1.1.
  */
 public record ClusterConfig(
         String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout, List<Endpoint> endpoints,
-        UpstreamTlsConfig tls, MeshTls meshTls) {
+        UpstreamTlsConfig tls, MeshTls meshTls, boolean meshHttp2) {
     /**
      * Mesh mTLS to an endpoint with a sidecar: this proxy's certificate, the SNI, and the SPIFFE IDs one of which the
      * peer must prove (empty: any identity of a trusted domain).
@@ -21,6 +23,11 @@ public record ClusterConfig(
         public MeshTls {
             expectedIds = List.copyOf(expectedIds);
         }
+    }
+
+    public ClusterConfig(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+            List<Endpoint> endpoints, UpstreamTlsConfig tls, MeshTls meshTls) {
+        this(name, lbPolicy, protocol, connectTimeout, endpoints, tls, meshTls, false);
     }
 
     public ClusterConfig(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
@@ -38,6 +45,9 @@ public record ClusterConfig(
         requireNonNull(protocol, "protocol");
         requireNonNull(connectTimeout, "connectTimeout");
         endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
+        if (meshHttp2 && (meshTls == null || protocol != UpstreamProtocol.HTTP1)) {
+            throw new IllegalArgumentException("cluster " + name + ": meshHttp2 needs mesh mTLS on an HTTP/1.1 cluster");
+        }
     }
 
     /** A cluster without TLS. */

@@ -50,6 +50,7 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     private void http1(ChannelPipeline p) {
+        slot.countConnection(false);
         TelemetryHandler telemetry = new TelemetryHandler();
         p.addLast("http", new ServerCodec(SERVER_DECODER));
         p.addLast("telemetry", telemetry);
@@ -57,6 +58,7 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     private void h2(ChannelPipeline p) {
+        slot.countConnection(true);
         ListenerSlot s = slot;
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1024).initialWindowSize(1 << 20))

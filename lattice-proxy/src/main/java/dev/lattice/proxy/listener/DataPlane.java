@@ -92,7 +92,8 @@ public final class DataPlane implements AutoCloseable {
                 continue;
             }
             ListenerConfig lc = e.getValue().config;
-            ListenerSlot s = new ListenerSlot(e.getKey(), e.getValue(), channelClass, metrics.downstreamActive(lc.name()));
+            ListenerSlot s = new ListenerSlot(e.getKey(), e.getValue(), channelClass, metrics.downstreamActive(lc.name()),
+                    metrics.downstreamConnectionsByProtocol(lc.name()));
             try {
                 s.serverChannel = bind(s, lc);
                 slots.put(e.getKey(), s);

@@ -12,11 +12,24 @@ public final class ListenerSlot {
     final String bindKey;
     public final Class<? extends SocketChannel> upstreamChannelClass;
     final GaugeDataPoint activeConnections;
+    /** HTTP/1.1 ([0]) and h2 ([1]) connections accepted (null: not counted). */
+    final io.prometheus.metrics.core.datapoints.CounterDataPoint[] protocolConnections;
+
+    /** Counts one accepted connection that speaks HTTP/1.1 or ({@code h2}) HTTP/2. */
+    public void countConnection(boolean h2) {
+        if (protocolConnections != null) protocolConnections[h2 ? 1 : 0].inc();
+    }
     public volatile CompiledListener current;
     volatile Channel serverChannel;
 
     public ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
             GaugeDataPoint activeConnections) {
+        this(bindKey, current, upstreamChannelClass, activeConnections, null);
+    }
+
+    ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
+            GaugeDataPoint activeConnections, io.prometheus.metrics.core.datapoints.CounterDataPoint[] protocolConnections) {
+        this.protocolConnections = protocolConnections;
         this.bindKey = bindKey;
         this.current = current;
         this.upstreamChannelClass = upstreamChannelClass;
@@ -30,7 +43,8 @@ public final class ListenerSlot {
     /** The slot of {@code chain} (an HTTP chain of {@link #current}): its route table follows config updates. */
     ListenerSlot chainSlot(CompiledChain chain) {
         ListenerSlot s = chainSlots.computeIfAbsent(chain.name(),
-                k -> new ListenerSlot(bindKey + "#" + k, chain.http(), upstreamChannelClass, activeConnections));
+                k -> new ListenerSlot(bindKey + "#" + k, chain.http(), upstreamChannelClass, activeConnections,
+                        protocolConnections));
         CompiledListener c = s.current;
         if (c != chain.http() && c.runtime.generation < chain.http().runtime.generation) {
             s.current = chain.http();

@@ -40,6 +40,13 @@ public final class ProxyMetrics {
             .labelNames("listener")
             .withoutExemplars()
             .register(registry);
+    private final Counter downstreamConnections = Counter.builder()
+            .name("lattice_proxy_downstream_connections_total")
+            .help("Downstream connections accepted, by listener and the HTTP protocol they turned out to speak "
+                    + "(http/1.1, or h2: by ALPN over TLS or the h2c preface)")
+            .labelNames("listener", "protocol")
+            .withoutExemplars()
+            .register(registry);
     private final Counter xdsUpdates = Counter.builder()
             .name("lattice_proxy_xds_updates_total")
             .help("xDS responses handled, by type (cds, lds) and result (accepted, rejected)")
@@ -80,6 +87,12 @@ public final class ProxyMetrics {
 
     public GaugeDataPoint downstreamActive(String listener) {
         return downstreamActive.labelValues(listener);
+    }
+
+    /** The counters of a listener's HTTP/1.1 ([0]) and h2 ([1]) downstream connections. */
+    public CounterDataPoint[] downstreamConnectionsByProtocol(String listener) {
+        return new CounterDataPoint[] {downstreamConnections.labelValues(listener, "http/1.1"),
+                downstreamConnections.labelValues(listener, "h2")};
     }
 
     public void xdsUpdate(String type, boolean accepted) {

@@ -46,7 +46,7 @@ public final class MeshIdentity {
         final Svid svid;
         final Map<String, List<X509Certificate>> bundles;
         volatile SslContext server;
-        final Map<Set<String>, SslContext> clients = new ConcurrentHashMap<>();
+        final Map<List<Object>, SslContext> clients = new ConcurrentHashMap<>();
 
         Generation(Svid svid, Map<String, List<X509Certificate>> bundles) {
             this.svid = svid;
@@ -129,7 +129,9 @@ public final class MeshIdentity {
     public SslContext client(Set<String> expected, List<String> alpn) {
         Generation g = generation;
         if (g.svid == null || g.bundles.isEmpty()) return null;
-        Set<String> key = Set.copyOf(expected);
+        Set<String> ids = Set.copyOf(expected);
+        // one context per (expected IDs, ALPN offer): a meshHttp2 cluster's pools and its tunnels offer different ALPN
+        List<Object> key = List.of(ids, List.copyOf(alpn));
         return g.clients.computeIfAbsent(key, k -> {
             try {
                 SslProvider p = sslProvider();
@@ -140,7 +142,7 @@ public final class MeshIdentity {
                     b.keyManager(g.svid.key(), g.svid.chain());
                 }
                 return b
-                        .trustManager(new SpiffeTrustManager(g.bundles, k.isEmpty() ? null : k))
+                        .trustManager(new SpiffeTrustManager(g.bundles, ids.isEmpty() ? null : ids))
                         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))

@@ -45,7 +45,8 @@ final class ClusterTransportSocket {
      * validation by secret {@code ROOTCA} with {@code match_typed_subject_alt_names} URI exact matchers: the SPIFFE
      * IDs expected of the endpoints). Anything else is refused, naming the field.
      */
-    static ClusterConfig.MeshTls parseMatches(String res, io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws XdsRejection {
+    static ClusterConfig.MeshTls parseMatches(String res, io.envoyproxy.envoy.config.cluster.v3.Cluster c,
+            ClusterConfig.UpstreamProtocol protocol, boolean auto) throws XdsRejection {
         if (c.getTransportSocketMatchesCount() == 0) return null;
         if (c.getTransportSocketMatchesCount() > 1) {
             throw new XdsRejection(res, "transport_socket_matches: at most one entry (the mesh mTLS match) is supported");
@@ -75,6 +76,7 @@ final class ClusterTransportSocket {
             throw new XdsRejection(res, cp + ".combined_validation_context: required, with validation_context_sds_secret_config "
                     + "{name: ROOTCA}");
         }
+        checkMeshAlpn(res, cp, cc.getAlpnProtocolsList(), protocol, auto);
         CertificateValidationContext v = cc.getCombinedValidationContext().getDefaultValidationContext();
         String vp = cp + ".combined_validation_context.default_validation_context";
         if (!v.toBuilder().clearMatchTypedSubjectAltNames().build().equals(CertificateValidationContext.getDefaultInstance())) {
@@ -94,6 +96,40 @@ final class ClusterTransportSocket {
         return new ClusterConfig.MeshTls(u.getSni(), ids);
     }
 
+
+    /**
+     * The mesh socket's {@code alpn_protocols} against the cluster's protocol: h2c clusters {@code [h2]}, HTTP/1.1 ones
+     * {@code [http/1.1]}, and with {@code auto_config} {@code [h2, http/1.1]} (either order) or {@code [http/1.1]}; empty
+     * is taken as the protocol's default.
+     */
+    private static void checkMeshAlpn(String res, String cp, List<String> alpn, ClusterConfig.UpstreamProtocol protocol,
+            boolean auto) throws XdsRejection {
+        if (alpn.isEmpty()) return;
+        java.util.Set<String> want = auto ? java.util.Set.of("h2", "http/1.1")
+                : java.util.Set.of(protocol == ClusterConfig.UpstreamProtocol.H2C ? "h2" : "http/1.1");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < alpn.size(); i++) {
+            String a = alpn.get(i);
+            if (!want.contains(a) || !seen.add(a)) {
+                throw new XdsRejection(res, cp + ".alpn_protocols[" + i + "]: " + a + " does not fit the cluster's protocol "
+                        + (auto ? "(auto_config: h2 and http/1.1)" : "(" + want.iterator().next() + ")"));
+            }
+        }
+        if (auto && !seen.contains("http/1.1")) {
+            throw new XdsRejection(res, cp + ".alpn_protocols: auto_config needs http/1.1 among them (the fallback)");
+        }
+    }
+
+    /** Whether the (validated) mesh transport socket match offers ALPN h2. */
+    static boolean meshOffersH2(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws XdsRejection {
+        if (c.getTransportSocketMatchesCount() != 1) return false;
+        try {
+            UpstreamTlsContext u = c.getTransportSocketMatches(0).getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+            return u.getCommonTlsContext().getAlpnProtocolsList().contains("h2");
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return false;
+        }
+    }
 
     static UpstreamTlsConfig parse(String res, TransportSocket ts, ClusterConfig.UpstreamProtocol protocol) throws XdsRejection {
         String path = "transport_socket";

@@ -750,6 +750,7 @@ public final class XdsResources {
                     + " (supported: ROUND_ROBIN, LEAST_REQUEST)");
         };
         ClusterConfig.UpstreamProtocol protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+        boolean auto = false;
         if (c.hasHttp2ProtocolOptions()) {
             protocol = ClusterConfig.UpstreamProtocol.H2C;
         }
@@ -769,9 +770,22 @@ public final class XdsResources {
                                 + ex.getProtocolConfigCase() + " (supported: http_protocol_options, http2_protocol_options)");
                     };
                 }
+                case AUTO_CONFIG -> {
+                    // ALPN decides: h2 where the mesh transport socket negotiates it, HTTP/1.1 everywhere else
+                    var ac = hpo.getAutoConfig();
+                    if (ac.hasHttp3ProtocolOptions() || ac.hasAlternateProtocolsCacheOptions()) {
+                        throw new XdsRejection(res, op + ".auto_config: http3_protocol_options and "
+                                + "alternate_protocols_cache_options are unsupported");
+                    }
+                    if (c.hasHttp2ProtocolOptions()) {
+                        throw new XdsRejection(res, op + ".auto_config: exclusive with the cluster's http2_protocol_options");
+                    }
+                    protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                    auto = true;
+                }
                 case UPSTREAMPROTOCOLOPTIONS_NOT_SET -> { }
                 default -> throw new XdsRejection(res, op + ": unsupported " + hpo.getUpstreamProtocolOptionsCase()
-                        + " (supported: explicit_http_config)");
+                        + " (supported: explicit_http_config, auto_config)");
             }
         }
         Duration connectTimeout = Duration.ofSeconds(5);
@@ -803,12 +817,13 @@ public final class XdsResources {
         }
         dev.lattice.proxy.config.UpstreamTlsConfig tls = c.hasTransportSocket()
                 ? ClusterTransportSocket.parse(res, c.getTransportSocket(), protocol) : null;
-        ClusterConfig.MeshTls mesh = ClusterTransportSocket.parseMatches(res, c);
+        ClusterConfig.MeshTls mesh = ClusterTransportSocket.parseMatches(res, c, protocol, auto);
         if (mesh == null) {
             // no mesh transport socket: the match metadata selects nothing (Envoy falls back to transport_socket)
             endpoints.replaceAll(e -> e.mtls() ? new ClusterConfig.Endpoint(e.host(), e.port()) : e);
         }
-        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints, tls, mesh);
+        boolean meshHttp2 = auto && mesh != null && ClusterTransportSocket.meshOffersH2(c);
+        return new ClusterConfig(c.getName(), lb, protocol, connectTimeout, endpoints, tls, mesh, meshHttp2);
     }
 
     // ---------------------------------------------------------------- helpers
