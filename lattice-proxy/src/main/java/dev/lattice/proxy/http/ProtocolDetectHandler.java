@@ -60,6 +60,7 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     private void h2(ChannelPipeline p) {
         slot.countConnection(true);
         ListenerSlot s = slot;
+        p.addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(64, true));
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1024).initialWindowSize(1 << 20))
                 .build());
