@@ -4,8 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -68,23 +66,9 @@ public final class EndpointPool {
      * A new connection to the endpoint: plain, or TLS in front of {@code handler}'s pipeline ({@code handler} null: TLS
      * only, the protocol's handlers are added once ALPN has decided). ALPN offers h2 only while this pool is h2.
      */
-    private ChannelFuture connect(io.netty.bootstrap.Bootstrap bootstrap, ChannelHandler handler, ClusterRuntime cluster) {
-        io.netty.bootstrap.Bootstrap b = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis);
-        if (tls != null) {
-            boolean offerH2 = h2;
-            b.handler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    SslHandler ssl = tls.newHandler(ch.alloc(), address, offerH2);
-                    ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
-                    ch.pipeline().addLast("tls", ssl);
-                    if (handler != null) {
-                        ch.pipeline().addLast(handler);
-                    }
-                }
-            });
-        }
-        return b.connect(address);
+    /** A new connection to this endpoint for {@code cluster}, through the loop's one connector. */
+    private ChannelFuture connect(ChannelHandler handler, ClusterRuntime cluster) {
+        return UpstreamConnector.open(loop.bootstrap, address, tls, h2, cluster.connectTimeoutMillis, handler);
     }
 
     private record Waiter(UpstreamOwner handler, long seq) {}
@@ -107,7 +91,7 @@ public final class EndpointPool {
                 }
             }
         }
-        ChannelFuture f = connect(loop.h1Bootstrap, UpstreamInitializers.HTTP1, cluster);
+        ChannelFuture f = connect(UpstreamInitializers.HTTP1, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
                 UpstreamTls.whenSecured(tls, cf.channel(), () -> {
@@ -171,7 +155,7 @@ public final class EndpointPool {
             return;
         }
         h2Connecting = true;
-        ChannelFuture f = connect(loop.h2Bootstrap, byAlpn ? null : UpstreamInitializers.H2_CONNECTION, cluster);
+        ChannelFuture f = connect(byAlpn ? null : UpstreamInitializers.H2_CONNECTION, cluster);
         f.addListener((ChannelFutureListener) cf -> {
             if (cf.isSuccess()) {
                 UpstreamTls.whenSecured(tls, cf.channel(), () -> {

@@ -18,22 +18,17 @@ public final class LoopState {
     private static final FastThreadLocal<LoopState> STATE = new FastThreadLocal<>();
 
     final EventLoop loop;
-    final Bootstrap h1Bootstrap;
-    final Bootstrap h2Bootstrap;
+    /** This loop's upstream bootstrap (channel class, TCP_NODELAY, keep-alive); {@link UpstreamConnector} clones it. */
+    final Bootstrap bootstrap;
     private final Map<ClusterRuntime, LbState> balancers = new HashMap<>();
     private final Map<PoolKey, EndpointPool> pools = new HashMap<>();
     private long generation;
 
     private LoopState(EventLoop loop, Class<? extends SocketChannel> channelClass) {
         this.loop = loop;
-        this.h1Bootstrap = new Bootstrap().group(loop).channel(channelClass)
+        this.bootstrap = new Bootstrap().group(loop).channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .handler(UpstreamInitializers.HTTP1);
-        this.h2Bootstrap = new Bootstrap().group(loop).channel(channelClass)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .handler(UpstreamInitializers.H2_CONNECTION);
+                .option(ChannelOption.SO_KEEPALIVE, true);
     }
 
     public static LoopState get(EventLoop loop, Class<? extends SocketChannel> channelClass) {

@@ -3,6 +3,7 @@ package dev.lattice.proxy.cluster;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
@@ -11,13 +12,13 @@ import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
- * The one way an unpooled upstream connection is made (a TCP relay, a WebSocket tunnel), on the downstream
- * channel's event loop, as pooled HTTP connections are: the loop's balancer for the cluster picks the endpoint (round
- * robin or least request, as for HTTP requests), the tunnel counts as one active request on that endpoint while it
- * lives (so least request sees it), the cluster's connect timeout applies, and the endpoint's upstream TLS
- * (BackendTLSPolicy, or mesh mTLS with the expected SPIFFE IDs) is put first in the pipeline with the same timeout
- * for its handshake. The caller adds its own handlers in {@code init}; the tunnel stops counting when its upstream
- * channel closes.
+ * The one way an upstream connection is made, on the event loop that uses it (as Envoy's workers connect): pooled
+ * HTTP connections ({@link EndpointPool}, HTTP/1.1 and h2) and unpooled tunnels (a TCP relay, a WebSocket tunnel)
+ * alike go through {@link #open}: the loop's bootstrap, the cluster's connect timeout, and the endpoint's upstream
+ * TLS (BackendTLSPolicy, or mesh mTLS with the expected SPIFFE IDs; ALPN h2 only when the caller speaks it) first in
+ * the pipeline with the same timeout for its handshake. The endpoint comes from the loop's balancer for the cluster
+ * (round robin or least request): a pooled request picks it in the router, a tunnel in {@link #connect}, where it
+ * counts as one active request on that endpoint while it lives (so least request sees it).
  */
 public final class UpstreamConnector {
     private UpstreamConnector() {}
@@ -50,35 +51,52 @@ public final class UpstreamConnector {
      */
     public static Tunnel connect(Channel down, Class<? extends SocketChannel> channelClass, ClusterRuntime cluster, long generation,
                           boolean autoRead, boolean halfClosure, Consumer<Channel> init) {
-        LbState lb = LoopState.get(down.eventLoop(), channelClass).balancer(cluster, generation);
+        LoopState loop = LoopState.get(down.eventLoop(), channelClass);
+        LbState lb = loop.balancer(cluster, generation);
         int i = lb.pick();
         EndpointPool pool = lb.pools[i];
         pool.active++;
         InetSocketAddress addr = cluster.endpoints[i];
         UpstreamTls tls = cluster.endpointTls[i];
-        ChannelFuture f = new Bootstrap()
-                .group(down.eventLoop())
-                .channel(channelClass)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, cluster.connectTimeoutMillis)
+        Bootstrap b = loop.bootstrap.clone()
                 .option(ChannelOption.AUTO_READ, autoRead)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel up) {
-                        if (tls != null) {
-                            // never ALPN h2 for a tunnel: its bytes are HTTP/1.1 (a WebSocket upgrade) or opaque
-                            SslHandler ssl = tls.newHandler(up.alloc(), addr, false);
-                            ssl.setHandshakeTimeoutMillis(cluster.connectTimeoutMillis);
-                            up.pipeline().addLast("upstream-tls", ssl);
-                        }
-                        init.accept(up);
-                    }
-                })
-                .connect(addr);
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure);
+        // never ALPN h2 for a tunnel: its bytes are HTTP/1.1 (a WebSocket upgrade) or opaque
+        ChannelFuture f = open(b, addr, tls, false, cluster.connectTimeoutMillis, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel up) {
+                init.accept(up);
+            }
+        });
         Tunnel t = new Tunnel(f, addr, tls, pool);
         // however it ends (failed connect, either side closing), the tunnel stops counting on its endpoint
         f.channel().closeFuture().addListener(x -> t.release());
         return t;
+    }
+
+    /**
+     * Connects {@code base} (a loop's bootstrap, or a clone with more options) to {@code address} within
+     * {@code connectTimeoutMillis}; with {@code tls}, its handler comes first (offering ALPN h2 when {@code offerH2})
+     * and must finish its handshake in the same time; then {@code handler}, when not null.
+     */
+    static ChannelFuture open(Bootstrap base, InetSocketAddress address, UpstreamTls tls, boolean offerH2,
+            int connectTimeoutMillis, ChannelHandler handler) {
+        Bootstrap b = base.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+        if (tls == null) {
+            b.handler(handler);
+        } else {
+            b.handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    SslHandler ssl = tls.newHandler(ch.alloc(), address, offerH2);
+                    ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                    ch.pipeline().addLast("tls", ssl);
+                    if (handler != null) {
+                        ch.pipeline().addLast(handler);
+                    }
+                }
+            });
+        }
+        return b.connect(address);
     }
 }
