@@ -1,16 +1,15 @@
 package dev.lattice.proxy.filter.cors;
 
 import dev.lattice.proxy.config.CorsPolicy;
-import dev.lattice.proxy.config.StringMatch;
 import dev.lattice.proxy.filter.HttpFilter;
 import dev.lattice.proxy.filter.LocalReply;
 import dev.lattice.proxy.filter.RequestView;
 import dev.lattice.proxy.filter.ResponseView;
 import dev.lattice.proxy.filter.StreamFilter;
+import dev.lattice.proxy.router.CompiledRoute;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.regex.Pattern;
 
 /**
  * A route's CORS policy (Envoy's {@code envoy.filters.http.cors} with its per-route CorsPolicy; Gateway API's CORS
@@ -27,8 +26,7 @@ public final class CorsFilter implements HttpFilter {
     static final AsciiString ALLOW_CREDENTIALS = AsciiString.cached("access-control-allow-credentials");
     static final AsciiString REQUEST_METHOD = AsciiString.cached("access-control-request-method");
 
-    private final StringMatch[] origins;
-    private final Pattern[] patterns;
+    private final CompiledRoute.Matcher[] origins;
     private final CorsPolicy policy;
 
     /** The policy, for config dumps. */
@@ -38,11 +36,8 @@ public final class CorsFilter implements HttpFilter {
 
     public CorsFilter(CorsPolicy p) {
         this.policy = p;
-        this.origins = p.allowOrigins().toArray(StringMatch[]::new);
-        this.patterns = new Pattern[origins.length];
-        for (int i = 0; i < origins.length; i++) {
-            if (origins[i].kind() == StringMatch.Kind.REGEX) patterns[i] = Pattern.compile(origins[i].value());
-        }
+        this.origins = p.allowOrigins().stream().map(m -> new CompiledRoute.Matcher("origin", m))
+                .toArray(CompiledRoute.Matcher[]::new);
     }
 
     @Override
@@ -60,11 +55,8 @@ public final class CorsFilter implements HttpFilter {
     }
 
     boolean allows(String origin) {
-        for (int i = 0; i < origins.length; i++) {
-            StringMatch m = origins[i];
-            boolean hit = patterns[i] != null ? patterns[i].matcher(origin).matches()
-                    : m.ignoreCase() ? m.value().equalsIgnoreCase(origin) : m.value().equals(origin);
-            if (hit) return true;
+        for (CompiledRoute.Matcher m : origins) {
+            if (m.matches(origin)) return true;
         }
         return false;
     }
