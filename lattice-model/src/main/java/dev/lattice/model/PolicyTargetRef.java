@@ -31,6 +31,9 @@ public record PolicyTargetRef(String group, String kind, String name, String sec
     public static final Allowed SERVICE = new Allowed("", "Service");
     public static final Allowed WORKLOAD = new Allowed(LATTICE_GROUP, "Workload");
     public static final Allowed GATEWAY = new Allowed(GATEWAY_GROUP, "Gateway");
+    /** A route's sectionName names one of its rules ({@code rules[].name}). */
+    public static final Allowed HTTP_ROUTE = new Allowed(GATEWAY_GROUP, "HTTPRoute");
+    public static final Allowed GRPC_ROUTE = new Allowed(GATEWAY_GROUP, "GRPCRoute");
 
     public boolean is(Allowed a) {
         return group.equals(a.group()) && kind.equals(a.kind());

@@ -614,7 +614,10 @@ final class MeshIrBuilder {
                 List<Precedence.Entry> unique = new ArrayList<>();
                 for (HostEntry x : entries) if (seen.add(x.entry().routeName())) unique.add(x.entry());
                 String domain = host == null ? "*" : host;
-                vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false, port)));
+                Set<String> ownerSections = onPort.stream().filter(i -> i.index() == owner).map(i -> i.listener().name())
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+                vhosts.add(new Ir.VirtualHost(domain, List.of(domain), routes(unique, usedClusters, false, port,
+                        x -> RouteSite.gateway(g, ownerSections, x.route().resource().key(), ruleName(x)))));
             }
             if (onPort.stream().anyMatch(i -> i.usesTls() || i.usesTcp())) {
                 Ir.Listener chained = GatewayPortChains.listener(port, onPort, ordered, vhosts, owners,
@@ -676,8 +679,8 @@ final class MeshIrBuilder {
      * The routes of the entries, in their order. {@code listenerPort} (the Gateway listener's port, or the Service
      * port for mesh routes) is the port of a redirect that names neither port nor scheme.
      */
-    private static List<Ir.Route> routes(List<Precedence.Entry> entries, Set<String> usedClusters, boolean sort,
-                                         int listenerPort) {
+    private List<Ir.Route> routes(List<Precedence.Entry> entries, Set<String> usedClusters, boolean sort,
+                                  int listenerPort, java.util.function.Function<Precedence.Entry, RouteSite> site) {
         List<Precedence.Entry> sorted = new ArrayList<>(entries);
         if (sort) sorted.sort(Precedence.ORDER);
         List<Ir.Route> out = new ArrayList<>();
@@ -691,9 +694,19 @@ final class MeshIrBuilder {
             }
             if (action instanceof Ir.Redirect r && r.port() == null) action = r.withPort(listenerPort);
             if (action instanceof Ir.Forward f) action = f.withRedirectPort(listenerPort); // backendRef-level redirects
-            out.add(new Ir.Route(e.routeName(), match(e.m()), action, e.route().filters().get(e.rule())));
+            out.add(new Ir.Route(e.routeName(), match(e.m()), action, e.route().filters().get(e.rule()), policies(site.apply(e))));
         }
         return out;
+    }
+
+    /** The name of an entry's rule ({@code rules[].name}, a policy's sectionName), or null. */
+    private static String ruleName(Precedence.Entry e) {
+        return e.route().route().rules().get(e.rule()).name();
+    }
+
+    /** The route-level policies that govern a route served at {@code site} (null: none). */
+    private Ir.Policies policies(RouteSite site) {
+        return Ir.Policies.of();
     }
 
     static Ir.Match match(HttpRoute.Match m) {
@@ -764,7 +777,8 @@ final class MeshIrBuilder {
             if (in == null) continue;
             String name = "inbound/" + p.port();
             Ir.Route route = new Ir.Route(name, new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
-                    new Ir.Forward(List.of(new Ir.WeightedCluster(name, 1)), false));
+                    new Ir.Forward(List.of(new Ir.WeightedCluster(name, 1)), false), Ir.RouteFilters.NONE,
+                    policies(RouteSite.inbound(w)));
             listeners.add(new Ir.Listener(name, w.address(), in, Ir.Role.SIDECAR_INBOUND, "inbound_" + p.port(), false, name,
                     List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route))), List.of(),
                     mtls.enabled() ? mtls.of(w) : null, authz.forWorkload(w, p.port())));
@@ -844,7 +858,7 @@ final class MeshIrBuilder {
             routes = List.of(new Ir.Route(cluster + "/default", new Ir.Match(Ir.PathKind.PREFIX, "/", List.of(), List.of()),
                     new Ir.Forward(List.of(new Ir.WeightedCluster(cluster, 1)), false)));
         } else {
-            routes = routes(entries, used, false, p.port());
+            routes = routes(entries, used, false, p.port(), x -> RouteSite.mesh(x.route().resource().key(), ruleName(x)));
         }
         return new Ir.VirtualHost(cluster, domains, routes);
     }

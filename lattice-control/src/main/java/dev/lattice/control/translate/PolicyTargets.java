@@ -74,6 +74,17 @@ final class PolicyTargets {
         } else if (t.is(PolicyTargetRef.GATEWAY)) {
             Gateway g = index.gateway(ns, t.name());
             found = g != null && (t.sectionName() == null || g.listeners().stream().anyMatch(l -> l.name().equals(t.sectionName())));
+        } else if (t.is(PolicyTargetRef.HTTP_ROUTE) || t.is(PolicyTargetRef.GRPC_ROUTE)) {
+            // a route's sectionName names one of its rules
+            java.util.List<String> rules = t.is(PolicyTargetRef.HTTP_ROUTE)
+                    ? index.routes.stream().filter(r -> r.meta().namespace().equals(ns) && r.meta().name().equals(t.name()))
+                            .flatMap(r -> r.rules().stream().map(dev.lattice.model.HttpRoute.Rule::name)).toList()
+                    : index.grpcRoutes.stream().filter(r -> r.meta().namespace().equals(ns) && r.meta().name().equals(t.name()))
+                            .flatMap(r -> r.rules().stream().map(dev.lattice.model.GrpcRoute.Rule::name)).toList();
+            boolean exists = t.is(PolicyTargetRef.HTTP_ROUTE)
+                    ? index.routes.stream().anyMatch(r -> r.meta().namespace().equals(ns) && r.meta().name().equals(t.name()))
+                    : index.grpcRoutes.stream().anyMatch(r -> r.meta().namespace().equals(ns) && r.meta().name().equals(t.name()));
+            found = exists && (t.sectionName() == null || rules.contains(t.sectionName()));
         } else {
             found = false;
         }

@@ -181,8 +181,11 @@ public final class Ir {
         }
     }
 
-    /** A route; {@code filters} are the rule-level header modifiers and CORS policy. */
-    public record Route(String name, Match match, Action action, RouteFilters filters) {
+    /**
+     * A route; {@code filters} are the rule-level header modifiers and CORS policy; {@code policies} the route-level
+     * policies that govern it (null: none).
+     */
+    public record Route(String name, Match match, Action action, RouteFilters filters, Policies policies) {
         public Route {
             requireNonNull(name, "name");
             requireNonNull(match, "match");
@@ -190,8 +193,24 @@ public final class Ir {
             requireNonNull(filters, "filters");
         }
 
+        public Route(String name, Match match, Action action, RouteFilters filters) {
+            this(name, match, action, filters, null);
+        }
+
         public Route(String name, Match match, Action action) {
             this(name, match, action, RouteFilters.NONE);
+        }
+    }
+
+    /**
+     * The route-level policies that govern one route, one per kind, each resolved by the control plane's
+     * {@code RoutePolicies} (the most specific attachment wins; a broken policy fails closed). Each kind adds its
+     * component here (null: no policy of that kind); {@link #of} gives null when a route has none at all.
+     */
+    public record Policies() {
+        /** The policies, or null when every kind is absent. */
+        public static Policies of() {
+            return null;
         }
     }
 
