@@ -47,6 +47,7 @@ final class MeshIrBuilder {
     private record MeshAttachment(RouteResolution.ResolvedRoute route, Service service, Integer port) {}
 
     private final MeshSnapshot snapshot;
+    private final RoutePolicies<dev.lattice.model.RateLimitPolicy> rateLimits;
     private final MeshIndex index;
     private final List<Problem> problems = new ArrayList<>();
     private final Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
@@ -76,6 +77,7 @@ final class MeshIrBuilder {
         this.index = new MeshIndex(snapshot.resources());
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
         this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
+        this.rateLimits = RateLimits.policies(index, snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -706,7 +708,7 @@ final class MeshIrBuilder {
 
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of();
+        return Ir.Policies.of(RateLimits.ir(rateLimits.at(site)));
     }
 
     static Ir.Match match(HttpRoute.Match m) {
