@@ -13,6 +13,11 @@ class RateLimitPolicyTest {
         return Models.read(f.validResources().get(0));
     }
 
+    /** The problems the loader reports for a file (model validation included). */
+    private static List<Problem> problems(String yaml) {
+        return ResourceLoader.load("rl.yaml", yaml).allProblems();
+    }
+
     @Test
     void readsLocalRulesAndSelectors() {
         Models.Parsed p = parse("""
@@ -45,7 +50,7 @@ class RateLimitPolicyTest {
 
     @Test
     void problemsNameTheirField() {
-        List<String> problems = parse("""
+        List<String> problems = problems("""
                 apiVersion: lattice.dev/v1alpha1
                 kind: RateLimitPolicy
                 metadata: {name: rl}
@@ -56,7 +61,7 @@ class RateLimitPolicyTest {
                     - limit: {requests: 0, unit: Day}
                       clientSelectors:
                       - sourceCIDR: {value: 10.0.0.0/99}
-                """).problems().stream().map(Problem::toString).toList();
+                """).stream().map(Problem::toString).toList();
         assertThat(problems).anyMatch(s -> s.startsWith("rl.yaml:8: RateLimitPolicy default/rl: spec.local.rules[0].limit.requests: must be between 1"));
         assertThat(problems).anyMatch(s -> s.contains("spec.local.rules[0].limit.unit: must be one of Second, Minute, Hour"));
         assertThat(problems).anyMatch(s -> s.contains("spec.local.rules[0].clientSelectors[0].sourceCIDR.value: the prefix length"));
@@ -64,7 +69,7 @@ class RateLimitPolicyTest {
 
     @Test
     void globalIsRefusedUntilItIsEnforced() {
-        List<Problem> problems = parse("""
+        List<Problem> problems = problems("""
                 apiVersion: lattice.dev/v1alpha1
                 kind: RateLimitPolicy
                 metadata: {name: rl}
@@ -72,7 +77,7 @@ class RateLimitPolicyTest {
                   targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
                   global:
                     rules: [{limit: {requests: 5, unit: Second}}]
-                """).problems();
+                """);
         assertThat(problems).extracting(Problem::toString).anyMatch(s -> s.contains("spec.global: global rate limits (Redis) are not implemented"));
     }
 }
