@@ -1,0 +1,257 @@
+package dev.lattice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RequestValidationPolicy with real processes (docs/security.md "Request validation"): a gateway route with limits,
+ * methods and media types (414, 431 by bytes and by count, 413 by Content-Length and by a chunked body crossing the
+ * cap mid-stream, 405 with Allow, 415), a route with an inline JSON Schema (400 problem+json naming the field by JSON
+ * Pointer; a valid body reaches the app), and a route checked against an OpenAPI document from a ConfigMap (path
+ * parameter, query parameter and body field named; an unknown path 404). The docs' worked example is this mesh.
+ */
+class ValidationIT {
+    static Mesh mesh;
+    static int gw;
+
+    static final String POLICIES = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: limited}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [limited.example]
+              rules: [{backendRefs: [{name: books, port: 9080}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: orders}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [orders.example]
+              rules: [{backendRefs: [{name: books, port: 9080}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: pets}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [pets.example]
+              rules: [{backendRefs: [{name: books, port: 9080}]}]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: RequestValidationPolicy
+            metadata: {name: limits}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited}]
+              limits: {maxUriBytes: 64, maxHeadersBytes: 400, maxHeaders: 12, maxBodyBytes: 100}
+              methods: [GET, POST]
+              contentTypes: [application/json]
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: RequestValidationPolicy
+            metadata: {name: order-schema}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: orders}]
+              limits: {maxBodyBytes: 4096}
+              jsonSchema:
+                inline:
+                  type: object
+                  required: [id, items]
+                  properties:
+                    id: {type: string}
+                    items:
+                      type: array
+                      items:
+                        type: object
+                        required: [price]
+                        properties: {price: {type: number, minimum: 0}}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: pets-api}
+            data:
+              openapi.yaml: |
+                openapi: 3.1.0
+                info: {title: pets, version: "1"}
+                paths:
+                  /pets/{id}:
+                    parameters:
+                    - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+                    put:
+                      parameters:
+                      - {name: dryRun, in: query, schema: {type: boolean}}
+                      requestBody:
+                        required: true
+                        content:
+                          application/json:
+                            schema: {$ref: "#/components/schemas/Pet"}
+                      responses: {"200": {description: ok}}
+                components:
+                  schemas:
+                    Pet:
+                      type: object
+                      required: [name]
+                      properties:
+                        name: {type: string, minLength: 1}
+                        age: {type: integer, minimum: 0}
+            ---
+            apiVersion: lattice.dev/v1alpha1
+            kind: RequestValidationPolicy
+            metadata: {name: pets-api}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: pets}]
+              openAPI: {configMapRef: {name: pets-api, key: openapi.yaml}}
+            """;
+
+    @BeforeAll
+    static void up() throws Exception {
+        gw = Mesh.freePort();
+        int app = Mesh.freePort();
+        Path dir = Files.createTempDirectory("lattice-validation-");
+        Files.writeString(dir.resolve("mesh.yaml"), MtlsIT.booksMesh(gw, app) + "---\n" + POLICIES);
+        mesh = Mesh.upAndServing(dir, 2, gw, "books.example", "/");
+        // the policies' routes are served once the gateway has them
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline && !raw("GET /x HTTP/1.1\r\nHost: limited.example\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 200")) {
+            Thread.sleep(200);
+        }
+    }
+
+    @AfterAll
+    static void down() {
+        if (mesh != null) mesh.close();
+    }
+
+    static String raw(String request) throws Exception {
+        return raw(request.getBytes(StandardCharsets.ISO_8859_1), null);
+    }
+
+    /** Sends {@code head}, then {@code chunks} (each written separately), and reads the answer until the proxy closes. */
+    static String raw(byte[] head, byte[][] chunks) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gw)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(head);
+            out.flush();
+            if (chunks != null) {
+                for (byte[] c : chunks) {
+                    try {
+                        out.write(c);
+                        out.flush();
+                    } catch (java.io.IOException closed) {
+                        break; // the proxy answered and closed before the whole body went out
+                    }
+                }
+            }
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static String req(String method, String host, String path, String contentType, String body, String... extra) throws Exception {
+        StringBuilder b = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
+        if (contentType != null) b.append("Content-Type: ").append(contentType).append("\r\n");
+        for (String e : extra) b.append(e).append("\r\n");
+        if (body != null) b.append("Content-Length: ").append(body.getBytes(StandardCharsets.UTF_8).length).append("\r\n");
+        b.append("\r\n");
+        if (body != null) b.append(body);
+        return raw(b.toString());
+    }
+
+    static int status(String response) {
+        assertThat(response).startsWith("HTTP/1.1 ");
+        return Integer.parseInt(response.substring(9, 12));
+    }
+
+    static JsonNode problem(String response) throws Exception {
+        assertThat(response.toLowerCase()).contains("content-type: application/problem+json");
+        return Mesh.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+    }
+
+    @Test
+    void limitsMethodsAndMediaTypes() throws Exception {
+        assertThat(status(req("GET", "limited.example", "/ok", null, null))).isEqualTo(200);
+        assertThat(status(req("POST", "limited.example", "/ok", "application/json; charset=utf-8", "{}"))).isEqualTo(200);
+        // 414: the URI is over 64 bytes
+        assertThat(status(req("GET", "limited.example", "/" + "a".repeat(80), null, null))).isEqualTo(414);
+        // 431: header bytes over 400, and header count over 12
+        assertThat(status(req("GET", "limited.example", "/ok", null, null, "X-Big: " + "b".repeat(450)))).isEqualTo(431);
+        String[] many = new String[14];
+        for (int i = 0; i < many.length; i++) many[i] = "X-H" + i + ": v";
+        assertThat(status(req("GET", "limited.example", "/ok", null, null, many))).isEqualTo(431);
+        // 405 with Allow
+        String r405 = req("DELETE", "limited.example", "/ok", null, null);
+        assertThat(status(r405)).isEqualTo(405);
+        assertThat(r405.toLowerCase()).contains("allow: get, post");
+        // 415: another media type, or a body without one
+        assertThat(status(req("POST", "limited.example", "/ok", "text/plain", "hi"))).isEqualTo(415);
+        assertThat(status(req("POST", "limited.example", "/ok", null, "hi"))).isEqualTo(415);
+        // 413 from Content-Length, before anything goes upstream
+        assertThat(status(req("POST", "limited.example", "/ok", "application/json", "[" + "1,".repeat(60) + "1]"))).isEqualTo(413);
+        // 413 from a chunked body that crosses the cap mid-stream
+        byte[] head = "POST /ok HTTP/1.1\r\nHost: limited.example\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[][] chunks = new byte[12][];
+        for (int i = 0; i < 11; i++) chunks[i] = "14\r\n[1,1,1,1,1,1,1,1,1]\r\n".replace("[1,1,1,1,1,1,1,1,1]", "[1,1,1,1,1,1,1,1,11]").getBytes(StandardCharsets.ISO_8859_1);
+        chunks[11] = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(status(raw(head, chunks))).isEqualTo(413);
+    }
+
+    @Test
+    void jsonSchemaViolationNamesTheField() throws Exception {
+        String ok = req("POST", "orders.example", "/orders", "application/json", "{\"id\":\"a1\",\"items\":[{\"price\":3}]}");
+        assertThat(status(ok)).isEqualTo(200);
+        assertThat(ok).contains("books-v1"); // the echo backend answered
+        String bad = req("POST", "orders.example", "/orders", "application/json", "{\"id\":\"a1\",\"items\":[{\"price\":-1},{}]}");
+        assertThat(status(bad)).isEqualTo(400);
+        JsonNode p = problem(bad);
+        assertThat(p.path("status").asInt()).isEqualTo(400);
+        assertThat(p.path("title").asText()).isEqualTo("Bad Request");
+        assertThat(p.path("errors").findValuesAsText("pointer")).contains("/items/0/price", "/items/1/price");
+        assertThat(bad).doesNotContain("books-v1");
+        String notJson = req("POST", "orders.example", "/orders", "application/json", "{nope");
+        assertThat(status(notJson)).isEqualTo(400);
+        // a chunked body is buffered (up to the cap) and checked too
+        byte[] head = "POST /orders HTTP/1.1\r\nHost: orders.example\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        String part1 = "{\"id\":\"a1\",";
+        String part2 = "\"items\":[{\"price\":\"x\"}]}";
+        byte[][] chunks = {
+                (Integer.toHexString(part1.length()) + "\r\n" + part1 + "\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                (Integer.toHexString(part2.length()) + "\r\n" + part2 + "\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)};
+        String chunked = raw(head, chunks);
+        assertThat(status(chunked)).isEqualTo(400);
+        assertThat(problem(chunked).path("errors").findValuesAsText("pointer")).contains("/items/0/price");
+    }
+
+    @Test
+    void openApiOperationViolationNamesTheField() throws Exception {
+        String ok = req("PUT", "pets.example", "/pets/7?dryRun=true", "application/json", "{\"name\":\"rex\",\"age\":3}");
+        assertThat(status(ok)).isEqualTo(200);
+        String badBody = req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\",\"age\":-3}");
+        assertThat(status(badBody)).isEqualTo(400);
+        assertThat(problem(badBody).path("errors").findValuesAsText("pointer")).contains("/age");
+        String missing = req("PUT", "pets.example", "/pets/7", "application/json", "{\"age\":3}");
+        assertThat(problem(missing).path("errors").findValuesAsText("pointer")).contains("/name");
+        String badPath = req("PUT", "pets.example", "/pets/zero", "application/json", "{\"name\":\"rex\"}");
+        assertThat(status(badPath)).isEqualTo(400);
+        assertThat(problem(badPath).path("errors").findValuesAsText("parameter")).contains("id");
+        String badQuery = req("PUT", "pets.example", "/pets/7?dryRun=maybe", "application/json", "{\"name\":\"rex\"}");
+        assertThat(status(badQuery)).isEqualTo(400);
+        assertThat(problem(badQuery).path("errors").findValuesAsText("parameter")).contains("dryRun");
+        assertThat(status(req("GET", "pets.example", "/cats", null, null))).isEqualTo(404);
+        assertThat(status(req("GET", "pets.example", "/pets/7", null, null))).isEqualTo(405);
+    }
+}
