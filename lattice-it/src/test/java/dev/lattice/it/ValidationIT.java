@@ -11,121 +11,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * RequestValidationPolicy with real processes (docs/security.md "Request validation"): a gateway route with limits,
  * methods and media types (414, 431 by bytes and by count, 413 by Content-Length and by a chunked body crossing the
  * cap mid-stream, 405 with Allow, 415), a route with an inline JSON Schema (400 problem+json naming the field by JSON
  * Pointer; a valid body reaches the app), and a route checked against an OpenAPI document from a ConfigMap (path
- * parameter, query parameter and body field named; an unknown path 404). The docs' worked example is this mesh.
+ * parameter, query parameter and body field named; an unknown path 404); then bad input: a policy that stops validating
+ * keeps its last good version serving, a new broken one and a schema that does not compile fail closed (503) with
+ * Accepted=False. The mesh is examples/request-validation, the worked example of docs/security.md, run as written.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ValidationIT {
     static Mesh mesh;
     static int gw;
 
-    static final String POLICIES = """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: limited}
-            spec:
-              parentRefs: [{name: gw}]
-              hostnames: [limited.example]
-              rules: [{backendRefs: [{name: books, port: 9080}]}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: orders}
-            spec:
-              parentRefs: [{name: gw}]
-              hostnames: [orders.example]
-              rules: [{backendRefs: [{name: books, port: 9080}]}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: pets}
-            spec:
-              parentRefs: [{name: gw}]
-              hostnames: [pets.example]
-              rules: [{backendRefs: [{name: books, port: 9080}]}]
-            ---
-            apiVersion: lattice.dev/v1alpha1
-            kind: RequestValidationPolicy
-            metadata: {name: limits}
-            spec:
-              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited}]
-              limits: {maxUriBytes: 64, maxHeadersBytes: 400, maxHeaders: 12, maxBodyBytes: 100}
-              methods: [GET, POST]
-              contentTypes: [application/json]
-            ---
-            apiVersion: lattice.dev/v1alpha1
-            kind: RequestValidationPolicy
-            metadata: {name: order-schema}
-            spec:
-              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: orders}]
-              limits: {maxBodyBytes: 4096}
-              jsonSchema:
-                inline:
-                  type: object
-                  required: [id, items]
-                  properties:
-                    id: {type: string}
-                    items:
-                      type: array
-                      items:
-                        type: object
-                        required: [price]
-                        properties: {price: {type: number, minimum: 0}}
-            ---
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: pets-api}
-            data:
-              openapi.yaml: |
-                openapi: 3.1.0
-                info: {title: pets, version: "1"}
-                paths:
-                  /pets/{id}:
-                    parameters:
-                    - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-                    put:
-                      parameters:
-                      - {name: dryRun, in: query, schema: {type: boolean}}
-                      requestBody:
-                        required: true
-                        content:
-                          application/json:
-                            schema: {$ref: "#/components/schemas/Pet"}
-                      responses: {"200": {description: ok}}
-                components:
-                  schemas:
-                    Pet:
-                      type: object
-                      required: [name]
-                      properties:
-                        name: {type: string, minLength: 1}
-                        age: {type: integer, minimum: 0}
-            ---
-            apiVersion: lattice.dev/v1alpha1
-            kind: RequestValidationPolicy
-            metadata: {name: pets-api}
-            spec:
-              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: pets}]
-              openAPI: {configMapRef: {name: pets-api, key: openapi.yaml}}
-            """;
+    static Path dir;
 
     @BeforeAll
     static void up() throws Exception {
         gw = Mesh.freePort();
-        int app = Mesh.freePort();
-        Path dir = Files.createTempDirectory("lattice-validation-");
-        Files.writeString(dir.resolve("mesh.yaml"), MtlsIT.booksMesh(gw, app) + "---\n" + POLICIES);
-        mesh = Mesh.upAndServing(dir, 2, gw, "books.example", "/");
-        // the policies' routes are served once the gateway has them
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline && !raw("GET /x HTTP/1.1\r\nHost: limited.example\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 200")) {
-            Thread.sleep(200);
-        }
+        dir = Mesh.copy(Mesh.repo().resolve("examples/request-validation"),
+                java.util.Map.of("port: 8080", "port: " + gw, "19080", String.valueOf(Mesh.freePort())));
+        mesh = Mesh.upAndServing(dir, 2, gw, "limited.example", "/");
     }
 
     @AfterAll
@@ -180,6 +92,7 @@ class ValidationIT {
     }
 
     @Test
+    @Order(1)
     void limitsMethodsAndMediaTypes() throws Exception {
         assertThat(status(req("GET", "limited.example", "/ok", null, null))).isEqualTo(200);
         assertThat(status(req("POST", "limited.example", "/ok", "application/json; charset=utf-8", "{}"))).isEqualTo(200);
@@ -209,6 +122,7 @@ class ValidationIT {
     }
 
     @Test
+    @Order(2)
     void jsonSchemaViolationNamesTheField() throws Exception {
         String ok = req("POST", "orders.example", "/orders", "application/json", "{\"id\":\"a1\",\"items\":[{\"price\":3}]}");
         assertThat(status(ok)).isEqualTo(200);
@@ -237,6 +151,7 @@ class ValidationIT {
     }
 
     @Test
+    @Order(3)
     void openApiOperationViolationNamesTheField() throws Exception {
         String ok = req("PUT", "pets.example", "/pets/7?dryRun=true", "application/json", "{\"name\":\"rex\",\"age\":3}");
         assertThat(status(ok)).isEqualTo(200);
@@ -253,5 +168,51 @@ class ValidationIT {
         assertThat(problem(badQuery).path("errors").findValuesAsText("parameter")).contains("dryRun");
         assertThat(status(req("GET", "pets.example", "/cats", null, null))).isEqualTo(404);
         assertThat(status(req("GET", "pets.example", "/pets/7", null, null))).isEqualTo(405);
+    }
+
+    static String reason(String name) throws Exception {
+        return mesh.adminJson("/api/v1/resources?kind=requestvalidationpolicies&name=" + name).path(0).path("status")
+                .path("ancestors").path(0).path("conditions").path(0).path("reason").asText();
+    }
+
+    @Test
+    @Order(4)
+    void badInputKeepsTheLastGoodVersionOrFailsClosed() throws Exception {
+        String policies = Files.readString(dir.resolve("policies.yaml"));
+        String valid = "{\"id\":\"a1\",\"items\":[{\"price\":3}]}";
+        String invalid = "{\"id\":\"a1\",\"items\":[{\"price\":-3}]}";
+        assertThat(reason("order-schema")).isEqualTo("Accepted");
+        // order-schema stops validating: its last good version keeps serving, its status says Invalid
+        Files.writeString(dir.resolve("policies.yaml"), policies.replace("limits: {maxBodyBytes: 4096}", "limits: {maxBodyBytes: -1}"));
+        mesh.await("the broken version is reported", java.time.Duration.ofSeconds(30), () -> reason("order-schema").equals("Invalid"));
+        assertThat(mesh.output()).contains("RequestValidationPolicy default/order-schema: spec.limits.maxBodyBytes");
+        assertThat(status(req("POST", "orders.example", "/orders", "application/json", valid))).isEqualTo(200);
+        assertThat(status(req("POST", "orders.example", "/orders", "application/json", invalid))).isEqualTo(400);
+        // a new policy that does not validate (no last good version) fails closed for its targets
+        Files.writeString(dir.resolve("broken.yaml"), """
+                apiVersion: lattice.dev/v1alpha1
+                kind: RequestValidationPolicy
+                metadata: {name: broken}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited}]
+                  methods: [get]
+                """);
+        mesh.await("the broken policy fails closed", java.time.Duration.ofSeconds(30),
+                () -> status(req("GET", "limited.example", "/ok", null, null)) == 503);
+        mesh.await("the problem is reported", java.time.Duration.ofSeconds(10),
+                () -> mesh.output().contains("RequestValidationPolicy default/broken: spec.methods[0]: must be an upper-case HTTP method"));
+        // an OpenAPI document that does not compile fails closed too, and says why
+        Files.writeString(dir.resolve("policies.yaml"), policies.replace("openapi: 3.1.0", "openapi: 2.0"));
+        mesh.await("the bad document fails closed", java.time.Duration.ofSeconds(30),
+                () -> status(req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\"}")) == 503);
+        assertThat(reason("pets-api")).isEqualTo("Invalid");
+        // fixed: everything serves again
+        Files.delete(dir.resolve("broken.yaml"));
+        Files.writeString(dir.resolve("policies.yaml"), policies);
+        mesh.await("the fixed policies serve again", java.time.Duration.ofSeconds(30),
+                () -> status(req("GET", "limited.example", "/ok", null, null)) == 200
+                        && status(req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\"}")) == 200);
+        assertThat(reason("pets-api")).isEqualTo("Accepted");
+        assertThat(reason("order-schema")).isEqualTo("Accepted");
     }
 }
