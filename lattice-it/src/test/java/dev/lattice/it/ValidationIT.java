@@ -92,6 +92,20 @@ class ValidationIT {
     }
 
     @Test
+    @Order(0)
+    void theDocsShowTheExampleAsWritten() throws Exception {
+        String docs = Files.readString(Mesh.repo().resolve("docs/security.md"));
+        String policies = Files.readString(Mesh.repo().resolve("examples/request-validation/policies.yaml"));
+        int shown = 0;
+        for (String doc : policies.split("---\n")) {
+            if (!doc.contains("kind: RequestValidationPolicy")) continue;
+            assertThat(docs).as("docs/security.md shows examples/request-validation's policy as written").contains(doc.strip());
+            shown++;
+        }
+        assertThat(shown).isEqualTo(3);
+    }
+
+    @Test
     @Order(1)
     void limitsMethodsAndMediaTypes() throws Exception {
         assertThat(status(req("GET", "limited.example", "/ok", null, null))).isEqualTo(200);
