@@ -446,6 +446,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         if (bodyLimit < 0) throw new IllegalStateException("bufferBody needs limitBody first");
         bodyCallback = cb;
         bodyPause = p;
+        if (expectContinue && !requestDone) {
+            // the client waits for 100 before it sends the body the filter waits for
+            expectContinue = false;
+            filterRequest.headers().remove(HttpHeaderNames.EXPECT);
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
     }
 
     /** The body a filter waits for is complete (all of it is in {@code pending}): hand it over, then go on or reply. */

@@ -159,6 +159,19 @@ class BodyBufferingTest {
     }
 
     @Test
+    void aClientThatExpects100ContinueGetsItBeforeItsBodyIsBuffered() {
+        BufferingFilter f = new BufferingFilter(100);
+        EmbeddedChannel ch = channel(f);
+        String first = send(ch, "POST /direct/e HTTP/1.1\r\nHost: books.example\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        assertThat(first).startsWith("HTTP/1.1 100 Continue");
+        String r = send(ch, "hello");
+        assertThat(r).startsWith("HTTP/1.1 201 ").doesNotContain("100 Continue");
+        assertThat(f.bodies).containsExactly("hello");
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void headerCountsAreThoseTheCodecDecoded() {
         BufferingFilter f = new BufferingFilter(100);
         EmbeddedChannel ch = channel(f);
