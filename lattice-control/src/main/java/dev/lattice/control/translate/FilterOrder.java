@@ -30,8 +30,8 @@ enum FilterOrder {
     LOCAL_RATE_LIMIT(false),
     /** {@code envoy.filters.http.ratelimit}: the mesh-wide limits (a pausing filter). Reserved. */
     GLOBAL_RATE_LIMIT(true),
-    /** Lattice's request validation. Reserved. */
-    REQUEST_VALIDATION(true),
+    /** {@code lattice.request_validation}: RequestValidationPolicy (limits, methods, media types, JSON bodies). */
+    REQUEST_VALIDATION(false),
     /** {@code envoy.filters.http.router}: always present, always last. */
     ROUTER(false);
 
