@@ -50,6 +50,8 @@ final class MeshIndex {
     final List<dev.lattice.model.MeshConfig> meshConfigs = new ArrayList<>();
     final List<dev.lattice.model.MtlsPolicy> mtlsPolicies = new ArrayList<>();
     final List<dev.lattice.model.AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
+    /** JWTPolicies, oldest first (RoutePolicies: the oldest wins among equally specific ones). */
+    final List<dev.lattice.model.JwtPolicy> jwtPolicies = new ArrayList<>();
     final List<dev.lattice.model.TrafficTarget> trafficTargets = new ArrayList<>();
     /** SMI HTTPRouteGroups and TCPRoutes by "namespace/name". */
     final Map<String, dev.lattice.model.HttpRouteGroup> httpRouteGroups = new TreeMap<>();
@@ -79,6 +81,7 @@ final class MeshIndex {
                 case dev.lattice.model.MeshConfig m -> meshConfigs.add(m);
                 case dev.lattice.model.MtlsPolicy m -> mtlsPolicies.add(m);
                 case dev.lattice.model.AuthorizationPolicy a -> authorizationPolicies.add(a);
+                case dev.lattice.model.JwtPolicy j -> jwtPolicies.add(j);
                 case dev.lattice.model.TrafficTarget t -> trafficTargets.add(t);
                 case dev.lattice.model.HttpRouteGroup g -> httpRouteGroups.put(g.meta().namespace() + "/" + g.meta().name(), g);
                 case dev.lattice.model.SmiTcpRoute t -> smiTcpRoutes.put(t.meta().namespace() + "/" + t.meta().name(), t);
@@ -102,6 +105,7 @@ final class MeshIndex {
         meshConfigs.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         mtlsPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         authorizationPolicies.sort(byKey);
+        jwtPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         trafficTargets.sort(byKey);
     }
 

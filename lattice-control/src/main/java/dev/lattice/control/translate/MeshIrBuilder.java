@@ -70,12 +70,15 @@ final class MeshIrBuilder {
     private final BackendTls backendTls;
     private final MtlsModes mtls;
     private final Authorizations authz;
+    private final RoutePolicies<dev.lattice.model.JwtPolicy> jwtPolicies;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.index = new MeshIndex(snapshot.resources());
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
         this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
+        this.jwtPolicies = new RoutePolicies<>(index, dev.lattice.model.JwtPolicy.KIND, index.jwtPolicies,
+                dev.lattice.model.JwtPolicy::meta, dev.lattice.model.JwtPolicy::targetRefs, snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -706,7 +709,7 @@ final class MeshIrBuilder {
 
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of();
+        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> null));
     }
 
     static Ir.Match match(HttpRoute.Match m) {

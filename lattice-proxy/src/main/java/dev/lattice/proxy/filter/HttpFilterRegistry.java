@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * connection manager's parser knows them.
  */
 public final class HttpFilterRegistry {
-    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(), new RbacHttpFilterFactory())
+    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(),
+            new dev.lattice.proxy.filter.jwt.JwtHttpFilterFactory(), new RbacHttpFilterFactory())
             .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
 
     private static final Map<String, HttpFilterFactory> PER_ROUTE = FACTORIES.values().stream()

@@ -555,10 +555,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             extra.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
             extra.setInt(GRPC_STATUS, r.grpcStatus());
             extra.set(GRPC_MESSAGE, r.message());
+            if (r.headers() != null) extra.add(r.headers()); // e.g. a 401's WWW-Authenticate
             localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
             return;
         }
-        localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
+        if (r.headers() != null) localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false, r.headers());
+        else localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
     }
 
     /** No virtual host or route: 404, or for gRPC a trailers-only UNIMPLEMENTED. */
