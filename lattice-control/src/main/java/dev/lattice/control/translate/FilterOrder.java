@@ -20,8 +20,8 @@ enum FilterOrder {
     CORS(false),
     /** {@code envoy.filters.http.ext_authz}: an external authorization service. Reserved. */
     EXT_AUTHZ(true),
-    /** {@code envoy.filters.http.jwt_authn}: request principals and {@code request.auth.*} claims. Reserved. */
-    JWT_AUTHN(true),
+    /** {@code envoy.filters.http.jwt_authn}: JWTPolicy (end-user authentication, {@link JwtAuthnFilter}). */
+    JWT_AUTHN(false),
     /** {@code envoy.filters.http.stateful_session}: disabled at the listener, enabled by each route's config. */
     STATEFUL_SESSION(false),
     /** {@code lattice.authz.audit}, {@code lattice.authz.deny}, {@code lattice.authz.allow}: RBAC, in that order. */

@@ -51,6 +51,8 @@ final class MeshIndex {
     final List<dev.lattice.model.MtlsPolicy> mtlsPolicies = new ArrayList<>();
     final List<dev.lattice.model.AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
     final List<dev.lattice.model.RateLimitPolicy> rateLimitPolicies = new ArrayList<>();
+    /** JWTPolicies, oldest first (RoutePolicies: the oldest wins among equally specific ones). */
+    final List<dev.lattice.model.JwtPolicy> jwtPolicies = new ArrayList<>();
     final List<dev.lattice.model.TrafficTarget> trafficTargets = new ArrayList<>();
     /** RequestValidationPolicies, oldest first. */
     final List<dev.lattice.model.RequestValidationPolicy> requestValidationPolicies = new ArrayList<>();
@@ -83,6 +85,7 @@ final class MeshIndex {
                 case dev.lattice.model.MtlsPolicy m -> mtlsPolicies.add(m);
                 case dev.lattice.model.AuthorizationPolicy a -> authorizationPolicies.add(a);
                 case dev.lattice.model.RateLimitPolicy rl -> rateLimitPolicies.add(rl);
+                case dev.lattice.model.JwtPolicy j -> jwtPolicies.add(j);
                 case dev.lattice.model.TrafficTarget t -> trafficTargets.add(t);
                 case dev.lattice.model.RequestValidationPolicy v -> requestValidationPolicies.add(v);
                 case dev.lattice.model.HttpRouteGroup g -> httpRouteGroups.put(g.meta().namespace() + "/" + g.meta().name(), g);
@@ -108,6 +111,7 @@ final class MeshIndex {
         mtlsPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         authorizationPolicies.sort(byKey);
         rateLimitPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
+        jwtPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         trafficTargets.sort(byKey);
         requestValidationPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
     }

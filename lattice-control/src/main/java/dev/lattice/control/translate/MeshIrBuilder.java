@@ -73,6 +73,7 @@ final class MeshIrBuilder {
     private final BackendTls backendTls;
     private final MtlsModes mtls;
     private final Authorizations authz;
+    private final RoutePolicies<dev.lattice.model.JwtPolicy> jwtPolicies;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
@@ -81,6 +82,8 @@ final class MeshIrBuilder {
         this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
         this.rateLimits = RateLimits.policies(index, snapshot.rejected());
         this.validations = new RequestValidations(index, snapshot.rejected(), problems);
+        this.jwtPolicies = new RoutePolicies<>(index, dev.lattice.model.JwtPolicy.KIND, index.jwtPolicies,
+                dev.lattice.model.JwtPolicy::meta, dev.lattice.model.JwtPolicy::targetRefs, snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -718,7 +721,7 @@ final class MeshIrBuilder {
 
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of(RateLimits.ir(rateLimits.at(site)), validations.at(site));
+        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> null), RateLimits.ir(rateLimits.at(site)), validations.at(site));
     }
 
     static Ir.Match match(HttpRoute.Match m) {

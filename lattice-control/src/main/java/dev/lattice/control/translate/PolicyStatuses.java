@@ -44,7 +44,8 @@ final class PolicyStatuses {
         Map<ResourceKey, Resource> rejected = new HashMap<>();
         for (Resource r : snapshot.rejected()) {
             if (r.kind().equals(MtlsPolicy.KIND) || r.kind().equals(AuthorizationPolicy.KIND) || r.kind().equals(TrafficTarget.KIND)
-                    || r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)) {
+                    || r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)
+                    || r.kind().equals(dev.lattice.model.JwtPolicy.KIND)) {
                 rejected.put(r.key(), r);
             }
         }
@@ -68,6 +69,15 @@ final class PolicyStatuses {
             if (rejected.containsKey(p.key())) continue;
             ArrayNode ancestors = Status.JSON.arrayNode();
             if (p.targetRefs().isEmpty()) ancestors.add(ancestor(namespaceRef(p.meta().namespace()), accepted(p, null, null)));
+            for (PolicyTargetRef t : p.targetRefs()) {
+                String missing = missing(p, t);
+                ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p, missing == null ? null : "TargetNotFound", missing)));
+            }
+            statuses.put(p.key(), withAncestors(ancestors));
+        }
+        for (dev.lattice.model.JwtPolicy p : index.jwtPolicies) {
+            if (rejected.containsKey(p.key())) continue;
+            ArrayNode ancestors = Status.JSON.arrayNode();
             for (PolicyTargetRef t : p.targetRefs()) {
                 String missing = missing(p, t);
                 ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p, missing == null ? null : "TargetNotFound", missing)));

@@ -51,6 +51,18 @@ public interface RequestView {
         throw new UnsupportedOperationException("this request cannot be paused");
     }
 
+    /**
+     * Hands what the JWT filter verified (request principal, claims) to the filters after it on this request
+     * (authorization); {@link #requestAuth()} gives it back, null when no token was verified. A view that is not a
+     * live stream (an offline check's {@link StaticRequest}) keeps nothing.
+     */
+    default void setRequestAuth(RequestAuth auth) {}
+
+    /** What the JWT filter verified on this request, or null. */
+    default RequestAuth requestAuth() {
+        return null;
+    }
+
     /** Whether the downstream connection is TLS (the scheme a redirect keeps). */
     default boolean secure() {
         return requestedServerName() != null;

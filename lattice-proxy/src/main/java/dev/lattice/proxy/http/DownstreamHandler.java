@@ -641,7 +641,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             extra.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
             extra.setInt(GRPC_STATUS, r.grpcStatus());
             extra.set(GRPC_MESSAGE, r.message());
-            if (r.headers() != null) extra.add(r.headers());
+            if (r.headers() != null) extra.add(r.headers()); // e.g. a 401's WWW-Authenticate
             localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
             return;
         }

@@ -84,6 +84,21 @@ final class StreamFilters {
             this.query = query;
             this.host = host;
             this.headers = request.headers();
+            this.auth = null;
+        }
+
+        /** What the JWT filter verified on this request, for the filters after it (null: nothing). */
+        private dev.lattice.proxy.filter.RequestAuth auth;
+
+        @Override
+        public void setRequestAuth(dev.lattice.proxy.filter.RequestAuth auth) {
+            check();
+            this.auth = auth;
+        }
+
+        @Override
+        public dev.lattice.proxy.filter.RequestAuth requestAuth() {
+            return auth;
         }
 
         /** Set when a filter paused the request during its call. */
@@ -91,6 +106,7 @@ final class StreamFilters {
 
         void clear() {
             headers = null;
+            auth = null;
             request = null;
             paused = null;
         }

@@ -75,6 +75,20 @@ public final class ProxyMetrics {
         return rateLimitRequests.labelValues(policy, rule, decision);
     }
 
+    private final Counter jwtAuthn = Counter.builder()
+            .name("lattice_jwt_authn_total")
+            .help("Requests checked by the JWT filter (JWTPolicy): by listener and result (allowed, or the reason of a 401: "
+                    + "missing, malformed, algorithm, issuer, audience, expired, not_yet_valid, issued_in_future, no_key, "
+                    + "signature, unknown_requirement)")
+            .labelNames("listener", "result")
+            .withoutExemplars()
+            .register(registry);
+
+    /** The counter of one JWT filter outcome; bound when the filter is compiled. */
+    public CounterDataPoint jwtAuthn(String listener, String result) {
+        return jwtAuthn.labelValues(listener, result);
+    }
+
     /** The counter of one authorization outcome; bound when a filter is compiled. */
     public CounterDataPoint authzDecision(String listener, String filter, String policy, String decision, boolean dryRun) {
         return authzDecisions.labelValues(listener, filter, policy, decision, Boolean.toString(dryRun));

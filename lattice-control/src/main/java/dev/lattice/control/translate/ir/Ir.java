@@ -207,10 +207,10 @@ public final class Ir {
      * {@code RoutePolicies} (the most specific attachment wins; a broken policy fails closed). Each kind adds its
      * component here (null: no policy of that kind); {@link #of} gives null when a route has none at all.
      */
-    public record Policies(RateLimit rateLimit, Validation validation) {
+    public record Policies(Jwt jwt, RateLimit rateLimit, Validation validation) {
         /** The policies, or null when every kind is absent. */
-        public static Policies of(RateLimit rateLimit, Validation validation) {
-            return rateLimit == null && validation == null ? null : new Policies(rateLimit, validation);
+        public static Policies of(Jwt jwt, RateLimit rateLimit, Validation validation) {
+            return jwt == null && rateLimit == null && validation == null ? null : new Policies(jwt, rateLimit, validation);
         }
     }
 
@@ -230,6 +230,18 @@ public final class Ir {
     public record RateLimitRule(long requests, int unitSeconds, long burst, List<RateLimitSelector> selectors) {
         public RateLimitRule {
             selectors = List.copyOf(selectors);
+        }
+    }
+
+    /**
+     * A JWTPolicy as a route needs it: {@code name} ("namespace/name", the requirement's name on the wire), its
+     * providers and whether a request without a token passes; {@code broken} (a policy that does not validate and has
+     * no last good version): every request is refused, whatever the providers.
+     */
+    public record Jwt(String name, List<JwtProvider> providers, boolean optional, boolean broken) {
+        public Jwt {
+            requireNonNull(name, "name");
+            providers = List.copyOf(providers);
         }
     }
 
@@ -262,6 +274,25 @@ public final class Ir {
 
         public static Validation failClosed(String policy, int status, String reason) {
             return new Validation(policy, 0, 0, 0, 0, List.of(), List.of(), null, null, status, reason);
+        }
+    }
+
+    /**
+     * One JWT provider: {@code jwks} the key set (a JWKS document: inline, or what the control plane fetched; null
+     * when a remote one was never fetched, which fails closed), issuer (null: any), audiences (empty: any), where the
+     * token is looked for ({@code headers} name to value prefix, {@code cookies}, {@code params}) and the claims
+     * copied to request headers (claim to header).
+     */
+    public record JwtProvider(String name, String issuer, List<String> audiences, String jwks,
+                              List<HeaderValue> headers, List<String> cookies, List<String> params,
+                              List<HeaderValue> claimToHeaders) {
+        public JwtProvider {
+            requireNonNull(name, "name");
+            audiences = List.copyOf(audiences);
+            headers = List.copyOf(headers);
+            cookies = List.copyOf(cookies);
+            params = List.copyOf(params);
+            claimToHeaders = List.copyOf(claimToHeaders);
         }
     }
 

@@ -1,0 +1,290 @@
+package dev.lattice.proxy.filter.jwt;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.lattice.proxy.filter.HttpFilter;
+import dev.lattice.proxy.filter.LocalReply;
+import dev.lattice.proxy.filter.RequestAuth;
+import dev.lattice.proxy.filter.RequestView;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+
+/**
+ * Envoy's {@code envoy.filters.http.jwt_authn} for one connection manager: each route names a requirement (its
+ * {@code PerRouteConfig}); a route without one passes untouched. A requirement is satisfied by a token that one of
+ * its providers verifies: found where that provider looks (headers with a value prefix, cookies, query parameters),
+ * a JWS with an algorithm of {@link #ALGORITHMS} ({@code alg: none} and HMAC never), a key of the provider's set (by
+ * {@code kid} when the token names one) whose signature checks, {@code iss} the provider's, an {@code aud} among its
+ * audiences, and {@code exp}, {@code nbf}, {@code iat} within {@value #SKEW_SECONDS} s of skew. A request without any
+ * token passes only when the requirement allows it ({@code allow_missing}) and every provider of it has keys (a key
+ * set never fetched fails closed); anything else is answered {@code 401} with {@code WWW-Authenticate: Bearer} as
+ * RFC 6750 §3 says and never reaches the app. The verified claims are copied to headers ({@code claim_to_headers},
+ * a header a client sent under that name is dropped first) and handed on to authorization ({@link RequestAuth}).
+ */
+final class JwtAuthnFilter implements HttpFilter {
+    static final int SKEW_SECONDS = 60;
+    static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
+            JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384,
+            JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
+    static final String REALM = "lattice";
+
+    /** Why a request is refused: the RFC 6750 error description of each. */
+    enum Failure {
+        MISSING("Jwt is missing"),
+        MALFORMED("Jwt is not in the form of Header.Payload.Signature"),
+        ALGORITHM("Jwt algorithm is not allowed"),
+        ISSUER("Jwt issuer is not configured"),
+        AUDIENCE("Audiences in Jwt are not allowed"),
+        EXPIRED("Jwt is expired"),
+        NOT_YET_VALID("Jwt not yet valid"),
+        ISSUED_IN_FUTURE("Jwt issued in the future"),
+        NO_KEY("Jwks doesn't have key to match kid or alg from Jwt"),
+        SIGNATURE("Jwt verification fails"),
+        UNKNOWN_REQUIREMENT("Jwt requirement is not configured");
+
+        final String description;
+        final LocalReply reply;
+
+        Failure(String description) {
+            this.description = description;
+            HttpHeaders h = new DefaultHttpHeaders();
+            // RFC 6750 §3: no error code when the request carried no credentials; invalid_token when it carried a bad one
+            h.set("www-authenticate", description.equals("Jwt is missing") ? "Bearer realm=\"" + REALM + "\""
+                    : "Bearer realm=\"" + REALM + "\", error=\"invalid_token\", error_description=\"" + description + "\"");
+            byte[] body = (description).getBytes(StandardCharsets.UTF_8);
+            this.reply = new LocalReply(401, body, description, 16, h);
+        }
+    }
+
+    /** A requirement: any one of {@code providers}, or no token at all when {@code allowMissing}. */
+    record Requirement(List<JwtProviderConfig> providers, boolean allowMissing) {
+        Requirement {
+            providers = List.copyOf(providers);
+            allowMissing = allowMissing && providers.stream().noneMatch(p -> p.keys().isEmpty());
+        }
+    }
+
+    /** A route's config: the requirement it names. */
+    record PerRoute(String requirementName) {}
+
+    private final Map<String, Requirement> requirements;
+    private final Map<Failure, CounterDataPoint> denied;
+    private final CounterDataPoint allowed;
+
+    JwtAuthnFilter(Map<String, Requirement> requirements, Map<Failure, CounterDataPoint> denied, CounterDataPoint allowed) {
+        this.requirements = Map.copyOf(requirements);
+        this.denied = denied;
+        this.allowed = allowed;
+    }
+
+    Map<String, Requirement> requirements() {
+        return requirements;
+    }
+
+    @Override
+    public LocalReply onRequestHeaders(RequestView request) {
+        return null;
+    }
+
+    @Override
+    public LocalReply onRequestHeaders(RequestView request, Object routeConfig) {
+        if (!(routeConfig instanceof PerRoute pr)) return null;
+        Requirement req = requirements.get(pr.requirementName());
+        if (req == null) return deny(Failure.UNKNOWN_REQUIREMENT);
+        Failure first = null;
+        boolean found = false;
+        for (JwtProviderConfig p : req.providers()) {
+            String token = token(request, p);
+            if (token == null) continue;
+            found = true;
+            Object r = verify(p, token, System.currentTimeMillis());
+            if (r instanceof JWTClaimsSet claims) {
+                accept(request, p, claims);
+                return null;
+            }
+            if (first == null) first = (Failure) r;
+        }
+        if (!found) {
+            if (req.allowMissing()) {
+                // a client must not pose as a verified one: the claim headers go even without a token
+                for (JwtProviderConfig p : req.providers()) for (JwtProviderConfig.ClaimHeader c : p.claimToHeaders()) request.upstreamHeaders().remove(c.header());
+                return null;
+            }
+            return deny(Failure.MISSING);
+        }
+        return deny(first);
+    }
+
+    private LocalReply deny(Failure f) {
+        CounterDataPoint a = denied.get(f);
+        if (a != null) a.inc();
+        return f.reply;
+    }
+
+    private void accept(RequestView request, JwtProviderConfig p, JWTClaimsSet claims) {
+        allowed.inc();
+        if (!p.claimToHeaders().isEmpty()) {
+            HttpHeaders h = request.upstreamHeaders();
+            for (JwtProviderConfig.ClaimHeader c : p.claimToHeaders()) {
+                h.remove(c.header());
+                String v = claimValue(claims, c.claim());
+                if (v != null) h.set(c.header(), v);
+            }
+        }
+        request.setRequestAuth(new RequestAuth(claims.getIssuer(), claims.getSubject(), claims.getAudience(), claims.getClaims()));
+    }
+
+    /** A claim as a header value: strings as they are, numbers and booleans as JSON writes them; others not copied. */
+    static String claimValue(JWTClaimsSet claims, String name) {
+        Object v = RequestAuth.claim(claims.getClaims(), name);
+        if (v instanceof String s) return s;
+        if (v instanceof Number || v instanceof Boolean) return v.toString();
+        if (v instanceof Date d) return Long.toString(d.getTime() / 1000);
+        if (v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(x -> x instanceof String)) return String.join(",", (List<String>) l);
+        return null;
+    }
+
+    /** The claims of a token {@code p} verifies, or the {@link Failure}. */
+    static Object verify(JwtProviderConfig p, String token, long nowMillis) {
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token); // a header with alg none, or no JSON, or not three parts: ParseException
+        } catch (ParseException e) {
+            return Failure.MALFORMED;
+        }
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        if (!ALGORITHMS.contains(alg)) return Failure.ALGORITHM;
+        JWTClaimsSet claims;
+        try {
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return Failure.MALFORMED;
+        }
+        if (p.issuer() != null && !p.issuer().equals(claims.getIssuer())) return Failure.ISSUER;
+        if (!p.audiences().isEmpty()) {
+            List<String> aud = claims.getAudience();
+            boolean ok = false;
+            for (String a : aud) if (p.audiences().contains(a)) ok = true;
+            if (!ok) return Failure.AUDIENCE;
+        }
+        long skew = SKEW_SECONDS * 1000L;
+        Date exp = claims.getExpirationTime();
+        if (exp != null && nowMillis > exp.getTime() + skew) return Failure.EXPIRED;
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && nowMillis + skew < nbf.getTime()) return Failure.NOT_YET_VALID;
+        Date iat = claims.getIssueTime();
+        if (iat != null && nowMillis + skew < iat.getTime()) return Failure.ISSUED_IN_FUTURE;
+        String kid = jwt.getHeader().getKeyID();
+        boolean candidate = false;
+        for (JwtProviderConfig.Key k : p.keys()) {
+            if (kid != null && k.kid() != null && !kid.equals(k.kid())) continue;
+            if (!k.algorithms().contains(alg)) continue;
+            candidate = true;
+            try {
+                if (jwt.verify(k.verifier())) return claims;
+            } catch (JOSEException | IllegalStateException e) {
+                // a key that cannot check this signature: try the next one
+            }
+        }
+        return candidate ? Failure.SIGNATURE : Failure.NO_KEY;
+    }
+
+    /** The token where {@code p} looks for it, or null: headers in order, then cookies, then query parameters. */
+    static String token(RequestView r, JwtProviderConfig p) {
+        for (JwtProviderConfig.HeaderSource h : p.headers()) {
+            CharSequence v = r.header(h.name());
+            if (v == null) continue;
+            String s = v.toString();
+            String prefix = h.valuePrefix();
+            int at = 0;
+            if (!prefix.isEmpty()) {
+                at = indexOfIgnoreCase(s, prefix);
+                if (at < 0) continue;
+                at += prefix.length();
+            }
+            String t = cut(s, at);
+            if (!t.isEmpty()) return t;
+        }
+        if (!p.cookies().isEmpty()) {
+            CharSequence c = r.header("cookie");
+            if (c != null) {
+                for (String name : p.cookies()) {
+                    String t = cookie(c.toString(), name);
+                    if (t != null && !t.isEmpty()) return t;
+                }
+            }
+        }
+        if (!p.params().isEmpty()) {
+            String pq = r.pathAndQuery();
+            int q = pq.indexOf('?');
+            if (q >= 0) {
+                for (String name : p.params()) {
+                    String t = param(pq, q + 1, name);
+                    if (t != null && !t.isEmpty()) return t;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The token from {@code at}: up to the next comma (another value of the header) or space, trimmed. */
+    private static String cut(String s, int at) {
+        int end = s.length();
+        int comma = s.indexOf(',', at);
+        if (comma >= 0) end = comma;
+        return s.substring(at, end).trim();
+    }
+
+    private static int indexOfIgnoreCase(String s, String prefix) {
+        // the prefix starts the value, or a value after a comma (a joined repeated header)
+        int from = 0;
+        while (from <= s.length() - prefix.length()) {
+            while (from < s.length() && s.charAt(from) == ' ') from++;
+            if (s.regionMatches(true, from, prefix, 0, prefix.length())) return from;
+            int comma = s.indexOf(',', from);
+            if (comma < 0) return -1;
+            from = comma + 1;
+        }
+        return -1;
+    }
+
+    static String cookie(String header, String name) {
+        for (String part : header.split(";")) {
+            String kv = part.trim();
+            int eq = kv.indexOf('=');
+            if (eq == name.length() && kv.startsWith(name)) {
+                String v = kv.substring(eq + 1).trim();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) v = v.substring(1, v.length() - 1);
+                return v;
+            }
+        }
+        return null;
+    }
+
+    static String param(String pq, int from, String name) {
+        for (String part : pq.substring(from).split("&")) {
+            int eq = part.indexOf('=');
+            String k = eq < 0 ? part : part.substring(0, eq);
+            if (decode(k).equals(name)) return eq < 0 ? "" : decode(part.substring(eq + 1));
+        }
+        return null;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
+}
