@@ -120,6 +120,7 @@ public final class GetCommand implements Callable<Integer> {
             case "MTLSPolicy" -> List.of("NAME", "MODE", "ACCEPTED");
             case "AuthorizationPolicy" -> List.of("NAME", "ACTION", "ACCEPTED");
             case "TrafficTarget" -> List.of("NAME", "DESTINATION", "ACCEPTED");
+            case "RequestValidationPolicy" -> List.of("NAME", "ACCEPTED");
             default -> List.of("NAME");
         });
         rows.add(header);
@@ -199,6 +200,7 @@ public final class GetCommand implements Callable<Integer> {
                     });
                     row.add(policyAccepted(status));
                 }
+                case "RequestValidationPolicy" -> row.add(policyAccepted(status));
                 default -> { }
             }
             rows.add(row);

@@ -52,13 +52,15 @@ public final class Models {
             Map.entry("lattice.dev/v1alpha1/MeshConfig", new KindInfo(false, MeshConfig::read)),
             Map.entry("lattice.dev/v1alpha1/MTLSPolicy", new KindInfo(true, MtlsPolicy::read)),
             Map.entry("lattice.dev/v1alpha1/AuthorizationPolicy", new KindInfo(true, AuthorizationPolicy::read)),
+            Map.entry("lattice.dev/v1alpha1/RateLimitPolicy", new KindInfo(true, RateLimitPolicy::read)),
+            Map.entry("lattice.dev/v1alpha1/RequestValidationPolicy", new KindInfo(true, RequestValidationPolicy::read)),
             Map.entry("access.smi-spec.io/v1alpha3/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
             Map.entry("access.smi-spec.io/v1alpha2/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
             Map.entry("specs.smi-spec.io/v1alpha4/HTTPRouteGroup", new KindInfo(true, HttpRouteGroup::read)),
             Map.entry("specs.smi-spec.io/v1alpha4/TCPRoute", new KindInfo(true, SmiTcpRoute::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy and AuthorizationPolicy, "
+    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy, AuthorizationPolicy, RequestValidationPolicy and RateLimitPolicy, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
             + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1), "
             + "access.smi-spec.io TrafficTarget (v1alpha3, v1alpha2), specs.smi-spec.io/v1alpha4 HTTPRouteGroup and TCPRoute";

@@ -36,6 +36,8 @@ public final class Kinds {
             new Kind("MeshConfig", "lattice.dev", false, "meshconfigs", List.of("meshconfig")),
             new Kind("MTLSPolicy", "lattice.dev", true, "mtlspolicies", List.of("mtlspolicy")),
             new Kind("AuthorizationPolicy", "lattice.dev", true, "authorizationpolicies", List.of("authorizationpolicy", "authz")),
+            new Kind("RequestValidationPolicy", "lattice.dev", true, "requestvalidationpolicies",
+                    List.of("requestvalidationpolicy", "rvp")),
             new Kind("TrafficTarget", "access.smi-spec.io", true, "traffictargets", List.of("traffictarget", "tt")),
             new Kind("HTTPRouteGroup", "specs.smi-spec.io", true, "httproutegroups", List.of("httproutegroup", "hrg")),
             // SMI's TCPRoute: its key kind carries the group, so that it is never Gateway API's TCPRoute

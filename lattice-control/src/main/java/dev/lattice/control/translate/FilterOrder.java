@@ -26,12 +26,12 @@ enum FilterOrder {
     STATEFUL_SESSION(false),
     /** {@code lattice.authz.audit}, {@code lattice.authz.deny}, {@code lattice.authz.allow}: RBAC, in that order. */
     AUTHORIZATION(false),
-    /** {@code envoy.filters.http.local_ratelimit}: per-proxy token buckets. Reserved. */
-    LOCAL_RATE_LIMIT(true),
+    /** {@code lattice.filters.http.local_ratelimit}: RateLimitPolicy's per-proxy token buckets ({@link LocalRateLimitFilter}). */
+    LOCAL_RATE_LIMIT(false),
     /** {@code envoy.filters.http.ratelimit}: the mesh-wide limits (a pausing filter). Reserved. */
     GLOBAL_RATE_LIMIT(true),
-    /** Lattice's request validation. Reserved. */
-    REQUEST_VALIDATION(true),
+    /** {@code lattice.request_validation}: RequestValidationPolicy (limits, methods, media types, JSON bodies). */
+    REQUEST_VALIDATION(false),
     /** {@code envoy.filters.http.router}: always present, always last. */
     ROUTER(false);
 

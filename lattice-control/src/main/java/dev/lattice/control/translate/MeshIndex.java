@@ -50,7 +50,10 @@ final class MeshIndex {
     final List<dev.lattice.model.MeshConfig> meshConfigs = new ArrayList<>();
     final List<dev.lattice.model.MtlsPolicy> mtlsPolicies = new ArrayList<>();
     final List<dev.lattice.model.AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
+    final List<dev.lattice.model.RateLimitPolicy> rateLimitPolicies = new ArrayList<>();
     final List<dev.lattice.model.TrafficTarget> trafficTargets = new ArrayList<>();
+    /** RequestValidationPolicies, oldest first. */
+    final List<dev.lattice.model.RequestValidationPolicy> requestValidationPolicies = new ArrayList<>();
     /** SMI HTTPRouteGroups and TCPRoutes by "namespace/name". */
     final Map<String, dev.lattice.model.HttpRouteGroup> httpRouteGroups = new TreeMap<>();
     final Map<String, dev.lattice.model.SmiTcpRoute> smiTcpRoutes = new TreeMap<>();
@@ -79,7 +82,9 @@ final class MeshIndex {
                 case dev.lattice.model.MeshConfig m -> meshConfigs.add(m);
                 case dev.lattice.model.MtlsPolicy m -> mtlsPolicies.add(m);
                 case dev.lattice.model.AuthorizationPolicy a -> authorizationPolicies.add(a);
+                case dev.lattice.model.RateLimitPolicy rl -> rateLimitPolicies.add(rl);
                 case dev.lattice.model.TrafficTarget t -> trafficTargets.add(t);
+                case dev.lattice.model.RequestValidationPolicy v -> requestValidationPolicies.add(v);
                 case dev.lattice.model.HttpRouteGroup g -> httpRouteGroups.put(g.meta().namespace() + "/" + g.meta().name(), g);
                 case dev.lattice.model.SmiTcpRoute t -> smiTcpRoutes.put(t.meta().namespace() + "/" + t.meta().name(), t);
                 case dev.lattice.model.EndpointSlice e -> {
@@ -102,7 +107,9 @@ final class MeshIndex {
         meshConfigs.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         mtlsPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         authorizationPolicies.sort(byKey);
+        rateLimitPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         trafficTargets.sort(byKey);
+        requestValidationPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
     }
 
     Gateway gateway(String namespace, String name) {

@@ -6,6 +6,7 @@ import dev.lattice.control.MeshSnapshot;
 import dev.lattice.control.ProxyId;
 import dev.lattice.control.ProxyPorts;
 import dev.lattice.control.translate.ir.Ir;
+import dev.lattice.model.RequestValidationPolicy;
 import dev.lattice.model.Gateway;
 import dev.lattice.model.GatewayClass;
 import dev.lattice.model.GrpcRoute;
@@ -47,6 +48,8 @@ final class MeshIrBuilder {
     private record MeshAttachment(RouteResolution.ResolvedRoute route, Service service, Integer port) {}
 
     private final MeshSnapshot snapshot;
+    private final RoutePolicies<dev.lattice.model.RateLimitPolicy> rateLimits;
+    private final RequestValidations validations;
     private final MeshIndex index;
     private final List<Problem> problems = new ArrayList<>();
     private final Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
@@ -76,6 +79,8 @@ final class MeshIrBuilder {
         this.index = new MeshIndex(snapshot.resources());
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
         this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
+        this.rateLimits = RateLimits.policies(index, snapshot.rejected());
+        this.validations = new RequestValidations(index, snapshot.rejected(), problems);
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -161,6 +166,7 @@ final class MeshIrBuilder {
         }
         backendTls.statuses(proxies, statuses);
         new PolicyStatuses(index, snapshot).put(statuses);
+        validations.statuses(statuses, rejectedKeys(RequestValidationPolicy.KIND));
         return new Result(proxies, statuses, problems);
     }
 
@@ -704,9 +710,15 @@ final class MeshIrBuilder {
         return e.route().route().rules().get(e.rule()).name();
     }
 
+    private java.util.Set<ResourceKey> rejectedKeys(String kind) {
+        java.util.Set<ResourceKey> out = new java.util.HashSet<>();
+        for (dev.lattice.model.Resource r : snapshot.rejected()) if (r.kind().equals(kind)) out.add(r.key());
+        return out;
+    }
+
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of();
+        return Ir.Policies.of(RateLimits.ir(rateLimits.at(site)), validations.at(site));
     }
 
     static Ir.Match match(HttpRoute.Match m) {

@@ -43,7 +43,8 @@ final class PolicyStatuses {
     void put(Map<ResourceKey, ObjectNode> statuses) {
         Map<ResourceKey, Resource> rejected = new HashMap<>();
         for (Resource r : snapshot.rejected()) {
-            if (r.kind().equals(MtlsPolicy.KIND) || r.kind().equals(AuthorizationPolicy.KIND) || r.kind().equals(TrafficTarget.KIND)) {
+            if (r.kind().equals(MtlsPolicy.KIND) || r.kind().equals(AuthorizationPolicy.KIND) || r.kind().equals(TrafficTarget.KIND)
+                    || r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)) {
                 rejected.put(r.key(), r);
             }
         }
@@ -121,6 +122,8 @@ final class PolicyStatuses {
                 + "; it fails closed: its targets deny every request until it is fixed";
         if (r.kind().equals(MtlsPolicy.KIND)) {
             message = message.replace("its targets deny every request", "every workload of its namespace is STRICT");
+        } else if (r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)) {
+            message = message.replace("deny every request", "answer every request " + RequestValidations.FAIL_CLOSED_STATUS);
         }
         ObjectNode cond = Status.condition("Accepted", false, "Invalid", message, r.generation());
         ArrayNode ancestors = Status.JSON.arrayNode();

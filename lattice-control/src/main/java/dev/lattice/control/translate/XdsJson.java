@@ -29,6 +29,8 @@ public final class XdsJson {
             .add(io.envoyproxy.envoy.config.route.v3.RedirectAction.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
+            .add(dev.lattice.api.validation.v1.RequestValidation.getDescriptor())
+            .add(dev.lattice.api.validation.v1.RequestValidationPerRoute.getDescriptor())
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).preservingProtoFieldNames();
 

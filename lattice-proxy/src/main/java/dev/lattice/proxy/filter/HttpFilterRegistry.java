@@ -13,7 +13,9 @@ import java.util.stream.Collectors;
  * connection manager's parser knows them.
  */
 public final class HttpFilterRegistry {
-    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(), new RbacHttpFilterFactory())
+    private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(), new RbacHttpFilterFactory(),
+            new dev.lattice.proxy.filter.ratelimit.RateLimitHttpFilterFactory(),
+            new dev.lattice.proxy.filter.validation.ValidationHttpFilterFactory())
             .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
 
     private static final Map<String, HttpFilterFactory> PER_ROUTE = FACTORIES.values().stream()

@@ -69,6 +69,48 @@ public interface RequestView {
         throw new UnsupportedOperationException("this request cannot be changed");
     }
 
+    /**
+     * How many header fields the request has (each value of a repeated name counts; pseudo-headers do not), as the
+     * codec decoded them.
+     */
+    default int headerCount() {
+        throw new UnsupportedOperationException("this request has no header counts");
+    }
+
+    /** The bytes of the request's header fields: the sum of each field's name and value lengths. */
+    default long headerBytes() {
+        throw new UnsupportedOperationException("this request has no header counts");
+    }
+
+    /**
+     * Caps the request body at {@code maxBytes}, enforced by the connection manager as the body streams (nothing is
+     * buffered for it): a body that crosses the cap resets the upstream request and is answered 413 when no response
+     * has started yet (the connection or stream is reset otherwise). False when more than {@code maxBytes} has
+     * already been received (the filter answers 413 itself).
+     */
+    default boolean limitBody(long maxBytes) {
+        throw new UnsupportedOperationException("this request has no stream");
+    }
+
+    /**
+     * Pauses the request until its whole body has arrived (at most the cap set with {@link #limitBody}, which must be
+     * set first; a body over it is answered 413), then calls {@code callback} on the stream's event loop with the
+     * body: null from it lets the request go on (the body then goes upstream as it was received), a reply answers it.
+     * Reading from the client goes on meanwhile (up to the cap). The filter returns {@link LocalReply#PAUSE}.
+     */
+    default void bufferBody(BodyCallback callback) {
+        throw new UnsupportedOperationException("this request cannot be buffered");
+    }
+
+    /** What {@link #bufferBody} calls once the body is complete. */
+    interface BodyCallback {
+        /**
+         * {@code body}: the whole request body (possibly empty), valid only during the call. Null: go on; else the
+         * reply.
+         */
+        LocalReply onBody(io.netty.buffer.ByteBuf body);
+    }
+
     /** Follows the rest of this stream with {@code filter} (see {@link StreamFilter}). */
     default void observe(StreamFilter filter) {
         throw new UnsupportedOperationException("this request has no stream");

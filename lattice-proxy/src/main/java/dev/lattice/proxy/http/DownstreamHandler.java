@@ -115,6 +115,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
     private CompiledListener.Vhost filterVhost;
     private CompiledRoute filterRoute;
     private boolean paused;
+    // a filter's cap on the request body (-1: none), the bytes seen against it, and its wait for the whole body
+    private long bodyLimit = -1;
+    private long bodyBytes;
+    private dev.lattice.proxy.filter.RequestView.BodyCallback bodyCallback;
+    private PausedExchange bodyPause;
+    private static final byte[] BODY_413 = "request body too large\n".getBytes(StandardCharsets.US_ASCII);
     private UpstreamHandler upstream;
     CompiledListener listener;
     private CompiledRoute.Target target;
@@ -258,6 +264,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
         attempts = 0;
         triedMask = 0;
         streamFilters.reset();
+        if (bodyLimit >= 0 || bodyCallback != null) {
+            bodyLimit = -1;
+            bodyCallback = null;
+            bodyPause = null;
+        }
         CompiledListener l = slot.current;
         listener = l;
 
@@ -378,6 +389,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
                 paused = true;
                 long wait = filterRoute != null && filterRoute.timeoutMillis > 0 ? filterRoute.timeoutMillis : PAUSE_TIMEOUT_MILLIS;
                 p.deadline = ctx.executor().schedule(p::expire, wait, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (bodyCallback != null && requestDone) deliverBody();
                 updateDownstreamRead();
                 return false;
             }
@@ -415,6 +427,80 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             java.util.Objects.requireNonNull(reply, "reply");
             if (called.compareAndSet(false, true)) ctx.executor().execute(() -> resume(this, reply));
         }
+    }
+
+    /** A filter caps the request body ({@link dev.lattice.proxy.filter.RequestView#limitBody}). */
+    boolean limitBody(long maxBytes) {
+        long seen = 0;
+        List<HttpContent> p = pending;
+        if (p != null) {
+            for (HttpContent c : p) seen += c.content().readableBytes();
+        }
+        bodyLimit = bodyLimit < 0 ? maxBytes : Math.min(bodyLimit, maxBytes);
+        bodyBytes = seen;
+        return seen <= bodyLimit;
+    }
+
+    /** A filter waits for the whole body ({@link dev.lattice.proxy.filter.RequestView#bufferBody}). */
+    void bufferBody(dev.lattice.proxy.filter.RequestView.BodyCallback cb, PausedExchange p) {
+        if (bodyLimit < 0) throw new IllegalStateException("bufferBody needs limitBody first");
+        bodyCallback = cb;
+        bodyPause = p;
+        if (expectContinue && !requestDone) {
+            // the client waits for 100 before it sends the body the filter waits for
+            expectContinue = false;
+            filterRequest.headers().remove(HttpHeaderNames.EXPECT);
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+    }
+
+    /** The body a filter waits for is complete (all of it is in {@code pending}): hand it over, then go on or reply. */
+    private void deliverBody() {
+        dev.lattice.proxy.filter.RequestView.BodyCallback cb = bodyCallback;
+        PausedExchange p = bodyPause;
+        bodyCallback = null;
+        bodyPause = null;
+        List<HttpContent> parts = pending;
+        io.netty.buffer.CompositeByteBuf body = ctx.alloc().compositeBuffer(parts == null ? 1 : Math.max(1, parts.size()));
+        dev.lattice.proxy.filter.LocalReply r;
+        try {
+            if (parts != null) {
+                for (HttpContent c : parts) {
+                    if (c.content().isReadable()) body.addComponent(true, c.content().retainedDuplicate());
+                }
+            }
+            r = cb.onBody(body);
+        } catch (RuntimeException e) {
+            r = FILTER_FAILED;
+        } finally {
+            body.release();
+        }
+        if (r == null) p.proceed();
+        else p.reply(r);
+    }
+
+    private static final dev.lattice.proxy.filter.LocalReply FILTER_FAILED =
+            dev.lattice.proxy.filter.LocalReply.of(500, "filter error: the body check failed");
+
+    /** The body crossed a filter's cap: 413 when nothing was answered yet, else the stream is reset. */
+    private void bodyTooLarge(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        c.release();
+        requestDone = last;
+        PausedExchange bp = bodyPause;
+        if (bp != null && bp.deadline != null) bp.deadline.cancel(false);
+        bodyCallback = null;
+        bodyPause = null;
+        if (paused) {
+            paused = false; // a late proceed or reply of the pausing filter does nothing now
+        }
+        if (responseStarted) {
+            abortUpstream();
+            abortDownstream();
+            return;
+        }
+        localResponse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, BODY_413, true);
     }
 
     private void resume(PausedExchange p, dev.lattice.proxy.filter.LocalReply reply) {
@@ -555,10 +641,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             extra.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
             extra.setInt(GRPC_STATUS, r.grpcStatus());
             extra.set(GRPC_MESSAGE, r.message());
+            if (r.headers() != null) extra.add(r.headers());
             localResponse(HttpResponseStatus.OK, new byte[0], false, extra);
             return;
         }
-        localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
+        if (r.headers() != null) localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false, r.headers());
+        else localResponse(HttpResponseStatus.valueOf(r.status()), r.body(), false);
     }
 
     /** No virtual host or route: 404, or for gRPC a trailers-only UNIMPLEMENTED. */
@@ -880,6 +968,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             }
             return;
         }
+        if (bodyLimit >= 0) {
+            bodyBytes += c.content().readableBytes();
+            if (bodyBytes > bodyLimit) {
+                bodyTooLarge(c);
+                return;
+            }
+        }
         streamFilters.requestContent(c);
         if (retryBody != null) {
             keepForRetry(c);
@@ -901,6 +996,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             pending.add(c);
             if (last) {
                 requestDone = true;
+                if (bodyCallback != null && paused) deliverBody();
             }
         }
     }
@@ -1256,7 +1352,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Up
             return;
         } else if (queued != null && !queued.isEmpty()) {
             read = false;
-        } else if (active && (waitingUpstream || paused) && !requestDone) {
+        } else if (active && (waitingUpstream || (paused && bodyCallback == null)) && !requestDone) {
             read = false;
         } else {
             UpstreamHandler u = upstream;

@@ -214,6 +214,37 @@ final class StreamFilters {
         }
 
         @Override
+        public int headerCount() {
+            check();
+            return headers.size();
+        }
+
+        @Override
+        public long headerBytes() {
+            check();
+            long n = 0;
+            for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+                java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+                n += e.getKey().length() + e.getValue().length();
+            }
+            return n;
+        }
+
+        @Override
+        public boolean limitBody(long maxBytes) {
+            check();
+            return h.limitBody(maxBytes);
+        }
+
+        @Override
+        public void bufferBody(BodyCallback callback) {
+            check();
+            java.util.Objects.requireNonNull(callback, "callback");
+            if (paused == null) paused = h.newPause();
+            h.bufferBody(callback, paused);
+        }
+
+        @Override
         public CharSequence header(String name) {
             List<String> all = headers.getAll(name);
             if (all.isEmpty()) return null;

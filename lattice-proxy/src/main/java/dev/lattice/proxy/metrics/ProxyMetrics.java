@@ -62,6 +62,19 @@ public final class ProxyMetrics {
             .withoutExemplars()
             .register(registry);
 
+    private final Counter rateLimitRequests = Counter.builder()
+            .name("lattice_ratelimit_requests_total")
+            .help("Requests checked by a RateLimitPolicy rule: by policy (namespace/name), rule (local.rules index) and "
+                    + "decision (ok, over_limit; failure: a policy that cannot be understood, answered 503)")
+            .labelNames("policy", "rule", "decision")
+            .withoutExemplars()
+            .register(registry);
+
+    /** The counter of one rate-limit outcome; bound once per rule and decision. */
+    public CounterDataPoint rateLimit(String policy, String rule, String decision) {
+        return rateLimitRequests.labelValues(policy, rule, decision);
+    }
+
     /** The counter of one authorization outcome; bound when a filter is compiled. */
     public CounterDataPoint authzDecision(String listener, String filter, String policy, String decision, boolean dryRun) {
         return authzDecisions.labelValues(listener, filter, policy, decision, Boolean.toString(dryRun));

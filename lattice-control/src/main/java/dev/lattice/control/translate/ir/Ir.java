@@ -238,10 +238,61 @@ public final class Ir {
      * {@code RoutePolicies} (the most specific attachment wins; a broken policy fails closed). Each kind adds its
      * component here (null: no policy of that kind); {@link #of} gives null when a route has none at all.
      */
-    public record Policies() {
+    public record Policies(RateLimit rateLimit, Validation validation) {
         /** The policies, or null when every kind is absent. */
-        public static Policies of() {
-            return null;
+        public static Policies of(RateLimit rateLimit, Validation validation) {
+            return rateLimit == null && validation == null ? null : new Policies(rateLimit, validation);
+        }
+    }
+
+    /**
+     * The RateLimitPolicy that governs a route: {@code policy} is its {@code namespace/name} (the buckets' and the
+     * metrics' name), {@code local} its local rules; {@code broken} a policy that cannot be understood and has no
+     * last good version (every request answered 503, rules empty).
+     */
+    public record RateLimit(String policy, List<RateLimitRule> local, boolean broken) {
+        public RateLimit {
+            requireNonNull(policy, "policy");
+            local = List.copyOf(local);
+        }
+    }
+
+    /** {@code requests} per {@code unitSeconds}, {@code burst} above it; every selector must match. */
+    public record RateLimitRule(long requests, int unitSeconds, long burst, List<RateLimitSelector> selectors) {
+        public RateLimitRule {
+            selectors = List.copyOf(selectors);
+        }
+    }
+
+    /**
+     * One client selector: {@code source} header, sourceCIDR, principal, jwtClaim or path; {@code name} the header's
+     * or claim's; {@code distinct} one bucket per value; {@code value} the exact value or CIDR (null: any, Distinct);
+     * {@code pathPrefix} for a path selector of type PathPrefix.
+     */
+    public record RateLimitSelector(String source, String name, boolean distinct, String value, boolean pathPrefix) {
+        public RateLimitSelector {
+            requireNonNull(source, "source");
+        }
+    }
+
+    /**
+     * A RequestValidationPolicy as the proxy enforces it ({@code policy}: {@code <Kind>/<namespace>/<name>}): limits
+     * (0 = none), allowed methods and media types (empty = any), at most one of a JSON Schema and an OpenAPI document
+     * (their text, already checked to compile). {@code failClosedStatus} non-zero: the policy cannot be served (it does
+     * not validate and has no last good version, or its schema is missing or does not compile) and every request is
+     * answered with that status and {@code failClosedReason}.
+     */
+    public record Validation(String policy, int maxUriBytes, int maxHeadersBytes, int maxHeaders, int maxBodyBytes,
+                             List<String> methods, List<String> contentTypes, String jsonSchema, String openApi,
+                             int failClosedStatus, String failClosedReason) {
+        public Validation {
+            requireNonNull(policy, "policy");
+            methods = List.copyOf(methods);
+            contentTypes = List.copyOf(contentTypes);
+        }
+
+        public static Validation failClosed(String policy, int status, String reason) {
+            return new Validation(policy, 0, 0, 0, 0, List.of(), List.of(), null, null, status, reason);
         }
     }
 
