@@ -68,7 +68,27 @@ final class XdsBuilder {
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
                 .addAllHttpFilters(filters.httpFilters(h));
         if (h.stripAnyHostPort()) hcm.setStripAnyHostPort(true);
+        clientTraffic(hcm, h.clientTraffic());
         return hcm.build();
+    }
+
+    /**
+     * A ClientTrafficPolicy on the wire, in Envoy's own HCM fields; the request-head and idle timeouts are always sent,
+     * the defaults (10 s, 1 h) included, so that every listener has them whatever the proxy's own defaults are.
+     */
+    static void clientTraffic(HttpConnectionManager.Builder hcm, Ir.ClientTraffic ct) {
+        Ir.ClientTraffic c = ct == null ? new Ir.ClientTraffic(null, null, null) : ct;
+        hcm.setRequestHeadersTimeout(millis(c.requestHeadersTimeout()));
+        hcm.setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                .setIdleTimeout(millis(c.idleTimeout())));
+        if (c.maxConcurrentStreams() != null) {
+            hcm.setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
+                    .setMaxConcurrentStreams(UInt32Value.of(c.maxConcurrentStreams())));
+        }
+    }
+
+    private static Duration millis(long ms) {
+        return Duration.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000).build();
     }
 
     static Filter hcmFilter(HttpConnectionManager hcm) {

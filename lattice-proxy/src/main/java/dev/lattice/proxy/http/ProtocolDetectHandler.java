@@ -27,9 +27,17 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
             .setMaxChunkSize(65536);
 
     private final ListenerSlot slot;
+    private ClientTimeouts timeouts;
 
     public ProtocolDetectHandler(ListenerSlot slot) {
         this.slot = slot;
+    }
+
+    /** The connection's head and idle timers go in front of this handler: they run from now on. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        timeouts = new ClientTimeouts(slot.current.clientTraffic);
+        ctx.pipeline().addBefore(ctx.name(), "timeouts", timeouts);
     }
 
     @Override
@@ -53,6 +61,7 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
         slot.countConnection(false);
         TelemetryHandler telemetry = new TelemetryHandler();
         p.addLast("http", new ServerCodec(SERVER_DECODER));
+        p.addLast("timeouts-h1", timeouts.http1());
         p.addLast("telemetry", telemetry);
         p.addLast("proxy", new DownstreamHandler(slot, false, telemetry));
     }
@@ -60,13 +69,18 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     private void h2(ChannelPipeline p) {
         slot.countConnection(true);
         ListenerSlot s = slot;
+        ClientTimeouts t = timeouts;
+        t.h2();
+        io.netty.channel.ChannelFutureListener streamClosed = f -> t.streamClosed();
         p.addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(64, true));
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1024).initialWindowSize(1 << 20))
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(slot.current.clientTraffic.maxConcurrentStreams()).initialWindowSize(1 << 20))
                 .build());
         p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
+                t.streamOpened();
+                ch.closeFuture().addListener(streamClosed);
                 TelemetryHandler telemetry = new TelemetryHandler();
                 ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, false));
                 ch.pipeline().addLast("telemetry", telemetry);

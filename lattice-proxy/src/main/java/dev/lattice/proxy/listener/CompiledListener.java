@@ -35,6 +35,8 @@ public final class CompiledListener {
     public String[] httpFilterNames;
     /** The HCM passes HTTP/1.1 WebSocket upgrades (upgrade_configs websocket). */
     public boolean websocket;
+    /** The chain's client timeouts and HTTP/2 stream limit (the defaults for a plain listener). */
+    public dev.lattice.proxy.config.ClientTraffic clientTraffic = dev.lattice.proxy.config.ClientTraffic.DEFAULTS;
     /** The listener's filter chains, chosen per connection by SNI; null: this table serves every connection. */
     CompiledChain[] chains;
     /** Chains for a connection whose first bytes are a TLS ClientHello (transport_protocol tls or any). */

@@ -45,6 +45,7 @@ final class ListenerChainsCompiler {
             CompiledListener http = httpCompiler.apply(view);
             http.tls = chain.terminatesTls();
             http.websocket = h.websocket();
+            http.clientTraffic = h.clientTraffic();
             http.httpFilters = compileFilters(l.name(), h.httpFilters(), metrics);
             http.httpFilterNames = h.httpFilters().isEmpty() ? null
                     : h.httpFilters().stream().map(dev.lattice.proxy.config.HttpFilterConfig::name).toArray(String[]::new);

@@ -109,7 +109,8 @@ final class ListenerParser {
         if (chains.size() == 1 && !inspector) {
             FilterChainConfig only = chains.get(0);
             if (!only.terminatesTls() && only.http() != null && !only.http().websocket()
-                    && only.http().httpFilters().isEmpty()) {
+                    && only.http().httpFilters().isEmpty()
+                    && only.http().clientTraffic().equals(dev.lattice.proxy.config.ClientTraffic.DEFAULTS)) {
                 // the plain form of issue #2: no chain list
                 return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
                         first.routeConfigName(), first.virtualHosts());
@@ -190,7 +191,7 @@ final class ListenerParser {
             var filters = XdsResources.httpFilters(res, fpath + ".typed_config", hcm);
             ListenerConfig h = hcmParser.parse(res, fpath + ".typed_config", hcm);
             HttpChainConfig http = new HttpChainConfig(h.statPrefix(), h.stripAnyHostPort(), h.routeConfigName(),
-                    h.virtualHosts(), websocket, filters);
+                    h.virtualHosts(), websocket, filters, clientTraffic(res, fpath + ".typed_config", hcm));
             return new FilterChainConfig(name, serverNames, tls, http, null, transportProtocol, mesh);
         }
         if (f.getName().equals(TCP_PROXY_FILTER)) {
@@ -201,6 +202,60 @@ final class ListenerParser {
         }
         throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName() + " (supported: "
                 + XdsResources.HCM_FILTER + ", " + TCP_PROXY_FILTER + ")");
+    }
+
+    /**
+     * The HCM's client timeouts and HTTP/2 stream limit: {@code request_headers_timeout} (absent: 10 s, unlike Envoy,
+     * whose default is none), {@code common_http_protocol_options.idle_timeout} (absent: 1 h, as Envoy),
+     * {@code http2_protocol_options.max_concurrent_streams} (absent: 1024); a zero duration disables that timer. The
+     * other fields of those two messages are not supported and rejected.
+     */
+    static dev.lattice.proxy.config.ClientTraffic clientTraffic(String res, String path, HttpConnectionManager hcm)
+            throws XdsRejection {
+        long head = dev.lattice.proxy.config.ClientTraffic.DEFAULT_REQUEST_HEADERS_TIMEOUT_MILLIS;
+        long idle = dev.lattice.proxy.config.ClientTraffic.DEFAULT_IDLE_TIMEOUT_MILLIS;
+        int streams = dev.lattice.proxy.config.ClientTraffic.DEFAULT_MAX_CONCURRENT_STREAMS;
+        if (hcm.hasRequestHeadersTimeout()) {
+            head = millis(res, path + ".request_headers_timeout", hcm.getRequestHeadersTimeout());
+        }
+        if (hcm.hasCommonHttpProtocolOptions()) {
+            var o = hcm.getCommonHttpProtocolOptions();
+            String op = path + ".common_http_protocol_options";
+            if (!o.toBuilder().clearIdleTimeout().build().equals(o.getDefaultInstanceForType())) {
+                throw new XdsRejection(res, op + ": only idle_timeout is supported");
+            }
+            if (o.hasIdleTimeout()) {
+                idle = millis(res, op + ".idle_timeout", o.getIdleTimeout());
+            }
+        }
+        if (hcm.hasHttp2ProtocolOptions()) {
+            var o = hcm.getHttp2ProtocolOptions();
+            String op = path + ".http2_protocol_options";
+            if (!o.toBuilder().clearMaxConcurrentStreams().build().equals(o.getDefaultInstanceForType())) {
+                throw new XdsRejection(res, op + ": only max_concurrent_streams is supported");
+            }
+            if (o.hasMaxConcurrentStreams()) {
+                long v = Integer.toUnsignedLong(o.getMaxConcurrentStreams().getValue());
+                if (v < 1 || v > Integer.MAX_VALUE) {
+                    throw new XdsRejection(res, op + ".max_concurrent_streams: must be 1.." + Integer.MAX_VALUE
+                            + ", got " + v);
+                }
+                streams = (int) v;
+            }
+        }
+        return new dev.lattice.proxy.config.ClientTraffic(head, idle, streams);
+    }
+
+    private static long millis(String res, String path, com.google.protobuf.Duration d) throws XdsRejection {
+        if (d.getSeconds() < 0 || d.getNanos() < 0 || d.getNanos() > 999_999_999) {
+            throw new XdsRejection(res, path + ": must be a non-negative duration, got " + d.getSeconds() + "s "
+                    + d.getNanos() + "ns");
+        }
+        if (d.getSeconds() > 315_576_000_000L) {
+            throw new XdsRejection(res, path + ": out of range");
+        }
+        long ms = d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+        return ms == 0 && d.getNanos() > 0 ? 1 : ms;
     }
 
     private static TcpProxyConfig parseTcpProxy(String res, String path, TcpProxy tp) throws XdsRejection {

@@ -142,4 +142,46 @@ class ListenerParserTest {
         assertThatThrownBy(() -> XdsResources.parseListener(withSocket(mtls(true, null)))).isInstanceOf(XdsRejection.class)
                 .hasMessageContaining(".require_client_certificate: needs common_tls_context.validation_context");
     }
+
+    private static Listener withHcm(java.util.function.UnaryOperator<
+            io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Builder> edit)
+            throws Exception {
+        var chain = httpChain("plain", List.of(), null, null, direct("all", List.of("*"), "plain"));
+        var hcm = chain.getFilters(0).getTypedConfig().unpack(
+                io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class);
+        var f = chain.getFilters(0).toBuilder().setTypedConfig(com.google.protobuf.Any.pack(edit.apply(hcm.toBuilder()).build()));
+        return listener("gateway/80", 80, List.of(chain.toBuilder().setFilters(0, f).build()));
+    }
+
+    @Test
+    void clientTimeoutsAndTheStreamLimitAreParsedAndDefaulted() throws Exception {
+        ListenerConfig none = XdsResources.parseListener(withHcm(b -> b));
+        // nothing set: the defaults
+        assertThat(none.effectiveChains().get(0).http().clientTraffic()).isEqualTo(dev.lattice.proxy.config.ClientTraffic.DEFAULTS);
+        ListenerConfig explicitDefaults = XdsResources.parseListener(withHcm(b -> b
+                .setRequestHeadersTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                        .setIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3600)))));
+        assertThat(explicitDefaults.effectiveChains().get(0).http().clientTraffic())
+                .isEqualTo(dev.lattice.proxy.config.ClientTraffic.DEFAULTS);
+        ListenerConfig set = XdsResources.parseListener(withHcm(b -> b
+                .setRequestHeadersTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2).setNanos(500_000_000))
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                        .setIdleTimeout(com.google.protobuf.Duration.newBuilder()))
+                .setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+                        .setMaxConcurrentStreams(com.google.protobuf.UInt32Value.of(7)))));
+        assertThat(set.filterChains().get(0).http().clientTraffic())
+                .isEqualTo(new dev.lattice.proxy.config.ClientTraffic(2_500, 0, 7));
+        assertThatThrownBy(() -> XdsResources.parseListener(withHcm(b -> b
+                .setRequestHeadersTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(-1)))))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining(".request_headers_timeout: must be a non-negative duration");
+        assertThatThrownBy(() -> XdsResources.parseListener(withHcm(b -> b
+                .setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.newBuilder()
+                        .setMaxConcurrentStreams(com.google.protobuf.UInt32Value.of(0))))))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("http2_protocol_options.max_concurrent_streams: must be 1..");
+        assertThatThrownBy(() -> XdsResources.parseListener(withHcm(b -> b
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                        .setMaxHeadersCount(com.google.protobuf.UInt32Value.of(5))))))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("common_http_protocol_options: only idle_timeout is supported");
+    }
 }

@@ -41,7 +41,7 @@ public final class Ir {
      */
     public record Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
                            String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains,
-                           dev.lattice.model.MtlsMode inboundMtls, Authz authz) {
+                           dev.lattice.model.MtlsMode inboundMtls, Authz authz, ClientTraffic clientTraffic) {
         public Listener {
             requireNonNull(name, "name");
             requireNonNull(address, "address");
@@ -50,6 +50,14 @@ public final class Ir {
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
             chains = List.copyOf(chains);
+        }
+
+        /** With the default client timeouts. */
+        public Listener(String name, String address, int port, Role role, String statPrefix, boolean stripAnyHostPort,
+                        String routeConfigName, List<VirtualHost> virtualHosts, List<FilterChain> chains,
+                        dev.lattice.model.MtlsMode inboundMtls, Authz authz) {
+            this(name, address, port, role, statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, chains, inboundMtls,
+                    authz, null);
         }
 
         /** Without authorization ({@code authz} null: no policy applies). */
@@ -72,7 +80,7 @@ public final class Ir {
 
         /** The connection manager of its one plain-HTTP filter chain (when {@code chains} is empty). */
         public Hcm hcm() {
-            return new Hcm(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, authz);
+            return new Hcm(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, authz, clientTraffic);
         }
     }
 
@@ -151,16 +159,39 @@ public final class Ir {
 
     /** An HTTP connection manager with its own route configuration. */
     public record Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts,
-                      Authz authz) implements ChainAction {
+                      Authz authz, ClientTraffic clientTraffic) implements ChainAction {
         public Hcm {
             requireNonNull(statPrefix, "statPrefix");
             requireNonNull(routeConfigName, "routeConfigName");
             virtualHosts = List.copyOf(virtualHosts);
         }
 
+        /** With the default client timeouts. */
+        public Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts,
+                   Authz authz) {
+            this(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, authz, null);
+        }
+
         /** Without authorization. */
         public Hcm(String statPrefix, boolean stripAnyHostPort, String routeConfigName, List<VirtualHost> virtualHosts) {
             this(statPrefix, stripAnyHostPort, routeConfigName, virtualHosts, null);
+        }
+    }
+
+    /**
+     * A ClientTrafficPolicy's settings for one connection manager, in milliseconds (0 disables a timer); null
+     * (the record or a field) is the default: 10 s for the request head, 1 h idle, 1024 HTTP/2 streams.
+     */
+    public record ClientTraffic(Long requestHeadersTimeoutMillis, Long idleTimeoutMillis, Integer maxConcurrentStreams) {
+        public static final long DEFAULT_REQUEST_HEADERS_TIMEOUT_MILLIS = 10_000;
+        public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 3_600_000;
+
+        public long requestHeadersTimeout() {
+            return requestHeadersTimeoutMillis == null ? DEFAULT_REQUEST_HEADERS_TIMEOUT_MILLIS : requestHeadersTimeoutMillis;
+        }
+
+        public long idleTimeout() {
+            return idleTimeoutMillis == null ? DEFAULT_IDLE_TIMEOUT_MILLIS : idleTimeoutMillis;
         }
     }
 
