@@ -30,6 +30,19 @@ public interface HttpFilterFactory {
         throw new XdsRejection(resource, path + ": this filter has no per-route config");
     }
 
+    /**
+     * Unpacks a filter's (or a route's) config of {@code type}, or rejects it naming the place: the one unpacking of
+     * every factory.
+     */
+    static <T extends com.google.protobuf.Message> T unpack(String resource, String path, Any typedConfig, Class<T> type)
+            throws XdsRejection {
+        try {
+            return typedConfig.unpack(type);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new XdsRejection(resource, path + ": expected " + type.getSimpleName() + ", got " + typedConfig.getTypeUrl());
+        }
+    }
+
     /** The runtime filter named {@code filterName} on listener {@code listener}, from what {@link #parse} returned. */
     HttpFilter compile(String listener, String filterName, Object config, ProxyMetrics metrics);
 }

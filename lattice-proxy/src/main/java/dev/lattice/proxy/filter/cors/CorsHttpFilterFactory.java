@@ -1,7 +1,6 @@
 package dev.lattice.proxy.filter.cors;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lattice.proxy.config.CorsPolicy;
 import dev.lattice.proxy.config.StringMatch;
 import dev.lattice.proxy.filter.HttpFilter;
@@ -47,11 +46,7 @@ public final class CorsHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parse(String resource, String path, Any typedConfig) throws XdsRejection {
-        try {
-            return typedConfig.unpack(Cors.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected Cors, got " + typedConfig.getTypeUrl());
-        }
+        return HttpFilterFactory.unpack(resource, path, typedConfig, Cors.class);
     }
 
     @Override
@@ -61,12 +56,7 @@ public final class CorsHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
-        io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy c;
-        try {
-            c = typedConfig.unpack(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected CorsPolicy, got " + typedConfig.getTypeUrl());
-        }
+        io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy c = HttpFilterFactory.unpack(resource, path, typedConfig, io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class);
         return new CorsFilter(policy(resource, path, c));
     }
 

@@ -1,7 +1,6 @@
 package dev.lattice.proxy.filter.jwt;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
@@ -58,12 +57,7 @@ public final class JwtHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parse(String resource, String path, Any typedConfig) throws XdsRejection {
-        JwtAuthentication c;
-        try {
-            c = typedConfig.unpack(JwtAuthentication.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected JwtAuthentication, got " + typedConfig.getTypeUrl());
-        }
+        JwtAuthentication c = HttpFilterFactory.unpack(resource, path, typedConfig, JwtAuthentication.class);
         if (c.getRulesCount() > 0) throw new XdsRejection(resource, path + ".rules: unsupported (name requirements in requirement_map, per route)");
         if (c.hasFilterStateRules()) throw new XdsRejection(resource, path + ".filter_state_rules: unsupported");
         Map<String, JwtProviderConfig> providers = new LinkedHashMap<>();
@@ -187,12 +181,7 @@ public final class JwtHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
-        PerRouteConfig c;
-        try {
-            c = typedConfig.unpack(PerRouteConfig.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected PerRouteConfig, got " + typedConfig.getTypeUrl());
-        }
+        PerRouteConfig c = HttpFilterFactory.unpack(resource, path, typedConfig, PerRouteConfig.class);
         return switch (c.getRequirementSpecifierCase()) {
             case REQUIREMENT_NAME -> new JwtAuthnFilter.PerRoute(c.getRequirementName());
             case DISABLED -> null; // a route that opts out: nothing to check

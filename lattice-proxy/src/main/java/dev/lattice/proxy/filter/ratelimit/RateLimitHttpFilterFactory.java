@@ -1,7 +1,6 @@
 package dev.lattice.proxy.filter.ratelimit;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lattice.api.filters.http.ratelimit.v1.RateLimit;
 import dev.lattice.api.filters.http.ratelimit.v1.RateLimitPerRoute;
 import dev.lattice.api.filters.http.ratelimit.v1.Rule;
@@ -46,11 +45,7 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parse(String resource, String path, Any typedConfig) throws XdsRejection {
-        try {
-            return typedConfig.unpack(RateLimit.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected RateLimit, got " + typedConfig.getTypeUrl());
-        }
+        return HttpFilterFactory.unpack(resource, path, typedConfig, RateLimit.class);
     }
 
     @Override
@@ -60,12 +55,7 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
-        RateLimitPerRoute c;
-        try {
-            c = typedConfig.unpack(RateLimitPerRoute.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected RateLimitPerRoute, got " + typedConfig.getTypeUrl());
-        }
+        RateLimitPerRoute c = HttpFilterFactory.unpack(resource, path, typedConfig, RateLimitPerRoute.class);
         return compile(resource, path, c);
     }
 

@@ -1,7 +1,6 @@
 package dev.lattice.proxy.filter.validation;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lattice.api.validation.v1.RequestValidation;
 import dev.lattice.api.validation.v1.RequestValidationPerRoute;
 import dev.lattice.proxy.filter.HttpFilter;
@@ -41,11 +40,7 @@ public final class ValidationHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parse(String resource, String path, Any typedConfig) throws XdsRejection {
-        try {
-            return typedConfig.unpack(RequestValidation.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected RequestValidation, got " + typedConfig.getTypeUrl());
-        }
+        return HttpFilterFactory.unpack(resource, path, typedConfig, RequestValidation.class);
     }
 
     @Override
@@ -55,12 +50,7 @@ public final class ValidationHttpFilterFactory implements HttpFilterFactory {
 
     @Override
     public Object parsePerRoute(String resource, String path, Any typedConfig) throws XdsRejection {
-        RequestValidationPerRoute c;
-        try {
-            c = typedConfig.unpack(RequestValidationPerRoute.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw new XdsRejection(resource, path + ": expected RequestValidationPerRoute, got " + typedConfig.getTypeUrl());
-        }
+        RequestValidationPerRoute c = HttpFilterFactory.unpack(resource, path, typedConfig, RequestValidationPerRoute.class);
         return RouteValidation.compile(resource, path, c);
     }
 
