@@ -55,13 +55,14 @@ public final class Models {
             Map.entry("lattice.dev/v1alpha1/RateLimitPolicy", new KindInfo(true, RateLimitPolicy::read)),
             Map.entry("lattice.dev/v1alpha1/RequestValidationPolicy", new KindInfo(true, RequestValidationPolicy::read)),
             Map.entry("lattice.dev/v1alpha1/JWTPolicy", new KindInfo(true, JwtPolicy::read)),
+            Map.entry("lattice.dev/v1alpha1/ClientTrafficPolicy", new KindInfo(true, ClientTrafficPolicy::read)),
             Map.entry("access.smi-spec.io/v1alpha3/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
             Map.entry("access.smi-spec.io/v1alpha2/TrafficTarget", new KindInfo(true, TrafficTarget::read)),
             Map.entry("specs.smi-spec.io/v1alpha4/HTTPRouteGroup", new KindInfo(true, HttpRouteGroup::read)),
             Map.entry("specs.smi-spec.io/v1alpha4/TCPRoute", new KindInfo(true, SmiTcpRoute::read)));
 
     /** What {@link #knownKinds()} says in problems. */
-    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy, AuthorizationPolicy, JWTPolicy, RequestValidationPolicy and RateLimitPolicy, "
+    public static final String KNOWN = "v1 Service, Namespace, Secret and ConfigMap, discovery.k8s.io/v1 EndpointSlice, lattice.dev/v1alpha1 Workload, MeshConfig, MTLSPolicy, AuthorizationPolicy, JWTPolicy, RequestValidationPolicy, RateLimitPolicy and ClientTrafficPolicy, "
             + "gateway.networking.k8s.io/v1 GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant and BackendTLSPolicy "
             + "(HTTPRoute and ReferenceGrant also v1beta1, BackendTLSPolicy also v1alpha3), TLSRoute (v1alpha2, v1alpha3, v1), TCPRoute (v1alpha2, v1), "
             + "access.smi-spec.io TrafficTarget (v1alpha3, v1alpha2), specs.smi-spec.io/v1alpha4 HTTPRouteGroup and TCPRoute";

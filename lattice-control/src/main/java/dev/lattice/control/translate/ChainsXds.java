@@ -63,7 +63,11 @@ final class ChainsXds {
                     d.setCommonTlsContext(common).build())));
         }
         switch (c.action()) {
-            case Ir.Hcm h -> f.addFilters(XdsBuilder.hcmFilter(XdsBuilder.hcm(h)));
+            case Ir.Hcm h -> {
+                Filter limit = XdsBuilder.connectionLimit(h);
+                if (limit != null) f.addFilters(limit);
+                f.addFilters(XdsBuilder.hcmFilter(XdsBuilder.hcm(h)));
+            }
             case Ir.TcpProxy t -> {
                 TcpProxy.Builder tp = TcpProxy.newBuilder().setStatPrefix(t.statPrefix());
                 if (t.clusters().size() == 1) {

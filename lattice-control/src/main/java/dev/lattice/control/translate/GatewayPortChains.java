@@ -29,7 +29,8 @@ final class GatewayPortChains {
      */
     static Ir.Listener listener(int port, List<ListenerInfo> onPort, List<String> hosts, List<Ir.VirtualHost> vhosts,
                                 List<Integer> owners, List<TlsRoutes.Attachment> tlsRoutes, Set<String> usedClusters,
-                                java.util.function.Function<String, Ir.Authz> authzByListener) {
+                                java.util.function.Function<String, Ir.Authz> authzByListener,
+                                java.util.function.Function<String, Ir.ClientTraffic> clientTrafficByListener) {
         List<ListenerInfo> sorted = new ArrayList<>(onPort);
         sorted.sort(Comparator.comparingInt((ListenerInfo i) -> -specificity(i.listener().hostname()))
                 .thenComparingInt(ListenerInfo::index));
@@ -60,7 +61,8 @@ final class GatewayPortChains {
                 }
                 chains.add(new Ir.FilterChain(names, l.tls(),
                         new Ir.Hcm(stat, true, "gateway/" + port + "/" + l.listener().name(), own,
-                                authzByListener.apply(l.listener().name()))));
+                                authzByListener.apply(l.listener().name()),
+                                clientTrafficByListener.apply(l.listener().name()))));
             } else {
                 for (TlsRoutes.Attachment a : tlsRoutes) {
                     if (a.listener() != l.index()) continue;

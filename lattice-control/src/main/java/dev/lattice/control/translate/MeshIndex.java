@@ -54,6 +54,8 @@ final class MeshIndex {
     /** JWTPolicies, oldest first (RoutePolicies: the oldest wins among equally specific ones). */
     final List<dev.lattice.model.JwtPolicy> jwtPolicies = new ArrayList<>();
     final List<dev.lattice.model.TrafficTarget> trafficTargets = new ArrayList<>();
+    /** ClientTrafficPolicies, oldest first (RoutePolicies: the oldest wins among equally specific ones). */
+    final List<dev.lattice.model.ClientTrafficPolicy> clientTrafficPolicies = new ArrayList<>();
     /** RequestValidationPolicies, oldest first. */
     final List<dev.lattice.model.RequestValidationPolicy> requestValidationPolicies = new ArrayList<>();
     /** SMI HTTPRouteGroups and TCPRoutes by "namespace/name". */
@@ -87,6 +89,7 @@ final class MeshIndex {
                 case dev.lattice.model.RateLimitPolicy rl -> rateLimitPolicies.add(rl);
                 case dev.lattice.model.JwtPolicy j -> jwtPolicies.add(j);
                 case dev.lattice.model.TrafficTarget t -> trafficTargets.add(t);
+                case dev.lattice.model.ClientTrafficPolicy c -> clientTrafficPolicies.add(c);
                 case dev.lattice.model.RequestValidationPolicy v -> requestValidationPolicies.add(v);
                 case dev.lattice.model.HttpRouteGroup g -> httpRouteGroups.put(g.meta().namespace() + "/" + g.meta().name(), g);
                 case dev.lattice.model.SmiTcpRoute t -> smiTcpRoutes.put(t.meta().namespace() + "/" + t.meta().name(), t);
@@ -113,6 +116,7 @@ final class MeshIndex {
         rateLimitPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         jwtPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         trafficTargets.sort(byKey);
+        clientTrafficPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
         requestValidationPolicies.sort((a, b) -> a == b ? 0 : Precedence.older(a.meta(), b.meta()) ? -1 : 1);
     }
 

@@ -74,6 +74,7 @@ final class MeshIrBuilder {
     private final MtlsModes mtls;
     private final Authorizations authz;
     private final RoutePolicies<dev.lattice.model.JwtPolicy> jwtPolicies;
+    private final ClientTraffics clientTraffic;
 
     MeshIrBuilder(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
@@ -84,6 +85,7 @@ final class MeshIrBuilder {
         this.validations = new RequestValidations(index, snapshot.rejected(), problems);
         this.jwtPolicies = new RoutePolicies<>(index, dev.lattice.model.JwtPolicy.KIND, index.jwtPolicies,
                 dev.lattice.model.JwtPolicy::meta, dev.lattice.model.JwtPolicy::targetRefs, snapshot.rejected());
+        this.clientTraffic = new ClientTraffics(index, snapshot.rejected());
         this.tlsRoutes = new TlsRoutes(index, clusters::containsKey, problems);
         this.backendTls = new BackendTls(index, problems);
     }
@@ -168,7 +170,7 @@ final class MeshIrBuilder {
             proxies.put(id, sidecarProxy(id, w));
         }
         backendTls.statuses(proxies, statuses);
-        new PolicyStatuses(index, snapshot).put(statuses);
+        new PolicyStatuses(index, snapshot).clientTrafficConflicts(clientTraffic.conflicted()).put(statuses);
         validations.statuses(statuses, rejectedKeys(RequestValidationPolicy.KIND));
         return new Result(proxies, statuses, problems);
     }
@@ -630,7 +632,8 @@ final class MeshIrBuilder {
             }
             if (onPort.stream().anyMatch(i -> i.usesTls() || i.usesTcp())) {
                 Ir.Listener chained = GatewayPortChains.listener(port, onPort, ordered, vhosts, owners,
-                        tlsRoutes.attachments(g.key()), usedClusters, name -> authz.forGateway(g, port, bind, Set.of(name)));
+                        tlsRoutes.attachments(g.key()), usedClusters, name -> authz.forGateway(g, port, bind, Set.of(name)),
+                        name -> clientTraffic.gateway(g, Set.of(name)));
                 if (chained != null) {
                     listeners.add(new Ir.Listener(chained.name(), bind, chained.port(), chained.role(), chained.statPrefix(),
                             chained.stripAnyHostPort(), chained.routeConfigName(), chained.virtualHosts(), chained.chains()));
@@ -641,7 +644,8 @@ final class MeshIrBuilder {
             Set<String> sections = new HashSet<>();
             for (ListenerInfo i : onPort) sections.add(i.listener().name());
             listeners.add(new Ir.Listener("gateway/" + port, bind, port, Ir.Role.GATEWAY, "gateway_" + port, true,
-                    "gateway/" + port, vhosts, List.of(), null, authz.forGateway(g, port, bind, sections)));
+                    "gateway/" + port, vhosts, List.of(), null, authz.forGateway(g, port, bind, sections),
+                    clientTraffic.gateway(g, sections)));
         }
         List<Ir.Cluster> cs = usedClusters.stream().map(clusters::get).filter(java.util.Objects::nonNull).toList();
         Secrets.Resolution clientCert = clientCertificates.get(g.key());
@@ -796,7 +800,7 @@ final class MeshIrBuilder {
                     policies(RouteSite.inbound(w)));
             listeners.add(new Ir.Listener(name, w.address(), in, Ir.Role.SIDECAR_INBOUND, "inbound_" + p.port(), false, name,
                     List.of(new Ir.VirtualHost(name, List.of("*"), List.of(route))), List.of(),
-                    mtls.enabled() ? mtls.of(w) : null, authz.forWorkload(w, p.port())));
+                    mtls.enabled() ? mtls.of(w) : null, authz.forWorkload(w, p.port()), clientTraffic.inbound(w)));
             inboundClusters.add(new Ir.Cluster(name, Ir.LbPolicy.ROUND_ROBIN, inboundH2c(w, p.port()),
                     List.of(new Ir.Endpoint(w.address(), p.port()))));
         }

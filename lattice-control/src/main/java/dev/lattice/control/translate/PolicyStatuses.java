@@ -40,12 +40,21 @@ final class PolicyStatuses {
         this.snapshot = snapshot;
     }
 
+    /** ClientTrafficPolicies that apply nowhere, with why ({@link ClientTraffics#conflicted()}). */
+    private Map<dev.lattice.model.ClientTrafficPolicy, String> clientTrafficConflicts = Map.of();
+
+    PolicyStatuses clientTrafficConflicts(Map<dev.lattice.model.ClientTrafficPolicy, String> conflicts) {
+        this.clientTrafficConflicts = Map.copyOf(conflicts);
+        return this;
+    }
+
     void put(Map<ResourceKey, ObjectNode> statuses) {
         Map<ResourceKey, Resource> rejected = new HashMap<>();
         for (Resource r : snapshot.rejected()) {
             if (r.kind().equals(MtlsPolicy.KIND) || r.kind().equals(AuthorizationPolicy.KIND) || r.kind().equals(TrafficTarget.KIND)
                     || r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)
-                    || r.kind().equals(dev.lattice.model.JwtPolicy.KIND)) {
+                    || r.kind().equals(dev.lattice.model.JwtPolicy.KIND)
+                    || r.kind().equals(dev.lattice.model.ClientTrafficPolicy.KIND)) {
                 rejected.put(r.key(), r);
             }
         }
@@ -81,6 +90,18 @@ final class PolicyStatuses {
             for (PolicyTargetRef t : p.targetRefs()) {
                 String missing = missing(p, t);
                 ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p, missing == null ? null : "TargetNotFound", missing)));
+            }
+            statuses.put(p.key(), withAncestors(ancestors));
+        }
+        for (dev.lattice.model.ClientTrafficPolicy p : index.clientTrafficPolicies) {
+            if (rejected.containsKey(p.key())) continue;
+            String conflict = clientTrafficConflicts.get(p);
+            ArrayNode ancestors = Status.JSON.arrayNode();
+            for (PolicyTargetRef t : p.targetRefs()) {
+                String missing = missing(p, t);
+                ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p,
+                        missing != null ? "TargetNotFound" : conflict != null ? "Conflicted" : null,
+                        missing != null ? missing : conflict)));
             }
             statuses.put(p.key(), withAncestors(ancestors));
         }
@@ -134,6 +155,9 @@ final class PolicyStatuses {
             message = message.replace("its targets deny every request", "every workload of its namespace is STRICT");
         } else if (r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)) {
             message = message.replace("deny every request", "answer every request " + RequestValidations.FAIL_CLOSED_STATUS);
+        } else if (r.kind().equals(dev.lattice.model.ClientTrafficPolicy.KIND)) {
+            message = message.replace("; it fails closed: its targets deny every request until it is fixed",
+                    "; its targets keep the default client settings (requestHeadersTimeout 10s, idleTimeout 1h) until it is fixed");
         }
         ObjectNode cond = Status.condition("Accepted", false, "Invalid", message, r.generation());
         ArrayNode ancestors = Status.JSON.arrayNode();

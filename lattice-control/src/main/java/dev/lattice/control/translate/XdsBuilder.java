@@ -48,7 +48,10 @@ final class XdsBuilder {
                 .setMetadata(Metadata.newBuilder().putFilterMetadata("lattice", Struct.newBuilder()
                         .putFields("role", Value.newBuilder().setStringValue(l.role().wire()).build()).build()));
         if (!l.chains().isEmpty()) return ChainsXds.withChains(b, l);
-        Listener plain = b.addFilterChains(FilterChain.newBuilder().addFilters(hcmFilter(hcm(l.hcm())))).build();
+        FilterChain.Builder chain = FilterChain.newBuilder();
+        Filter limit = connectionLimit(l.hcm());
+        if (limit != null) chain.addFilters(limit);
+        Listener plain = b.addFilterChains(chain.addFilters(hcmFilter(hcm(l.hcm())))).build();
         return MeshTlsXds.inbound(plain, l.inboundMtls());
     }
 
@@ -85,6 +88,23 @@ final class XdsBuilder {
             hcm.setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
                     .setMaxConcurrentStreams(UInt32Value.of(c.maxConcurrentStreams())));
         }
+    }
+
+    static final String CONNECTION_LIMIT = "envoy.filters.network.connection_limit";
+
+    /**
+     * ClientTrafficPolicy's {@code maxConnections} on the wire: Envoy's own connection_limit network filter, in front
+     * of the chain's HCM (as Envoy Gateway sends {@code connection.connectionLimit}), with the HCM's stat prefix; null
+     * when the connection manager has no limit (the chain then has the HCM alone).
+     */
+    static Filter connectionLimit(Ir.Hcm h) {
+        Ir.ClientTraffic c = h.clientTraffic();
+        if (c == null || c.maxConnections() == null) return null;
+        return Filter.newBuilder().setName(CONNECTION_LIMIT).setTypedConfig(Any.pack(
+                io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.newBuilder()
+                        .setStatPrefix(h.statPrefix())
+                        .setMaxConnections(com.google.protobuf.UInt64Value.of(c.maxConnections()))
+                        .build())).build();
     }
 
     private static Duration millis(long ms) {

@@ -180,11 +180,18 @@ public final class Ir {
 
     /**
      * A ClientTrafficPolicy's settings for one connection manager, in milliseconds (0 disables a timer); null
-     * (the record or a field) is the default: 10 s for the request head, 1 h idle, 1024 HTTP/2 streams.
+     * (the record or a field) is the default: 10 s for the request head, 1 h idle, 1024 HTTP/2 streams, no limit on
+     * connections. {@code policy} names the policy ({@code namespace/name}) that set them, null for none.
      */
-    public record ClientTraffic(Long requestHeadersTimeoutMillis, Long idleTimeoutMillis, Integer maxConcurrentStreams) {
+    public record ClientTraffic(Long requestHeadersTimeoutMillis, Long idleTimeoutMillis, Integer maxConcurrentStreams,
+                                Long maxConnections, String policy) {
         public static final long DEFAULT_REQUEST_HEADERS_TIMEOUT_MILLIS = 10_000;
         public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 3_600_000;
+
+        /** Timeouts and streams only (no connection limit, no policy named). */
+        public ClientTraffic(Long requestHeadersTimeoutMillis, Long idleTimeoutMillis, Integer maxConcurrentStreams) {
+            this(requestHeadersTimeoutMillis, idleTimeoutMillis, maxConcurrentStreams, null, null);
+        }
 
         public long requestHeadersTimeout() {
             return requestHeadersTimeoutMillis == null ? DEFAULT_REQUEST_HEADERS_TIMEOUT_MILLIS : requestHeadersTimeoutMillis;
