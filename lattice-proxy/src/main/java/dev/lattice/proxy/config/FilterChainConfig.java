@@ -12,10 +12,11 @@ import java.util.List;
  * {@code filter_chain_match.transport_protocol}: {@code ""} (any), {@code "tls"} (the first bytes are a TLS
  * ClientHello) or {@code "raw_buffer"} (they are not). {@code meshTls}: the chain terminates mesh mTLS with the proxy's
  * own certificate (SDS secret {@code default}), a client certificate required and verified by SPIFFE against the
- * bundles of SDS secret {@code ROOTCA} ({@code tls} is then null).
+ * bundles of SDS secret {@code ROOTCA} ({@code tls} is then null). {@code connectionLimit}: the chain's
+ * connection_limit network filter (null: none).
  */
 public record FilterChainConfig(String name, List<String> serverNames, TlsConfig tls, HttpChainConfig http,
-        TcpProxyConfig tcpProxy, String transportProtocol, boolean meshTls) {
+        TcpProxyConfig tcpProxy, String transportProtocol, boolean meshTls, ConnectionLimit connectionLimit) {
     public static final String TLS = "tls";
     public static final String RAW_BUFFER = "raw_buffer";
 
@@ -29,6 +30,12 @@ public record FilterChainConfig(String name, List<String> serverNames, TlsConfig
         if (meshTls && tls != null) {
             throw new IllegalArgumentException("filter chain " + name + ": mesh TLS and inline TLS at once");
         }
+    }
+
+    /** Without a connection limit. */
+    public FilterChainConfig(String name, List<String> serverNames, TlsConfig tls, HttpChainConfig http,
+            TcpProxyConfig tcpProxy, String transportProtocol, boolean meshTls) {
+        this(name, serverNames, tls, http, tcpProxy, transportProtocol, meshTls, null);
     }
 
     /** A chain for any transport protocol, without mesh TLS. */

@@ -93,7 +93,7 @@ public final class DataPlane implements AutoCloseable {
             }
             ListenerConfig lc = e.getValue().config;
             ListenerSlot s = new ListenerSlot(e.getKey(), e.getValue(), channelClass, metrics.downstreamActive(lc.name()),
-                    metrics.downstreamConnectionsByProtocol(lc.name()));
+                    metrics.downstreamConnectionsByProtocol(lc.name()), metrics);
             try {
                 s.serverChannel = bind(s, lc);
                 slots.put(e.getKey(), s);

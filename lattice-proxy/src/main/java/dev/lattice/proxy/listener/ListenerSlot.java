@@ -29,11 +29,47 @@ public final class ListenerSlot {
 
     ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
             GaugeDataPoint activeConnections, io.prometheus.metrics.core.datapoints.CounterDataPoint[] protocolConnections) {
+        this(bindKey, current, upstreamChannelClass, activeConnections, protocolConnections, null);
+    }
+
+    ListenerSlot(String bindKey, CompiledListener current, Class<? extends SocketChannel> upstreamChannelClass,
+            GaugeDataPoint activeConnections, io.prometheus.metrics.core.datapoints.CounterDataPoint[] protocolConnections,
+            dev.lattice.proxy.metrics.ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.protocolConnections = protocolConnections;
         this.bindKey = bindKey;
         this.current = current;
         this.upstreamChannelClass = upstreamChannelClass;
         this.activeConnections = activeConnections;
+    }
+
+    /** Where refused connections are counted (null: not counted). */
+    private final dev.lattice.proxy.metrics.ProxyMetrics metrics;
+
+    /**
+     * Open connections per connection_limit stat_prefix, for the life of the bound socket: a config push neither
+     * forgets the connections already open nor lets a new limit start from zero (chains that share a stat_prefix, as
+     * a PERMISSIVE inbound listener's mTLS and plaintext chains do, share one count).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> limited =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Counts {@code ch} against {@code limit} (null: no limit) until it closes; false, counted in
+     * {@code lattice_downstream_cx_overflow_total}, when {@code limit.maxConnections()} are already open: the caller
+     * closes it.
+     */
+    boolean admit(Channel ch, dev.lattice.proxy.config.ConnectionLimit limit) {
+        if (limit == null) return true;
+        java.util.concurrent.atomic.AtomicInteger open =
+                limited.computeIfAbsent(limit.statPrefix(), k -> new java.util.concurrent.atomic.AtomicInteger());
+        if (open.incrementAndGet() > limit.maxConnections()) {
+            open.decrementAndGet();
+            if (metrics != null) metrics.downstreamOverflow(listenerName(), limit.statPrefix()).inc();
+            return false;
+        }
+        ch.closeFuture().addListener(f -> open.decrementAndGet());
+        return true;
     }
 
     /** The slots of this listener's HTTP filter chains, by chain name: what a connection pins once its chain is chosen. */

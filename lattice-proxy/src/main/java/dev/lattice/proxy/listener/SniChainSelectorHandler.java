@@ -84,6 +84,11 @@ final class SniChainSelectorHandler extends AbstractSniHandler<CompiledChain> {
     /** Adds the handlers of {@code chain} after the handler named {@code after}. */
     private static void addChain(ChannelPipeline p, String after, ByteBufAllocator alloc, ListenerSlot slot,
             CompiledChain chain) {
+        if (!slot.admit(p.channel(), chain.config().connectionLimit())) {
+            // connection_limit: over maxConnections, closed before a byte is read or written
+            p.channel().close();
+            return;
+        }
         io.netty.handler.ssl.SslContext ssl = chain.tls() ? chain.ssl() : null;
         if (chain.tls() && ssl == null) {
             // mesh mTLS without a certificate or trust bundle yet: refuse, never fall back to plaintext

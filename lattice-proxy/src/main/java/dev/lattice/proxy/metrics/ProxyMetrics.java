@@ -47,6 +47,20 @@ public final class ProxyMetrics {
             .labelNames("listener", "protocol")
             .withoutExemplars()
             .register(registry);
+    private final Counter downstreamOverflow = Counter.builder()
+            .name("lattice_downstream_cx_overflow_total")
+            .help("Downstream connections closed at once because the listener's connection limit "
+                    + "(ClientTrafficPolicy maxConnections, Envoy's connection_limit) was reached: by listener and the "
+                    + "limit's stat_prefix")
+            .labelNames("listener", "stat_prefix")
+            .withoutExemplars()
+            .register(registry);
+
+    /** The counter of connections refused by a connection limit; looked up only when one is refused. */
+    public CounterDataPoint downstreamOverflow(String listener, String statPrefix) {
+        return downstreamOverflow.labelValues(listener, statPrefix);
+    }
+
     private final Counter xdsUpdates = Counter.builder()
             .name("lattice_proxy_xds_updates_total")
             .help("xDS responses handled, by type (cds, lds) and result (accepted, rejected)")

@@ -37,6 +37,7 @@ final class ListenerParser {
     static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
     static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
     static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
+    static final String CONNECTION_LIMIT_FILTER = "envoy.filters.network.connection_limit";
 
     /** Parses HCM payloads; XdsResources' parser, passed in so that this class owns only the listener level. */
     interface HcmParser {
@@ -109,7 +110,7 @@ final class ListenerParser {
         if (chains.size() == 1 && !inspector) {
             FilterChainConfig only = chains.get(0);
             if (!only.terminatesTls() && only.http() != null && !only.http().websocket()
-                    && only.http().httpFilters().isEmpty()
+                    && only.http().httpFilters().isEmpty() && only.connectionLimit() == null
                     && only.http().clientTraffic().equals(dev.lattice.proxy.config.ClientTraffic.DEFAULTS)) {
                 // the plain form of issue #2: no chain list
                 return new ListenerConfig(l.getName(), address, port, role, first.statPrefix(), first.stripAnyHostPort(),
@@ -160,12 +161,17 @@ final class ListenerParser {
             mesh = tls == MESH;
             if (mesh) tls = null;
         }
-        if (fc.getFiltersCount() != 1) {
+        // an optional connection_limit in front, then exactly one terminal filter
+        int first = fc.getFiltersCount() > 0 && fc.getFilters(0).getName().equals(CONNECTION_LIMIT_FILTER) ? 1 : 0;
+        dev.lattice.proxy.config.ConnectionLimit limit = first == 1
+                ? connectionLimit(res, cp + ".filters[0]", fc.getFilters(0)) : null;
+        if (fc.getFiltersCount() - first != 1) {
             throw new XdsRejection(res, cp + ".filters: exactly one filter (" + XdsResources.HCM_FILTER + " or "
-                    + TCP_PROXY_FILTER + ") is required, got " + fc.getFiltersCount());
+                    + TCP_PROXY_FILTER + ") is required" + (first == 1 ? " after " + CONNECTION_LIMIT_FILTER : "")
+                    + ", got " + (fc.getFiltersCount() - first));
         }
-        Filter f = fc.getFilters(0);
-        String fpath = cp + ".filters[0]";
+        Filter f = fc.getFilters(first);
+        String fpath = cp + ".filters[" + first + "]";
         if (!f.getName().equals(XdsResources.HCM_FILTER) && !f.getName().equals(TCP_PROXY_FILTER)) {
             throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName());
         }
@@ -192,16 +198,48 @@ final class ListenerParser {
             ListenerConfig h = hcmParser.parse(res, fpath + ".typed_config", hcm);
             HttpChainConfig http = new HttpChainConfig(h.statPrefix(), h.stripAnyHostPort(), h.routeConfigName(),
                     h.virtualHosts(), websocket, filters, clientTraffic(res, fpath + ".typed_config", hcm));
-            return new FilterChainConfig(name, serverNames, tls, http, null, transportProtocol, mesh);
+            return new FilterChainConfig(name, serverNames, tls, http, null, transportProtocol, mesh, limit);
         }
         if (f.getName().equals(TCP_PROXY_FILTER)) {
             // without transport_socket the TLS bytes pass through; with one, TLS ends here and the plain stream is relayed
             TcpProxy tp = XdsResources.unpack(res, fpath + ".typed_config", f.getTypedConfig(), TcpProxy.class);
             return new FilterChainConfig(name, serverNames, tls, null, parseTcpProxy(res, fpath + ".typed_config", tp),
-                    transportProtocol, mesh);
+                    transportProtocol, mesh, limit);
         }
         throw new XdsRejection(res, fpath + ": unsupported filter " + f.getName() + " (supported: "
                 + XdsResources.HCM_FILTER + ", " + TCP_PROXY_FILTER + ")");
+    }
+
+    /**
+     * Envoy's connection_limit network filter (ClientTrafficPolicy {@code maxConnections}): {@code stat_prefix}
+     * (required) and {@code max_connections} (1..2^31-1) are enforced; {@code delay} (closing a refused connection
+     * later) and {@code runtime_enabled} are not supported and rejected, so that nothing is silently ignored.
+     */
+    static dev.lattice.proxy.config.ConnectionLimit connectionLimit(String res, String path, Filter f) throws XdsRejection {
+        if (!f.hasTypedConfig()) {
+            throw new XdsRejection(res, path + ".typed_config: required");
+        }
+        var cl = XdsResources.unpack(res, path + ".typed_config", f.getTypedConfig(),
+                io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.class);
+        String p = path + ".typed_config";
+        if (cl.hasDelay()) {
+            throw new XdsRejection(res, p + ".delay: not supported (a refused connection is closed at once)");
+        }
+        if (cl.hasRuntimeEnabled()) {
+            throw new XdsRejection(res, p + ".runtime_enabled: not supported");
+        }
+        if (cl.getStatPrefix().isEmpty()) {
+            throw new XdsRejection(res, p + ".stat_prefix: required");
+        }
+        if (!cl.hasMaxConnections()) {
+            throw new XdsRejection(res, p + ".max_connections: required");
+        }
+        long max = cl.getMaxConnections().getValue();
+        if (max < 1 || max > Integer.MAX_VALUE) {
+            throw new XdsRejection(res, p + ".max_connections: must be 1.." + Integer.MAX_VALUE + ", got "
+                    + Long.toUnsignedString(max));
+        }
+        return new dev.lattice.proxy.config.ConnectionLimit(cl.getStatPrefix(), max);
     }
 
     /**

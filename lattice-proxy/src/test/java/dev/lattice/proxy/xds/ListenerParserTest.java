@@ -184,4 +184,43 @@ class ListenerParserTest {
                         .setMaxHeadersCount(com.google.protobuf.UInt32Value.of(5))))))
                 .isInstanceOf(XdsRejection.class).hasMessageContaining("common_http_protocol_options: only idle_timeout is supported");
     }
+
+    private static Listener withLimit(io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit cl) {
+        var chain = httpChain("plain", List.of(), null, null, direct("all", List.of("*"), "plain"));
+        var limit = io.envoyproxy.envoy.config.listener.v3.Filter.newBuilder().setName("envoy.filters.network.connection_limit")
+                .setTypedConfig(com.google.protobuf.Any.pack(cl));
+        return listener("gateway/80", 80, List.of(chain.toBuilder().clearFilters().addFilters(limit)
+                .addFilters(chain.getFilters(0)).build()));
+    }
+
+    @Test
+    void aConnectionLimitInFrontOfTheHcmIsParsedAndItsUnsupportedFieldsRejected() throws Exception {
+        var ok = io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.newBuilder()
+                .setStatPrefix("gateway_80").setMaxConnections(com.google.protobuf.UInt64Value.of(3)).build();
+        ListenerConfig c = XdsResources.parseListener(withLimit(ok));
+        // a limited listener never takes the plain form: the chain carries its limit
+        assertThat(c.filterChains()).hasSize(1);
+        assertThat(c.filterChains().get(0).connectionLimit())
+                .isEqualTo(new dev.lattice.proxy.config.ConnectionLimit("gateway_80", 3));
+        assertThat(c.filterChains().get(0).http()).isNotNull();
+        // without one: none
+        assertThat(XdsResources.parseListener(withHcm(b -> b)).effectiveChains().get(0).connectionLimit()).isNull();
+        assertThatThrownBy(() -> XdsResources.parseListener(withLimit(ok.toBuilder().clearMaxConnections().build())))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("filters[0].typed_config.max_connections: required");
+        assertThatThrownBy(() -> XdsResources.parseListener(withLimit(ok.toBuilder()
+                .setMaxConnections(com.google.protobuf.UInt64Value.of(0)).build())))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("max_connections: must be 1..");
+        assertThatThrownBy(() -> XdsResources.parseListener(withLimit(ok.toBuilder().setStatPrefix("").build())))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("stat_prefix: required");
+        assertThatThrownBy(() -> XdsResources.parseListener(withLimit(ok.toBuilder()
+                .setDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build())))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("typed_config.delay: not supported");
+        // the limit alone is no chain
+        var chain = httpChain("plain", List.of(), null, null, direct("all", List.of("*"), "plain"));
+        Listener onlyLimit = listener("gateway/80", 80, List.of(chain.toBuilder().setFilters(0,
+                io.envoyproxy.envoy.config.listener.v3.Filter.newBuilder().setName("envoy.filters.network.connection_limit")
+                        .setTypedConfig(com.google.protobuf.Any.pack(ok))).build()));
+        assertThatThrownBy(() -> XdsResources.parseListener(onlyLimit)).isInstanceOf(XdsRejection.class)
+                .hasMessageContaining("is required after envoy.filters.network.connection_limit, got 0");
+    }
 }
