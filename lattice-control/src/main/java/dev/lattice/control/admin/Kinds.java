@@ -39,6 +39,8 @@ public final class Kinds {
             new Kind("RequestValidationPolicy", "lattice.dev", true, "requestvalidationpolicies",
                     List.of("requestvalidationpolicy", "rvp")),
             new Kind("JWTPolicy", "lattice.dev", true, "jwtpolicies", List.of("jwtpolicy", "jwt")),
+            new Kind("ClientTrafficPolicy", "lattice.dev", true, "clienttrafficpolicies",
+                    List.of("clienttrafficpolicy", "ctp")),
             new Kind("TrafficTarget", "access.smi-spec.io", true, "traffictargets", List.of("traffictarget", "tt")),
             new Kind("HTTPRouteGroup", "specs.smi-spec.io", true, "httproutegroups", List.of("httproutegroup", "hrg")),
             // SMI's TCPRoute: its key kind carries the group, so that it is never Gateway API's TCPRoute

@@ -108,8 +108,11 @@ public final class RuntimeConfig {
             compiled[i] = ListenerChainsCompiler.compile(l, chains.get(i), this,
                     view -> compileHttpChain(view, metrics), metrics);
         }
+        // one plain HTTP chain serves every connection directly, unless it limits connections: the limit is counted
+        // where a connection's chain is chosen (SniChainSelectorHandler)
         CompiledListener top = compiled.length == 1 && compiled[0].http() != null && !compiled[0].tls()
-                && !l.tlsInspector() ? compiled[0].http() : compileHttpChain(l, metrics);
+                && !l.tlsInspector() && compiled[0].config().connectionLimit() == null
+                ? compiled[0].http() : compileHttpChain(l, metrics);
         top.chains = top == compiled[0].http() ? null : compiled;
         if (top.chains != null) {
             List<CompiledChain> all = java.util.Arrays.asList(compiled);
