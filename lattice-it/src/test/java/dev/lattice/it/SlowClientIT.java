@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  */
 class SlowClientIT {
     static final int TRICKLERS = 400;
-    static final long SLACK_MILLIS = 2_500;
+    static final long SLACK_MILLIS = 3_000;
 
     static final String MESH = Mesh.GATEWAY_GW.replace("listeners: [{name: http, protocol: HTTP, port: GW}]", """
             listeners:
