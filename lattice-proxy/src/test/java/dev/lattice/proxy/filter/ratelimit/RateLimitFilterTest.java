@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lattice.api.filters.http.ratelimit.v1.RateLimitPerRoute;
 import dev.lattice.api.filters.http.ratelimit.v1.Rule;
 import dev.lattice.api.filters.http.ratelimit.v1.Selector;
-import dev.lattice.proxy.filter.AuthedRequest;
+import dev.lattice.proxy.filter.RequestView;
 import dev.lattice.proxy.filter.LocalReply;
 import dev.lattice.proxy.filter.RequestAuth;
 import dev.lattice.proxy.filter.StaticRequest;
@@ -68,11 +68,11 @@ class RateLimitFilterTest {
         assertThat(broken.check(req("/", "10.0.0.1", Map.of())).status()).isEqualTo(503);
     }
 
-    static AuthedRequest token(String sub, Map<String, Object> claims) throws Exception {
+    static RequestView token(String sub, Map<String, Object> claims) throws Exception {
         Map<String, Object> all = new java.util.HashMap<>(claims);
         all.put("sub", sub);
         all.put("iss", "issuer");
-        return new AuthedRequest(req("/", "10.0.0.1", Map.of()), new RequestAuth("issuer", sub, java.util.List.of("api"), all));
+        return req("/", "10.0.0.1", Map.of()).withAuth(new RequestAuth("issuer", sub, java.util.List.of("api"), all));
     }
 
     @Test
@@ -80,14 +80,14 @@ class RateLimitFilterTest {
         RouteLimits l = RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/jd")
                 .addRules(Rule.newBuilder().setRequests(2).setUnitSeconds(3600)
                         .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setName("sub").setDistinct(true))).build());
-        AuthedRequest alice = token("alice", Map.of());
+        RequestView alice = token("alice", Map.of());
         assertThat(l.check(alice)).isNull();
         assertThat(l.check(alice)).isNull();
         assertThat(l.check(alice).status()).isEqualTo(429);
         assertThat(l.check(token("bob", Map.of()))).as("bob has his own bucket").isNull();
         for (int i = 0; i < 5; i++) {
             assertThat(l.check(req("/", "10.0.0.1", Map.of()))).as("no verified token: the rule does not apply").isNull();
-            assertThat(l.check(new AuthedRequest(req("/", "10.0.0.1", Map.of()), null))).isNull();
+            assertThat(l.check(req("/", "10.0.0.1", Map.of()).withAuth(null))).isNull();
         }
     }
 
