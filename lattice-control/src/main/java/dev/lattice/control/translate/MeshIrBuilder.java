@@ -170,7 +170,8 @@ final class MeshIrBuilder {
             proxies.put(id, sidecarProxy(id, w));
         }
         backendTls.statuses(proxies, statuses);
-        new PolicyStatuses(index, snapshot).clientTrafficConflicts(clientTraffic.conflicted()).put(statuses);
+        new PolicyStatuses(index, snapshot).routeConflicts(jwtPolicies.conflicted()).routeConflicts(rateLimits.conflicted())
+                .clientTrafficConflicts(clientTraffic.conflicted()).put(statuses);
         validations.statuses(statuses, rejectedKeys(RequestValidationPolicy.KIND));
         return new Result(proxies, statuses, problems);
     }
