@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
  *       nothing is closed after about 2 s;</li>
  *   <li>maxConnections 5 on the listener {@code limited}: with 5 connections open the 6th is closed at once (and
  *       counted in lattice_downstream_cx_overflow_total) while the 5 are served; once one closes, a new one is served;</li>
- *   <li>no policy on the listener {@code plain}: the 10 s default closes a trickling connection.</li>
+ *   <li>no policy on the listener {@code plain}: the 10 s default closes a trickling connection;</li>
+ *   <li>http2.maxConcurrentStreams 7 on the listener {@code idle}: its SETTINGS frame to an h2c client says 7 (the
+ *       listener {@code plain} says the default, 1024).</li>
  * </ul>
  * The 400 connections need 400 descriptors in this JVM and in the gateway's proxy (the test checks
  * {@code ulimit -n} is well above that).
@@ -65,6 +67,7 @@ class SlowClientIT {
               targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: idle}]
               timeout:
                 http: {idleTimeout: 2s}
+              http2: {maxConcurrentStreams: 7}
             ---
             apiVersion: lattice.dev/v1alpha1
             kind: ClientTrafficPolicy
@@ -203,6 +206,10 @@ class SlowClientIT {
                     plainMillis, (System.nanoTime() - t1) / 1_000_000);
             assertThat(plainMillis).as("the default 10 s head timeout").isBetween(9_800L, 10_000 + SLACK_MILLIS);
 
+            // http2.maxConcurrentStreams per listener, as announced in the server's SETTINGS
+            assertThat(h2MaxConcurrentStreams(idle)).as("SETTINGS_MAX_CONCURRENT_STREAMS on idle").isEqualTo(7);
+            assertThat(h2MaxConcurrentStreams(plain)).as("SETTINGS_MAX_CONCURRENT_STREAMS on plain").isEqualTo(1024);
+
             // the policies' status
             for (String name : List.of("slow-clients", "idle-clients", "few-clients")) {
                 var a = mesh.adminJson("/api/v1/resources?kind=clienttrafficpolicies&name=" + name).path(0).path("status")
@@ -330,6 +337,37 @@ class SlowClientIT {
         Matcher m = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
         if (m.find()) in.readNBytes(Integer.parseInt(m.group(1)));
         return head.toString();
+    }
+
+    /**
+     * Opens an h2c (prior knowledge) connection, sends the preface and an empty SETTINGS frame, and returns the
+     * SETTINGS_MAX_CONCURRENT_STREAMS (0x3) of the server's first SETTINGS frame (-1 when it names none).
+     */
+    static long h2MaxConcurrentStreams(int port) throws IOException {
+        try (Socket s = connect(port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 0x4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters, stream 0
+            out.flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            while (true) {
+                int len = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                in.readInt(); // stream id
+                byte[] payload = in.readNBytes(len);
+                if (type != 0x4 || (flags & 0x1) != 0) continue; // not SETTINGS, or an ACK
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+                long value = -1;
+                while (b.remaining() >= 6) {
+                    int id = b.getShort() & 0xffff;
+                    long v = b.getInt() & 0xffffffffL;
+                    if (id == 0x3) value = v;
+                }
+                return value;
+            }
+        }
     }
 
     static int gatewayAdminPort(Mesh mesh) throws IOException {
