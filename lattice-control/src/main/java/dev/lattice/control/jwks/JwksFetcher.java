@@ -82,9 +82,16 @@ public final class JwksFetcher implements AutoCloseable {
 
     /** A fetcher that calls {@code onChange} whenever {@link #keys} changes. */
     public JwksFetcher(Runnable onChange) {
+        this(onChange, null);
+    }
+
+    /** The same with the TLS context of https fetches ({@code null}: the JDK's default, its default trust store). */
+    JwksFetcher(Runnable onChange, javax.net.ssl.SSLContext tls) {
         this.onChange = requireNonNull(onChange, "onChange");
-        this.http = HttpClient.newBuilder().executor(callbacks).connectTimeout(TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpClient.Builder b = HttpClient.newBuilder().executor(callbacks).connectTimeout(TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        if (tls != null) b.sslContext(tls);
+        this.http = b.build();
     }
 
     /** What is known now of every wanted URI (absent: not wanted). */

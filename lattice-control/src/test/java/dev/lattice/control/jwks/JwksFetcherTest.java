@@ -87,4 +87,56 @@ class JwksFetcherTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void fetchesOverHttpsWithTheTrustItIsGivenAndFailsClosedWithout() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair kp = g.generateKeyPair();
+        org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=jwks-test");
+        long now = System.currentTimeMillis();
+        org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                name, java.math.BigInteger.valueOf(now), new java.util.Date(now - 3_600_000), new java.util.Date(now + 3_600_000),
+                name, kp.getPublic());
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false, new org.bouncycastle.asn1.x509.GeneralNames(
+                new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1")));
+        java.security.cert.X509Certificate cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("k", kp.getPrivate(), "x".toCharArray(), new java.security.cert.Certificate[] {cert});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "x".toCharArray());
+        javax.net.ssl.SSLContext serverTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", cert);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext clientTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(serverTls));
+        server.createContext("/jwks", x -> {
+            byte[] body = RSA.getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+        String uri = "https://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
+        try (JwksFetcher trusted = new JwksFetcher(() -> {}, clientTls); JwksFetcher untrusted = new JwksFetcher(() -> {})) {
+            trusted.want(Set.of(uri));
+            untrusted.want(Set.of(uri));
+            await("the https fetch", () -> trusted.keys().get(uri).keys() != null);
+            assertThat(trusted.keys().get(uri).keys()).isEqualTo(JwksFetcher.compact(RSA));
+            await("the untrusted fetch to fail", () -> untrusted.keys().get(uri).error() != null);
+            assertThat(untrusted.keys().get(uri).keys()).isNull();
+            assertThat(untrusted.keys().get(uri).error()).containsIgnoringCase("SSL");
+        } finally {
+            server.stop(0);
+        }
+    }
 }
