@@ -36,7 +36,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * plane of a real {@code lattice up} fetches it and pushes the keys to the gateway. Tokens of key A pass; the server
  * rotates to key B (max-age 1 s, so the next refresh comes after the 5 s minimum): B passes within a bounded wait and
  * A is refused; the server then answers what is not a JWKS, then goes down: B still passes (the last good keys), and
- * the status says why. A provider whose JWKS was never fetched fails closed and its status says so. This is the
+ * the status says why; it comes back with both keys, picked up at the next retry. A provider whose JWKS was never
+ * fetched fails closed and its status says so. This is the
  * policy of docs/security.md ("Remote JWKS") with the server's port put in.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,20 +54,24 @@ class JwtRemoteJwksIT {
     static RSAKey keyA;
     static RSAKey keyB;
 
-    /** The worked example of docs/security.md, with the JWKS server's port and the closed port put in. */
+    /** The worked example of docs/security.md ("Remote JWKS"), as written there (port 8089). */
+    static final String USERS = """
+            apiVersion: lattice.dev/v1alpha1
+            kind: JWTPolicy
+            metadata: {name: users, namespace: default}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: books}]
+              providers:
+              - name: example
+                issuer: https://issuer.example
+                audiences: [books]
+                remoteJWKS: {uri: http://127.0.0.1:8089/jwks.json}
+                claimToHeaders: [{claim: sub, header: x-user}]
+            """;
+
+    /** The worked example with the JWKS server's port put in, and a policy whose JWKS is on a closed port. */
     static String policy(int port, int closedPort) {
-        return """
-                apiVersion: lattice.dev/v1alpha1
-                kind: JWTPolicy
-                metadata: {name: users, namespace: default}
-                spec:
-                  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: books}]
-                  providers:
-                  - name: example
-                    issuer: https://issuer.example
-                    audiences: [books]
-                    remoteJWKS: {uri: http://127.0.0.1:8089/jwks.json}
-                    claimToHeaders: [{claim: sub, header: x-user}]
+        return USERS.replace("8089", String.valueOf(port)) + """
                 ---
                 apiVersion: lattice.dev/v1alpha1
                 kind: JWTPolicy
@@ -77,7 +82,13 @@ class JwtRemoteJwksIT {
                   - name: gone
                     issuer: https://issuer.example
                     remoteJWKS: {uri: http://127.0.0.1:CLOSED/jwks.json}
-                """.replace("8089", String.valueOf(port)).replace("CLOSED", String.valueOf(closedPort));
+                """.replace("CLOSED", String.valueOf(closedPort));
+    }
+
+    @Test
+    @Order(0)
+    void theDocsShowThePolicyAsWritten() throws Exception {
+        assertThat(Files.readString(Mesh.repo().resolve("docs/security.md"))).contains(USERS.strip());
     }
 
     static String meshYaml() {
@@ -116,8 +127,18 @@ class JwtRemoteJwksIT {
         keyA = new RSAKeyGenerator(2048).keyID("a").generate();
         keyB = new RSAKeyGenerator(2048).keyID("b").generate();
         served = new JWKSet(keyA.toPublicJWK()).toString();
-        jwksServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        jwksServer.createContext("/jwks.json", x -> {
+        jwksServer = serve(0);
+        gw = Mesh.freePort();
+        app = Mesh.freePort();
+        dir = Files.createTempDirectory("lattice-jwks-");
+        Files.writeString(dir.resolve("mesh.yaml"), meshYaml());
+        mesh = Mesh.upAndServing(dir, 2, gw, HOST, "/");
+    }
+
+    /** The JWKS server: what {@link #served} holds, with max-age=1, on {@code port} (0: a free one). */
+    static HttpServer serve(int port) throws java.io.IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/jwks.json", x -> {
             fetches.incrementAndGet();
             byte[] body = served.getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().set("Content-Type", "application/json");
@@ -126,12 +147,8 @@ class JwtRemoteJwksIT {
             x.getResponseBody().write(body);
             x.close();
         });
-        jwksServer.start();
-        gw = Mesh.freePort();
-        app = Mesh.freePort();
-        dir = Files.createTempDirectory("lattice-jwks-");
-        Files.writeString(dir.resolve("mesh.yaml"), meshYaml());
-        mesh = Mesh.upAndServing(dir, 2, gw, HOST, "/");
+        server.start();
+        return server;
     }
 
     @AfterAll
@@ -227,5 +244,18 @@ class JwtRemoteJwksIT {
         assertThat(bearer("/books/1", token(keyA)).statusCode()).isEqualTo(401);
         assertThat(bearer("/books/1", null).statusCode()).isEqualTo(401);
         assertThat(fetches.get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    @Order(4)
+    void theServerBackWithNewKeysIsPickedUpAtTheNextRetry() throws Exception {
+        int port = jwksServer.getAddress().getPort();
+        served = new JWKSet(java.util.List.of(keyA.toPublicJWK(), keyB.toPublicJWK())).toString();
+        jwksServer = serve(port);
+        String a = token(keyA);
+        mesh.await("tokens of key A pass again", Duration.ofSeconds(30), () -> bearer("/books/1", a).statusCode() == 200);
+        assertThat(bearer("/books/1", token(keyB)).statusCode()).isEqualTo(200);
+        mesh.await("users' status is clean again", Duration.ofSeconds(10),
+                () -> resolvedRefs("users").path("message").asText().equals("The remote JWKS of every provider is fetched"));
     }
 }
