@@ -3,6 +3,7 @@ package dev.lattice.control;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lattice.control.jwks.JwksFetcher;
 import dev.lattice.control.source.ConfigSource;
 import dev.lattice.control.source.SourceState;
 import dev.lattice.control.translate.MeshTranslation;
@@ -30,6 +31,11 @@ import java.util.logging.Logger;
  * source calls its listener from a virtual thread, never concurrently), never on an event loop. A
  * translation that throws is reported as a problem and the last good xDS and statuses keep serving (the
  * snapshot and the proxies it calls for still follow the source, so that new proxies start and wait).
+ *
+ * <p>Once started, it also fetches the JWKS of every JWTPolicy {@code remoteJWKS.uri} ({@link JwksFetcher}, off the
+ * translation thread); each time those keys change, the last source state is translated again (on one refresh thread,
+ * coalescing bursts), so that the keys reach the proxies as a new xDS version and the policies' statuses follow.
+ * States are handed to {@code onChange} in the order they were translated.
  */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
@@ -68,8 +74,18 @@ public final class ControlPlane implements AutoCloseable {
     private final Consumer<State> onChange;
     private final dev.lattice.control.ca.IdentityAuthority identity;
     private final Object lock = new Object();
+    private final Object deliverLock = new Object();
     private volatile State state;
     private long version;
+    /** The sequence number of the state translated last (guarded by lock) and handed to onChange last (deliverLock). */
+    private long translated;
+    private long delivered;
+    /** The source state applied last (refreshes translate it again), and the fetcher of remote JWKS once started. */
+    private volatile SourceState lastSource;
+    private volatile JwksFetcher jwks;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private java.util.concurrent.ExecutorService refresher;
+    private volatile boolean closed;
 
     public ControlPlane(ConfigSource source, XdsServer xds, PortPlacement placement, Clock clock,
                         Consumer<State> onChange) {
@@ -93,7 +109,27 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Starts the source; each state it reports is translated and published. */
     public void start() {
+        synchronized (lock) {
+            if (jwks == null) {
+                refresher = java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lattice-refresh").factory());
+                jwks = new JwksFetcher(this::refreshSoon);
+            }
+        }
         source.start(this::apply);
+    }
+
+    /** Translates the last source state again soon (once for a burst of calls), e.g. because fetched keys changed. */
+    private void refreshSoon() {
+        if (closed || !refreshQueued.compareAndSet(false, true)) return;
+        try {
+            refresher.execute(() -> {
+                refreshQueued.set(false);
+                SourceState s = lastSource;
+                if (s != null && !closed) apply(s);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refreshQueued.set(false); // closing
+        }
     }
 
     /** The state now. */
@@ -114,7 +150,10 @@ public final class ControlPlane implements AutoCloseable {
     public State apply(SourceState s) {
         requireNonNull(s, "s");
         State next;
+        long seq;
         synchronized (lock) {
+            lastSource = s;
+            seq = ++translated;
             State prev = state;
             Instant now = clock.instant();
             List<ProxyRequest> requests = prev.requests();
@@ -129,7 +168,13 @@ public final class ControlPlane implements AutoCloseable {
                     trust = u.trust();
                     sourceProblems = merge(sourceProblems, u.problems());
                 }
-                snapshot = new MeshSnapshot(++version, s.resources(), sourceProblems, ports, s.rejected(), trust);
+                Map<String, RemoteJwks> remote = Map.of();
+                JwksFetcher fetcher = jwks;
+                if (fetcher != null) {
+                    fetcher.want(MeshTranslator.remoteJwksUris(s.resources()));
+                    remote = fetcher.keys();
+                }
+                snapshot = new MeshSnapshot(++version, s.resources(), sourceProblems, ports, s.rejected(), trust, remote);
                 MeshTranslation t = MeshTranslator.translate(snapshot);
                 Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
                 t.statuses().forEach((k, st) -> statuses.put(k, Conditions.stamp(st, prev.statuses().get(k), now)));
@@ -147,10 +192,16 @@ public final class ControlPlane implements AutoCloseable {
             }
             state = next;
         }
-        try {
-            onChange.accept(next);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "control plane: a state listener failed", e);
+        synchronized (deliverLock) {
+            // a refresh and a source change may race here: a state older than one already handed on is not
+            if (seq > delivered) {
+                delivered = seq;
+                try {
+                    onChange.accept(next);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "control plane: a state listener failed", e);
+                }
+            }
         }
         return next;
     }
@@ -163,6 +214,10 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         source.close();
+        JwksFetcher f = jwks;
+        if (f != null) f.close();
+        if (refresher != null) refresher.shutdownNow();
     }
 }

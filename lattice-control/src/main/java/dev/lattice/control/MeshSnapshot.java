@@ -9,17 +9,30 @@ import java.util.Map;
  * Everything the control plane knows at one moment, immutable and versioned: the resources that currently
  * apply (last good ones for files or objects that are now broken), the problems found while reading them,
  * the ports placed for each proxy, and the objects whose current version does not validate ({@code rejected}, as
- * written: translation makes the policy kinds among them fail closed) and the mesh's trust (identities, roots). A
- * change is a new snapshot.
+ * written: translation makes the policy kinds among them fail closed), the mesh's trust (identities, roots) and the
+ * JWKS fetched for JWTPolicies' {@code remoteJWKS.uri} (by URI; a URI not in it is not fetched yet). A change is a new
+ * snapshot.
  */
 public record MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports,
-                           List<Resource> rejected, MeshTrust trust) {
+                           List<Resource> rejected, MeshTrust trust, Map<String, RemoteJwks> remoteJwks) {
     public MeshSnapshot {
         resources = List.copyOf(resources);
         problems = List.copyOf(problems);
         ports = Map.copyOf(ports);
         rejected = List.copyOf(rejected);
         java.util.Objects.requireNonNull(trust, "trust");
+        remoteJwks = Map.copyOf(remoteJwks);
+    }
+
+    /** A snapshot without fetched JWKS (every remoteJWKS provider fails closed). */
+    public MeshSnapshot(long version, List<Resource> resources, List<Problem> problems, Map<ProxyId, ProxyPorts> ports,
+                        List<Resource> rejected, MeshTrust trust) {
+        this(version, resources, problems, ports, rejected, trust, Map.of());
+    }
+
+    /** What is known of a remoteJWKS.uri: {@link RemoteJwks#PENDING} when it is not in {@link #remoteJwks}. */
+    public RemoteJwks remoteJwks(String uri) {
+        return remoteJwks.getOrDefault(uri, RemoteJwks.PENDING);
     }
 
     /** A snapshot without mesh identities ({@link MeshTrust#NONE}). */

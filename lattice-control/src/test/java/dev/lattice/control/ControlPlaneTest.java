@@ -114,4 +114,47 @@ class ControlPlaneTest {
         assertThat(recovered.problems()).isEmpty();
         cp.close();
     }
+
+    @Test
+    void fetchedJwksReachTheXdsAndTheStatusAsANewVersion() throws Exception {
+        String jwks = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"a\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}";
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/jwks", x -> {
+            byte[] b = jwks.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        server.start();
+        List<Resource> mesh = new java.util.ArrayList<>(MESH);
+        mesh.add(FakeSource.resource("j.yaml", 1, """
+                {"apiVersion": "lattice.dev/v1alpha1", "kind": "JWTPolicy", "metadata": {"name": "users", "namespace": "default"},
+                 "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "web"}],
+                          "providers": [{"name": "p", "remoteJWKS": {"uri": "http://127.0.0.1:PORT/jwks"}}]}}"""
+                .replace("PORT", String.valueOf(server.getAddress().getPort()))));
+        java.util.List<ControlPlane.State> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ControlPlane cp = new ControlPlane(new FakeSource(new SourceState(mesh, List.of())), xds, new PortPlacer(),
+                Clock.systemUTC(), seen::add);
+        try {
+            cp.start();
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!cp.state().proxies().get(GW).listeners().toString().contains("kid")) {
+                if (System.nanoTime() > deadline) throw new AssertionError("the fetched keys never reached the xDS");
+                Thread.sleep(50);
+            }
+            ControlPlane.State s = cp.state();
+            assertThat(s.snapshot().version()).isGreaterThan(1); // translated again when the keys arrived
+            assertThat(s.snapshot().remoteJwks().values()).containsExactly(new RemoteJwks(jwks, null));
+            assertThat(s.statuses().get(new ResourceKey("JWTPolicy", "default", "users")).toString())
+                    .contains("\"type\":\"ResolvedRefs\",\"status\":\"True\"");
+            // the first state, before the fetch: fails closed and says why
+            assertThat(seen.getFirst().statuses().get(new ResourceKey("JWTPolicy", "default", "users")).toString())
+                    .contains("JWKSUnavailable").contains("not fetched yet");
+            assertThat(seen.getLast()).isSameAs(s);
+        } finally {
+            cp.close();
+            server.stop(0);
+        }
+    }
 }

@@ -100,6 +100,7 @@ final class MeshIrBuilder {
             statuses.put(c.key(), st);
         }
         buildServiceClusters();
+        JwtIr.problems(index, snapshot, problems);
         for (Gateway g : index.gateways) {
             if (!index.classes.containsKey(g.gatewayClassName())) {
                 problems.add(Lines.problem(index.resource(g), "spec.gatewayClassName",
@@ -726,7 +727,7 @@ final class MeshIrBuilder {
 
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> null), RateLimits.ir(rateLimits.at(site)), validations.at(site));
+        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> snapshot.remoteJwks(uri).keys()), RateLimits.ir(rateLimits.at(site)), validations.at(site));
     }
 
     static Ir.Match match(HttpRoute.Match m) {

@@ -53,6 +53,15 @@ public final class MeshTranslator {
         return List.copyOf(out);
     }
 
+    /** Every JWTPolicy {@code remoteJWKS.uri} of these resources (the control plane fetches them). */
+    public static java.util.Set<String> remoteJwksUris(List<Resource> resources) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (dev.lattice.model.JwtPolicy p : new MeshIndex(resources).jwtPolicies) {
+            for (dev.lattice.model.JwtPolicy.Provider v : p.providers()) if (v.remoteJwksUri() != null) out.add(v.remoteJwksUri());
+        }
+        return out;
+    }
+
     /** The ports of the Gateway's listeners and of every ListenerSet that names it as parent (allowed or not). */
     private static List<Integer> listenerPorts(Gateway g, MeshIndex index) {
         java.util.stream.Stream<Gateway.Listener> sets = index.listenerSets.stream()

@@ -90,7 +90,10 @@ final class PolicyStatuses {
         }
         for (dev.lattice.model.JwtPolicy p : index.jwtPolicies) {
             if (rejected.containsKey(p.key())) continue;
-            statuses.put(p.key(), routePolicy(p, p.targetRefs()));
+            ObjectNode st = routePolicy(p, p.targetRefs());
+            ObjectNode jwks = jwksCondition(p);
+            if (jwks != null) for (JsonNode a : st.path("ancestors")) ((ArrayNode) a.get("conditions")).add(jwks.deepCopy());
+            statuses.put(p.key(), st);
         }
         for (dev.lattice.model.RateLimitPolicy p : index.rateLimitPolicies) {
             if (rejected.containsKey(p.key())) continue;
@@ -142,6 +145,29 @@ final class PolicyStatuses {
             statuses.put(t.key(), withAncestors(ancestors));
         }
         for (Resource r : rejected.values()) statuses.put(r.key(), invalid(r));
+    }
+
+    /**
+     * A JWTPolicy with remote JWKS: {@code ResolvedRefs} True (reason ResolvedRefs) when every such provider has
+     * fetched keys (the message says which last refresh failed, its last good keys serving), else False with reason
+     * {@code JWKSUnavailable} naming the providers that refuse every token until their keys arrive; null when every
+     * provider's keys are inline.
+     */
+    private ObjectNode jwksCondition(dev.lattice.model.JwtPolicy p) {
+        if (p.providers().stream().allMatch(v -> v.remoteJwksUri() == null)) return null;
+        List<String> troubles = new ArrayList<>();
+        boolean allKeys = true;
+        for (dev.lattice.model.JwtPolicy.Provider v : p.providers()) {
+            String t = JwtIr.remoteTrouble(v, snapshot);
+            if (t != null) troubles.add(t);
+            allKeys &= JwtIr.hasKeys(v, snapshot);
+        }
+        long gen = p.meta().generation();
+        if (allKeys) {
+            return Status.condition("ResolvedRefs", true, "ResolvedRefs", troubles.isEmpty()
+                    ? "The remote JWKS of every provider is fetched" : String.join("; ", troubles), gen);
+        }
+        return Status.condition("ResolvedRefs", false, "JWKSUnavailable", String.join("; ", troubles), gen);
     }
 
     /**

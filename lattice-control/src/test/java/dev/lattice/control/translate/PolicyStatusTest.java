@@ -100,6 +100,52 @@ class PolicyStatusTest {
                 .contains("HTTPRouteGroup default/missing does not exist: those rules allow nothing");
     }
 
+    @Test
+    void aJwtPolicysRemoteJwksShowInResolvedRefsAndProblems() {
+        String policy = """
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: JWTPolicy
+                metadata: {name: users}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: books}]
+                  providers:
+                  - {name: a, remoteJWKS: {uri: "https://a.example/jwks"}}
+                  - {name: b, remoteJWKS: {uri: "https://b.example/jwks"}}
+                """;
+        List<Resource> rs = MeshTranslatorTest.load(MeshMtlsTranslationTest.BASE + policy);
+        String keys = "{\"keys\":[{\"kty\":\"EC\"}]}";
+        java.util.function.Function<java.util.Map<String, dev.lattice.control.RemoteJwks>, MeshTranslation> at = m ->
+                MeshTranslator.translate(new MeshSnapshot(1, rs, List.of(), MeshMtlsTranslationTest.PORTS, List.of(),
+                        MeshMtlsTranslationTest.TRUST, m));
+        MeshTranslation fine = at.apply(java.util.Map.of("https://a.example/jwks", new dev.lattice.control.RemoteJwks(keys, null),
+                "https://b.example/jwks", new dev.lattice.control.RemoteJwks(keys, null)));
+        assertThat(summary(fine, "JWTPolicy", "users")).isEqualTo("Service books Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs;");
+        assertThat(fine.problems()).isEmpty();
+
+        MeshTranslation stale = at.apply(java.util.Map.of("https://a.example/jwks", new dev.lattice.control.RemoteJwks(keys, "HTTP 503"),
+                "https://b.example/jwks", new dev.lattice.control.RemoteJwks(keys, null)));
+        assertThat(summary(stale, "JWTPolicy", "users")).isEqualTo("Service books Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs;");
+        assertThat(message(stale)).isEqualTo("provider a: fetching https://a.example/jwks failed: HTTP 503; its last good keys keep serving");
+        assertThat(stale.problems()).extracting(Problem::toString).singleElement().asString()
+                .contains("JWTPolicy default/users").contains("spec.providers[0].remoteJWKS.uri").contains("HTTP 503");
+
+        MeshTranslation none = at.apply(java.util.Map.of("https://a.example/jwks", new dev.lattice.control.RemoteJwks(keys, null),
+                "https://b.example/jwks", new dev.lattice.control.RemoteJwks(null, "ConnectException")));
+        assertThat(summary(none, "JWTPolicy", "users")).isEqualTo("Service books Accepted=True/Accepted ResolvedRefs=False/JWKSUnavailable;");
+        assertThat(message(none)).isEqualTo("provider b: fetching https://b.example/jwks failed: ConnectException; no keys yet: the provider refuses every token");
+        // what the proxies get: a's keys inlined, b's empty set (it fails closed)
+        String xds = none.proxies().values().stream().map(p -> p.listeners().toString()).reduce("", String::concat);
+        assertThat(xds).contains("{\\\"keys\\\":[{\\\"kty\\\":\\\"EC\\\"}]}").contains("{\\\"keys\\\":[]}");
+    }
+
+    static String message(MeshTranslation t) {
+        for (JsonNode c : t.statuses().get(new ResourceKey("JWTPolicy", "default", "users")).path("ancestors").path(0).path("conditions")) {
+            if (c.path("type").asText().equals("ResolvedRefs")) return c.path("message").asText();
+        }
+        return null;
+    }
+
     static final String JWKS = "'{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"e1\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}'";
 
     static String jwt(String name, String created, String target) {

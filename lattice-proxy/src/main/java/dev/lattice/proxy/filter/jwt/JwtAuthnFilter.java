@@ -30,6 +30,8 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
  * set never fetched fails closed); anything else is answered {@code 401} with {@code WWW-Authenticate: Bearer} as
  * RFC 6750 §3 says and never reaches the app. The verified claims are copied to headers ({@code claim_to_headers},
  * a header a client sent under that name is dropped first) and handed on to authorization ({@link RequestAuth}).
+ * A token verified once is remembered with what it gives ({@link VerifiedTokens}: bounded, lock-free, exp/nbf checked
+ * again on each hit), so a client that sends the same token again costs a table lookup, not a signature check.
  */
 final class JwtAuthnFilter implements HttpFilter {
     static final int SKEW_SECONDS = 60;
@@ -80,11 +82,26 @@ final class JwtAuthnFilter implements HttpFilter {
     private final Map<String, Requirement> requirements;
     private final Map<Failure, CounterDataPoint> denied;
     private final CounterDataPoint allowed;
+    /** The tokens this compiled filter verified (a new config, new keys: a new filter, an empty table). */
+    private final VerifiedTokens verified = new VerifiedTokens();
+
+    /** The wall clock in milliseconds (tests move it). */
+    private final java.util.function.LongSupplier clock;
 
     JwtAuthnFilter(Map<String, Requirement> requirements, Map<Failure, CounterDataPoint> denied, CounterDataPoint allowed) {
+        this(requirements, denied, allowed, System::currentTimeMillis);
+    }
+
+    JwtAuthnFilter(Map<String, Requirement> requirements, Map<Failure, CounterDataPoint> denied, CounterDataPoint allowed,
+                   java.util.function.LongSupplier clock) {
+        this.clock = clock;
         this.requirements = Map.copyOf(requirements);
         this.denied = denied;
         this.allowed = allowed;
+    }
+
+    VerifiedTokens verified() {
+        return verified;
     }
 
     Map<String, Requirement> requirements() {
@@ -107,9 +124,17 @@ final class JwtAuthnFilter implements HttpFilter {
             String token = token(request, p);
             if (token == null) continue;
             found = true;
-            Object r = verify(p, token, System.currentTimeMillis());
+            long now = clock.getAsLong();
+            VerifiedTokens.Entry hit = verified.get(token, p, now);
+            if (hit != null) {
+                accept(request, hit);
+                return null;
+            }
+            Object r = verify(p, token, now);
             if (r instanceof JWTClaimsSet claims) {
-                accept(request, p, claims);
+                VerifiedTokens.Entry e = entry(token, p, claims);
+                verified.put(e);
+                accept(request, e);
                 return null;
             }
             if (first == null) first = (Failure) r;
@@ -131,17 +156,32 @@ final class JwtAuthnFilter implements HttpFilter {
         return f.reply;
     }
 
-    private void accept(RequestView request, JwtProviderConfig p, JWTClaimsSet claims) {
+    /** What a verified token gives each request that carries it, computed once and kept in {@link #verified}. */
+    static VerifiedTokens.Entry entry(String token, JwtProviderConfig p, JWTClaimsSet claims) {
+        String[] headers = new String[p.claimToHeaders().size() * 2];
+        for (int i = 0; i < p.claimToHeaders().size(); i++) {
+            JwtProviderConfig.ClaimHeader c = p.claimToHeaders().get(i);
+            headers[2 * i] = c.header();
+            headers[2 * i + 1] = claimValue(claims, c.claim());
+        }
+        Date exp = claims.getExpirationTime();
+        Date nbf = claims.getNotBeforeTime();
+        return new VerifiedTokens.Entry(token, p,
+                new RequestAuth(claims.getIssuer(), claims.getSubject(), claims.getAudience(), claims.getClaims()),
+                headers, exp == null ? VerifiedTokens.NONE : exp.getTime(), nbf == null ? VerifiedTokens.NONE : nbf.getTime());
+    }
+
+    private void accept(RequestView request, VerifiedTokens.Entry e) {
         allowed.inc();
-        if (!p.claimToHeaders().isEmpty()) {
+        String[] ch = e.claimHeaders();
+        if (ch.length > 0) {
             HttpHeaders h = request.upstreamHeaders();
-            for (JwtProviderConfig.ClaimHeader c : p.claimToHeaders()) {
-                h.remove(c.header());
-                String v = claimValue(claims, c.claim());
-                if (v != null) h.set(c.header(), v);
+            for (int i = 0; i < ch.length; i += 2) {
+                h.remove(ch[i]);
+                if (ch[i + 1] != null) h.set(ch[i], ch[i + 1]);
             }
         }
-        request.setRequestAuth(new RequestAuth(claims.getIssuer(), claims.getSubject(), claims.getAudience(), claims.getClaims()));
+        request.setRequestAuth(e.auth());
     }
 
     /** A claim as a header value: strings as they are, numbers and booleans as JSON writes them; others not copied. */

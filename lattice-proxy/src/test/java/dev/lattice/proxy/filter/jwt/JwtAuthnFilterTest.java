@@ -117,4 +117,129 @@ class JwtAuthnFilterTest {
         assertThat(F.parsePerRoute("rds", "r", Any.pack(PerRouteConfig.newBuilder().setRequirementName("req").build())))
                 .isEqualTo(new JwtAuthnFilter.PerRoute("req"));
     }
+
+    /** A request whose upstream headers and RequestAuth a test can read back. */
+    static final class Recording implements dev.lattice.proxy.filter.RequestView {
+        final StaticRequest r;
+        final io.netty.handler.codec.http.HttpHeaders up = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        dev.lattice.proxy.filter.RequestAuth auth;
+
+        Recording(String token) {
+            r = new StaticRequest("GET", "/", "h", 80, InetAddress.getLoopbackAddress(), null, null,
+                    Map.of("authorization", "Bearer " + token));
+        }
+
+        public String method() { return r.method(); }
+        public String path() { return r.path(); }
+        public String pathAndQuery() { return r.pathAndQuery(); }
+        public String authority() { return r.authority(); }
+        public int destinationPort() { return r.destinationPort(); }
+        public InetAddress directRemoteAddress() { return r.directRemoteAddress(); }
+        public InetAddress remoteAddress() { return r.remoteAddress(); }
+        public String principal() { return r.principal(); }
+        public String requestedServerName() { return r.requestedServerName(); }
+        public CharSequence header(String name) { return r.header(name); }
+        public io.netty.handler.codec.http.HttpHeaders upstreamHeaders() { return up; }
+        public void setRequestAuth(dev.lattice.proxy.filter.RequestAuth a) { auth = a; }
+        public dev.lattice.proxy.filter.RequestAuth requestAuth() { return auth; }
+    }
+
+    /** A filter of one provider with {@code keys} and a claim header, on a clock the test moves. */
+    static JwtAuthnFilter filterWith(JWKSet keys, java.util.concurrent.atomic.AtomicLong clock) throws Exception {
+        JwtProvider p = JwtProvider.newBuilder().setIssuer("https://i").addAudiences("books")
+                .setLocalJwks(DataSource.newBuilder().setInlineString(keys.toString()))
+                .addClaimToHeaders(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader.newBuilder()
+                        .setClaimName("sub").setHeaderName("x-user"))
+                .build();
+        JwtAuthentication c = JwtAuthentication.newBuilder().putProviders("p", p)
+                .putRequirementMap("req", JwtRequirement.newBuilder().setProviderName("p").build()).build();
+        JwtAuthnFilter f = (JwtAuthnFilter) F.compile("l", "jwt", F.parse("lds", "f", Any.pack(c)), new ProxyMetrics());
+        return new JwtAuthnFilter(f.requirements(), Map.of(), new ProxyMetrics().jwtAuthn("l", "allowed"), clock::get);
+    }
+
+    static LocalReply run(JwtAuthnFilter f, Recording r) {
+        return f.onRequestHeaders(r, new JwtAuthnFilter.PerRoute("req"));
+    }
+
+    @Test
+    void aVerifiedTokenIsServedFromTheCacheWithItsClaimsAndHeaders() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        JwtAuthnFilter f = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String t = rs(claims().build());
+        Recording first = new Recording(t);
+        assertThat(run(f, first)).isNull();
+        assertThat(f.verified().size()).isEqualTo(1);
+        Recording again = new Recording(t);
+        again.up.set("x-user", "mallory");
+        assertThat(run(f, again)).isNull();
+        assertThat(again.auth).isSameAs(first.auth); // the cached verification, not a second one
+        assertThat(again.auth.principal()).isEqualTo("https://i/alice");
+        assertThat(again.up.getAll("x-user")).containsExactly("alice");
+    }
+
+    @Test
+    void aCachedTokenIsRefusedOnceItExpires() throws Exception {
+        long now = System.currentTimeMillis();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(now);
+        JwtAuthnFilter f = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String t = rs(claims().expirationTime(new Date(now + 10_000)).build());
+        assertThat(run(f, new Recording(t))).isNull();
+        assertThat(f.verified().size()).isEqualTo(1);
+        clock.set(now + 10_000 + 59_000); // within the 60 s of skew: still good, from the cache
+        assertThat(run(f, new Recording(t))).isNull();
+        clock.set(now + 10_000 + 61_000);
+        LocalReply expired = run(f, new Recording(t));
+        assertThat(expired).isNotNull();
+        assertThat(expired.message()).isEqualTo("Jwt is expired");
+        assertThat(f.verified().size()).isZero(); // dropped from its slot
+    }
+
+    @Test
+    void aCachedTokenIsRefusedWhenNotYetValidAgain() throws Exception {
+        long now = System.currentTimeMillis();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(now);
+        JwtAuthnFilter f = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String t = rs(claims().notBeforeTime(new Date(now + 30_000)).build()); // within the skew now
+        assertThat(run(f, new Recording(t))).isNull();
+        clock.set(now - 40_000); // the clock stepped back: nbf no longer holds
+        assertThat(run(f, new Recording(t)).message()).isEqualTo("Jwt not yet valid");
+    }
+
+    @Test
+    void newKeysMeanANewFilterAndNothingVerifiedByTheOldKeysPasses() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        JwtAuthnFilter before = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String t = rs(claims().build());
+        assertThat(run(before, new Recording(t))).isNull();
+        assertThat(before.verified().size()).isEqualTo(1);
+        RSAKey rotated = new RSAKeyGenerator(2048).keyID("r2").generate();
+        JwtAuthnFilter after = filterWith(new JWKSet(rotated.toPublicJWK()), clock);
+        assertThat(after.verified().size()).isZero();
+        assertThat(run(after, new Recording(t)).status()).isEqualTo(401);
+        assertThat(run(before, new Recording(t))).isNull(); // the old config, still pinned by its streams, unchanged
+    }
+
+    @Test
+    void failuresAreNotCachedAndTheTableIsBounded() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        JwtAuthnFilter f = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String stranger = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("r1").build(), claims().build()) {
+            {
+                sign(new RSASSASigner(new RSAKeyGenerator(2048).generate()));
+            }
+        }.serialize();
+        for (int i = 0; i < 3; i++) assertThat(run(f, new Recording(stranger)).message()).isEqualTo("Jwt verification fails");
+        assertThat(run(f, new Recording("x.y.z")).status()).isEqualTo(401);
+        assertThat(f.verified().size()).isZero();
+        // many distinct verified tokens: the table never holds more than its slots
+        VerifiedTokens table = f.verified();
+        JwtProviderConfig p = f.requirements().get("req").providers().getFirst();
+        JWTClaimsSet c = claims().build();
+        for (int i = 0; i < 3 * VerifiedTokens.SLOTS; i++) table.put(JwtAuthnFilter.entry("token-" + i + "-" + Math.random(), p, c));
+        assertThat(table.size()).isLessThanOrEqualTo(VerifiedTokens.SLOTS).isGreaterThan(VerifiedTokens.SLOTS / 2);
+        // a token stored then displaced by another in its slot is simply verified again
+        String t = rs(claims().build());
+        assertThat(run(f, new Recording(t))).isNull();
+        assertThat(table.get(t, p, clock.get())).isNotNull();
+    }
 }
