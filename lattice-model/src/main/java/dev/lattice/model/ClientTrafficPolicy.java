@@ -89,8 +89,6 @@ public record ClientTrafficPolicy(ObjectMeta meta, List<PolicyTargetRef> targetR
                 cl.known("value");
                 Field v = cl.get("value");
                 if (v.require()) limit = v.integer(null, 1, MAX_CONNECTIONS);
-            } else if (cl.present() && cl.json().isNull()) {
-                cl.problem("must be an object, not null");
             }
             if (mc.present() && cl.present()) {
                 cl.problem("set either connection.maxConnections or connection.connectionLimit.value, not both");
