@@ -1,0 +1,159 @@
+package dev.lattice.proxy.filter.ratelimit;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The proxy's one connection to the mesh's rate-limit Redis (one per address, shared by every listener, route and
+ * event loop of the proxy): Lettuce's async API over a single connection, so the commands of concurrent requests are
+ * pipelined, each request one {@code EVALSHA} of {@link #SCRIPT} (one round trip; {@code EVAL} when Redis answers
+ * {@code NOSCRIPT}, e.g. after a restart). Nothing here blocks: the connection is opened asynchronously and retried
+ * every {@link #RETRY} until it is up; after that Lettuce reconnects by itself (within a second). While it is not
+ * connected a command fails at once ({@code REJECT_COMMANDS}), and a command that gets no answer within the timeout
+ * fails then: the caller applies the rule's failure mode.
+ *
+ * <p>Lettuce runs on its own two I/O threads (its minimum) (not the proxy's event loops); its answers complete there and the
+ * filter hands them to the stream's loop through {@link dev.lattice.proxy.filter.FilterCallbacks}.
+ */
+final class RedisLimiter {
+    private static final Logger LOG = Logger.getLogger(RedisLimiter.class.getName());
+
+    /**
+     * GCRA per key, on Redis's clock (so every proxy agrees on time): KEYS one per applying rule, in order; ARGV two per
+     * key: the emission interval and the tolerance (capacity × interval), in microseconds. A key holds the rule's
+     * theoretical arrival time (TAT) and expires when its bucket would be full again. The first key without a token
+     * answers {index, microseconds until one}; earlier keys keep the token they gave. {0, 0}: every key gave one.
+     */
+    static final String SCRIPT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+            for i = 1, #KEYS do
+              local interval = tonumber(ARGV[2 * i - 1])
+              local tolerance = tonumber(ARGV[2 * i])
+              local tat = tonumber(redis.call('GET', KEYS[i]))
+              if tat == nil or tat < now then tat = now end
+              local ahead = tat + interval - now
+              if ahead > tolerance then return {i, ahead - tolerance} end
+              redis.call('SET', KEYS[i], string.format('%.0f', tat + interval), 'PX', math.ceil(ahead / 1000))
+            end
+            return {0, 0}
+            """;
+    static final String SHA = sha1(SCRIPT);
+    static final Duration RETRY = Duration.ofMillis(250);
+
+    /** The failure of a command sent while there is no connection (Redis unreachable so far, or reconnecting). */
+    static final IllegalStateException NOT_CONNECTED = new IllegalStateException("not connected to Redis") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
+
+    private static final ConcurrentHashMap<String, RedisLimiter> BY_ADDRESS = new ConcurrentHashMap<>();
+    private static volatile ClientResources resources;
+
+    final String address;
+    private final RedisClient client;
+    private final RedisURI uri;
+    private volatile StatefulRedisConnection<String, String> connection;
+
+    private RedisLimiter(String host, int port, Duration timeout) {
+        this.address = host + ":" + port;
+        this.uri = RedisURI.builder().withHost(host).withPort(port).withTimeout(timeout).build();
+        this.client = RedisClient.create(resources(), uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).keepAlive(true).build())
+                .build());
+        connect();
+    }
+
+    /** The limiter of {@code host:port}, made (and connecting) on first use; {@code timeout} bounds each command. */
+    static RedisLimiter of(String host, int port, Duration timeout) {
+        return BY_ADDRESS.computeIfAbsent(host + ":" + port + "/" + timeout.toMillis(), k -> new RedisLimiter(host, port, timeout));
+    }
+
+    private static ClientResources resources() {
+        ClientResources r = resources;
+        if (r != null) return r;
+        synchronized (RedisLimiter.class) {
+            if (resources == null) {
+                resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                        .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                        .build();
+            }
+            return resources;
+        }
+    }
+
+    private void connect() {
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, err) -> {
+            if (err != null) {
+                LOG.log(Level.FINE, "rate-limit Redis " + address + " unreachable, retrying", err);
+                resources().eventExecutorGroup().schedule(this::connect, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            LOG.info("rate-limit Redis " + address + " connected");
+            connection = c;
+            c.async().scriptLoad(SCRIPT); // loaded once; EVAL covers a Redis that lost it
+        });
+    }
+
+    /** Whether the connection is up now. */
+    boolean connected() {
+        StatefulRedisConnection<String, String> c = connection;
+        return c != null && c.isOpen();
+    }
+
+    /**
+     * Runs {@link #SCRIPT} on {@code keys} with {@code args}: completes with {@code [index, value]} (see the script), or
+     * exceptionally when Redis cannot answer (not connected, timed out, an error). Never blocks.
+     */
+    CompletionStage<List<Object>> run(String[] keys, String[] args) {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null || !c.isOpen()) return CompletableFuture.failedStage(NOT_CONNECTED);
+        RedisAsyncCommands<String, String> a = c.async();
+        CompletionStage<List<Object>> first = a.evalsha(SHA, ScriptOutputType.MULTI, keys, args);
+        return first.exceptionallyCompose(e -> noScript(e)
+                ? a.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, keys, args)
+                : CompletableFuture.failedStage(e));
+    }
+
+    private static boolean noScript(Throwable e) {
+        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof RedisNoScriptException || (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
+    }
+
+    private static String sha1(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
