@@ -76,11 +76,13 @@ final class RedisLimiter {
     private static volatile ClientResources resources;
 
     final String address;
+    private final String key;
     private final RedisClient client;
     private final RedisURI uri;
     private volatile StatefulRedisConnection<String, String> connection;
 
-    private RedisLimiter(String host, int port, Duration timeout) {
+    private RedisLimiter(String key, String host, int port, Duration timeout) {
+        this.key = key;
         this.address = host + ":" + port;
         this.uri = RedisURI.builder().withHost(host).withPort(port).withTimeout(timeout).build();
         this.client = RedisClient.create(resources(), uri);
@@ -93,9 +95,38 @@ final class RedisLimiter {
         connect();
     }
 
-    /** The limiter of {@code host:port}, made (and connecting) on first use; {@code timeout} bounds each command. */
+    /**
+     * The limiter of {@code host:port}, made (and connecting) on first use; {@code timeout} bounds each command. The
+     * others (a MeshConfig that named another Redis) are closed {@link #retire} later unless wanted again meanwhile, so
+     * the streams of the last config finish with theirs.
+     */
     static RedisLimiter of(String host, int port, Duration timeout) {
-        return BY_ADDRESS.computeIfAbsent(host + ":" + port + "/" + timeout.toMillis(), k -> new RedisLimiter(host, port, timeout));
+        String key = host + ":" + port + "/" + timeout.toMillis();
+        RedisLimiter l = BY_ADDRESS.computeIfAbsent(key, k -> new RedisLimiter(k, host, port, timeout));
+        l.wanted = System.nanoTime();
+        for (RedisLimiter other : BY_ADDRESS.values()) if (other != l) other.retireLater();
+        return l;
+    }
+
+    /** How long a limiter no config wants any more stays open (30 s; tests shorten it). */
+    static volatile Duration retire = Duration.ofSeconds(30);
+    private volatile long wanted;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean retiring = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void retireLater() {
+        if (!retiring.compareAndSet(false, true)) return;
+        resources().eventExecutorGroup().schedule(() -> {
+            retiring.set(false);
+            if (System.nanoTime() - wanted < retire.toNanos()) return; // wanted again
+            if (!BY_ADDRESS.remove(key, this)) return;
+            closed = true;
+            StatefulRedisConnection<String, String> c = connection;
+            connection = null;
+            if (c != null) c.closeAsync();
+            client.shutdownAsync(0, 2, TimeUnit.SECONDS);
+            LOG.info("rate-limit Redis " + address + " no longer used: closed");
+        }, retire.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static ClientResources resources() {
@@ -113,6 +144,10 @@ final class RedisLimiter {
 
     private void connect() {
         client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, err) -> {
+            if (closed) {
+                if (c != null) c.closeAsync();
+                return;
+            }
             if (err != null) {
                 LOG.log(Level.FINE, "rate-limit Redis " + address + " unreachable, retrying", err);
                 resources().eventExecutorGroup().schedule(this::connect, RETRY.toMillis(), TimeUnit.MILLISECONDS);
@@ -122,6 +157,11 @@ final class RedisLimiter {
             connection = c;
             c.async().scriptLoad(SCRIPT); // loaded once; EVAL covers a Redis that lost it
         });
+    }
+
+    /** Whether it was closed (no longer wanted). */
+    boolean closed() {
+        return closed;
     }
 
     /** Whether the connection is up now. */

@@ -229,4 +229,23 @@ class GlobalRateLimitFilterTest {
         assertThatThrownBy(() -> limits("ns/x", false, Rule.newBuilder().setRequests(0).setUnitSeconds(1).build()))
                 .isInstanceOf(XdsRejection.class).hasMessageContaining("p.rules[0].requests");
     }
+
+    @Test
+    void aLimiterNoLongerWantedIsClosedAndAWantedOneIsKept() throws Exception {
+        Duration before = RedisLimiter.retire;
+        RedisLimiter.retire = Duration.ofMillis(300);
+        try {
+            int port = FreePorts.next();
+            RedisLimiter a = limiter(port);
+            assertThat(limiter(port)).as("one per address").isSameAs(a);
+            RedisLimiter b = limiter(FreePorts.next()); // a MeshConfig naming another Redis
+            await("the old one closed", a::closed);
+            assertThat(b.closed()).isFalse();
+            Thread.sleep(600);
+            assertThat(b.closed()).as("still wanted").isFalse();
+            assertThat(limiter(port)).as("wanted again: a new one").isNotSameAs(a);
+        } finally {
+            RedisLimiter.retire = before;
+        }
+    }
 }
