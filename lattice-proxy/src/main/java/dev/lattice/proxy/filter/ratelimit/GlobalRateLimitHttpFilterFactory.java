@@ -43,6 +43,14 @@ public final class GlobalRateLimitHttpFilterFactory implements HttpFilterFactory
         }
     }
 
+    /**
+     * The proxy's event loops, for the Redis connection to run on (instead of threads of its own); set once the data
+     * plane exists, before any config is compiled.
+     */
+    public static void shareEventLoops(io.netty.channel.EventLoopGroup loops) {
+        RedisLimiter.shareEventLoops(loops);
+    }
+
     @Override
     public String typeUrl() {
         return TYPE_URL;

@@ -35,8 +35,9 @@ import java.util.logging.Logger;
  * connected a command fails at once ({@code REJECT_COMMANDS}), and a command that gets no answer within the timeout
  * fails then: the caller applies the rule's failure mode.
  *
- * <p>Lettuce runs on its own two I/O threads (its minimum) (not the proxy's event loops); its answers complete there and the
- * filter hands them to the stream's loop through {@link dev.lattice.proxy.filter.FilterCallbacks}.
+ * <p>In a proxy, Lettuce runs on the proxy's own event loops (the connection on one of them, as an upstream connection
+ * is); its answers complete there and the filter hands them to the stream's loop through
+ * {@link dev.lattice.proxy.filter.FilterCallbacks}. Without a data plane (unit tests) it has two threads of its own.
  */
 final class RedisLimiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class.getName());
@@ -73,7 +74,7 @@ final class RedisLimiter {
     };
 
     private static final ConcurrentHashMap<String, RedisLimiter> BY_ADDRESS = new ConcurrentHashMap<>();
-    private static volatile ClientResources resources;
+    private static ClientResources resources;
 
     final String address;
     private final String key;
@@ -129,16 +130,54 @@ final class RedisLimiter {
         }, retire.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static ClientResources resources() {
-        ClientResources r = resources;
-        if (r != null) return r;
-        synchronized (RedisLimiter.class) {
-            if (resources == null) {
-                resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
-                        .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                        .build();
-            }
-            return resources;
+    private static volatile io.netty.channel.EventLoopGroup sharedLoops;
+    private static io.netty.channel.EventLoopGroup resourcesLoops; // what resources were built on (null: own threads)
+
+    static void shareEventLoops(io.netty.channel.EventLoopGroup loops) {
+        sharedLoops = loops;
+    }
+
+    /**
+     * Lettuce's resources: on the proxy's event loops when the data plane shared them (Lettuce's connection then lives
+     * on one of them, like an upstream connection; its answers complete there), else on two threads of its own (unit
+     * tests). Built again if the loops they were built on have shut down (a test's proxy that stopped).
+     */
+    private static synchronized ClientResources resources() {
+        if (resources != null && (resourcesLoops == null || !resourcesLoops.isShuttingDown())) return resources;
+        io.netty.channel.EventLoopGroup loops = sharedLoops;
+        if (loops != null && loops.isShuttingDown()) loops = null;
+        ClientResources.Builder b = ClientResources.builder().computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
+        if (loops != null) b.eventLoopGroupProvider(new SharedLoops(loops));
+        else b.ioThreadPoolSize(2);
+        resourcesLoops = loops;
+        return resources = b.build();
+    }
+
+    /** Hands Lettuce the proxy's loops and never shuts them down (the data plane owns them). */
+    private record SharedLoops(io.netty.channel.EventLoopGroup loops) implements io.lettuce.core.resource.EventLoopGroupProvider {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends io.netty.channel.EventLoopGroup> T allocate(Class<T> type) {
+            return (T) loops;
+        }
+
+        @Override
+        public int threadPoolSize() {
+            int n = 0;
+            for (io.netty.util.concurrent.EventExecutor ignored : loops) n++;
+            return n;
+        }
+
+        @Override
+        public io.netty.util.concurrent.Future<Boolean> release(io.netty.util.concurrent.EventExecutorGroup g, long quiet,
+                                                                 long timeout, TimeUnit unit) {
+            return io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+        }
+
+        @Override
+        public io.netty.util.concurrent.Future<Boolean> shutdown(long quiet, long timeout, TimeUnit unit) {
+            return io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
         }
     }
 
