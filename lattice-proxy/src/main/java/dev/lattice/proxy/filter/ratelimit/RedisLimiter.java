@@ -147,7 +147,14 @@ final class RedisLimiter {
         io.netty.channel.EventLoopGroup loops = sharedLoops;
         if (loops != null && loops.isShuttingDown()) loops = null;
         ClientResources.Builder b = ClientResources.builder().computationThreadPoolSize(2)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(new io.lettuce.core.resource.NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(io.netty.channel.Channel ch) {
+                        // the commands of many requests written in one turn of the loop leave in one write
+                        ch.pipeline().addFirst(new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+                    }
+                });
         if (loops != null) b.eventLoopGroupProvider(new SharedLoops(loops));
         else b.ioThreadPoolSize(2);
         resourcesLoops = loops;
