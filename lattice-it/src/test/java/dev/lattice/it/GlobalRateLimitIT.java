@@ -67,6 +67,8 @@ class GlobalRateLimitIT {
                 }
                 for (Thread t : threads) t.join();
                 double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf("GlobalRateLimitIT: %.2f s, 200s gw-a %d + gw-b %d = %d, expected %.0f (40 + 40/s)%n",
+                        seconds, okA.get(), okB.get(), okA.get() + okB.get(), 40 + 40 * seconds);
                 assertThat(other.get()).as("answers other than 200 and 429").isZero();
                 assertThat(okA.get()).as("gw-a served some").isPositive();
                 assertThat(okB.get()).as("gw-b served some").isPositive();
