@@ -172,4 +172,41 @@ class SecurityModelTest {
                 "sec.yaml:9: AuthorizationPolicy shop/bad: spec.rules[0].when[0].key: unsupported key \"request.body\" (request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.ip, destination.port, connection.sni, request.auth.principal, request.auth.audiences, request.auth.presenter, request.auth.claims[NAME])",
                 "sec.yaml:9: AuthorizationPolicy shop/bad: spec.rules[0].when[1]: must have values or notValues");
     }
+
+    @Test
+    void requestPrincipalsAndAuthConditionsAreReadAndTheirProblemsNameTheirField() {
+        AuthorizationPolicy p = (AuthorizationPolicy) only("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: users, namespace: shop}
+                spec:
+                  rules:
+                  - from: [{source: {requestPrincipals: ["https://issuer.example/alice", "*"], notRequestPrincipals: ["https://evil.example/*"]}}]
+                    when:
+                    - {key: "request.auth.claims[groups]", values: [admins]}
+                    - {key: "request.auth.claims[org][team]", notValues: [interns]}
+                    - {key: request.auth.audiences, values: [books]}
+                    - {key: request.auth.presenter, values: [web]}
+                    - {key: request.auth.principal, values: ["*/alice"]}
+                """);
+        AuthorizationPolicy.Rule r = p.rules().getFirst();
+        assertThat(r.from().getFirst().requestPrincipals()).containsExactly("https://issuer.example/alice", "*");
+        assertThat(r.from().getFirst().notRequestPrincipals()).containsExactly("https://evil.example/*");
+        assertThat(r.when()).extracting(AuthorizationPolicy.Condition::key).containsExactly("request.auth.claims[groups]",
+                "request.auth.claims[org][team]", "request.auth.audiences", "request.auth.presenter", "request.auth.principal");
+        assertThat(problems("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: bad, namespace: shop}
+                spec:
+                  rules:
+                  - from: [{source: {requestPrincipals: ["iss/a*b", ""]}}]
+                    when: [{key: "request.auth.claims[]", values: [x]}, {key: "request.auth.claims[a]b", values: [x]}, {key: request.auth.claims, values: [x]}]
+                """)).containsExactly(
+                "sec.yaml:6: AuthorizationPolicy shop/bad: spec.rules[0].from[0].source.requestPrincipals: \"iss/a*b\": '*' may only be the whole value, a prefix or a suffix",
+                "sec.yaml:6: AuthorizationPolicy shop/bad: spec.rules[0].from[0].source.requestPrincipals: must not hold an empty value",
+                "sec.yaml:7: AuthorizationPolicy shop/bad: spec.rules[0].when[0].key: unsupported key \"request.auth.claims[]\" (request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.ip, destination.port, connection.sni, request.auth.principal, request.auth.audiences, request.auth.presenter, request.auth.claims[NAME])",
+                "sec.yaml:7: AuthorizationPolicy shop/bad: spec.rules[0].when[1].key: unsupported key \"request.auth.claims[a]b\" (request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.ip, destination.port, connection.sni, request.auth.principal, request.auth.audiences, request.auth.presenter, request.auth.claims[NAME])",
+                "sec.yaml:7: AuthorizationPolicy shop/bad: spec.rules[0].when[2].key: unsupported key \"request.auth.claims\" (request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.ip, destination.port, connection.sni, request.auth.principal, request.auth.audiences, request.auth.presenter, request.auth.claims[NAME])");
+    }
 }

@@ -12,7 +12,10 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -29,14 +32,19 @@ import java.util.function.Function;
  * <p>A rule is one permission ({@code to} as an OR of operations, AND the destination-side conditions) and one
  * principal ({@code from} as an OR of sources, AND the request-side conditions), as Istio generates them. What the
  * proxy cannot see yet is decided here: {@code ports} and {@code destination.port} against the listener's application
- * port; {@code requestPrincipals} and {@code request.auth.*} (JWT, not yet verified by any filter) never match, so
- * their {@code not} forms always do.
+ * port. {@code requestPrincipals} and {@code request.auth.*} are {@code metadata} principals on what the JWT filter
+ * (which runs before RBAC, {@link FilterOrder}) verified, as Istio generates them but under the JWT filter's
+ * namespace {@value #AUTHN_FILTER}: path {@code request.auth.principal} ({@code iss/sub}, a string match),
+ * {@code request.auth.presenter} (string), {@code request.auth.audiences} (list), {@code request.auth.claims} +
+ * the claim names (list: a list claim with one matching item, or a scalar claim that matches). A request without a
+ * verified token has none of them: values never match it, {@code not} forms always do.
  */
 final class AuthzXds {
     static final String AUDIT = "lattice.authz.audit";
     static final String DENY = "lattice.authz.deny";
     static final String ALLOW = "lattice.authz.allow";
     static final String DRY_RUN_PREFIX = "dry_run_";
+    static final String AUTHN_FILTER = "envoy.filters.http.jwt_authn";
 
     private AuthzXds() {}
 
@@ -115,7 +123,7 @@ final class AuthzXds {
         anyOfIds(all, s.principals(), s.notPrincipals(), AuthzXds::principal);
         anyOfIds(all, s.namespaces(), s.notNamespaces(), AuthzXds::namespace);
         anyOfIds(all, s.ipBlocks(), s.notIpBlocks(), ip -> Principal.newBuilder().setDirectRemoteIp(cidr(ip)).build());
-        if (!s.requestPrincipals().isEmpty()) all.add(NOBODY); // no JWT filter yet: no request has a request principal
+        anyOfIds(all, s.requestPrincipals(), s.notRequestPrincipals(), v -> authn(List.of(PRINCIPAL_KEY), v, false));
         return andIds(all);
     }
 
@@ -158,13 +166,42 @@ final class AuthzXds {
             m = AuthzXds::namespace;
         } else if (key.equals("source.principal")) {
             m = AuthzXds::principal;
+        } else if (key.equals(PRINCIPAL_KEY) || key.equals("request.auth.presenter")) {
+            m = v -> authn(List.of(key), v, false);
+        } else if (key.equals("request.auth.audiences")) {
+            m = v -> authn(List.of(key), v, true);
         } else {
-            // request.auth.*: no JWT filter yet, so there are no verified claims: values never match, notValues always do
-            return c.values().isEmpty() ? ANYONE : NOBODY;
+            List<String> path = claimPath(key);
+            m = v -> authn(path, v, true);
         }
         List<Principal> all = new ArrayList<>();
         anyOfIds(all, c.values(), c.notValues(), m);
         return andIds(all);
+    }
+
+    private static final String PRINCIPAL_KEY = "request.auth.principal";
+    private static final String CLAIMS_KEY = "request.auth.claims";
+
+    /** {@code request.auth.claims[a][b]} as the metadata path {@code request.auth.claims, a, b}. */
+    static List<String> claimPath(String key) {
+        List<String> out = new ArrayList<>();
+        out.add(CLAIMS_KEY);
+        int i = CLAIMS_KEY.length();
+        while (i < key.length() && key.charAt(i) == '[') {
+            int end = key.indexOf(']', i);
+            out.add(key.substring(i + 1, end));
+            i = end + 1;
+        }
+        return out;
+    }
+
+    /** A verified-token value at {@code path}: a string match, or (list) one item of a list match; {@code *} etc. as in principals. */
+    private static Principal authn(List<String> path, String value, boolean list) {
+        MetadataMatcher.Builder m = MetadataMatcher.newBuilder().setFilter(AUTHN_FILTER);
+        for (String k : path) m.addPath(MetadataMatcher.PathSegment.newBuilder().setKey(k));
+        ValueMatcher str = ValueMatcher.newBuilder().setStringMatch(wildcard(value, false)).build();
+        m.setValue(list ? ValueMatcher.newBuilder().setListMatch(ListMatcher.newBuilder().setOneOf(str)).build() : str);
+        return Principal.newBuilder().setMetadata(m).build();
     }
 
     /** Hosts match the Host header case-insensitively, with or without a port, as Istio's do. */
@@ -250,7 +287,6 @@ final class AuthzXds {
     private static final Permission ANY = Permission.newBuilder().setAny(true).build();
     private static final Permission NONE = Permission.newBuilder().setNotRule(ANY).build();
     private static final Principal ANYONE = Principal.newBuilder().setAny(true).build();
-    private static final Principal NOBODY = Principal.newBuilder().setNotId(ANYONE).build();
     private static final Principal AUTHENTICATED = Principal.newBuilder().setAuthenticated(Principal.Authenticated.getDefaultInstance()).build();
 
     private static Permission andRules(List<Permission> all) {

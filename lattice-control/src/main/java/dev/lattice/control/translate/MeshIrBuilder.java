@@ -171,7 +171,7 @@ final class MeshIrBuilder {
             proxies.put(id, sidecarProxy(id, w));
         }
         backendTls.statuses(proxies, statuses);
-        new PolicyStatuses(index, snapshot).put(statuses);
+        new PolicyStatuses(index, snapshot).routeConflicts(jwtPolicies.conflicted()).routeConflicts(rateLimits.conflicted()).put(statuses);
         validations.statuses(statuses, rejectedKeys(RequestValidationPolicy.KIND));
         return new Result(proxies, statuses, problems);
     }

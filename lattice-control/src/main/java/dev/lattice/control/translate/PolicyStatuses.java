@@ -21,11 +21,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The status of the security policy kinds (MTLSPolicy, AuthorizationPolicy, TrafficTarget), as Gateway API policies
+ * The status of the security policy kinds (MTLSPolicy, AuthorizationPolicy, TrafficTarget, JWTPolicy,
+ * RateLimitPolicy; RequestValidationPolicy's valid versions are {@link RequestValidations}'), as Gateway API policies
  * report it (GEP-713): {@code status.ancestors[]}, one per target, each with {@code ancestorRef},
  * {@code controllerName} and an {@code Accepted} condition whose reason is {@code Accepted}, {@code Invalid} (the
  * current version does not validate: it fails closed; the message holds its problems), {@code TargetNotFound}, or
- * {@code Conflicted} (an MTLSPolicy with the same target and an older creationTimestamp wins). A policy without
+ * {@code Conflicted} (an MTLSPolicy with the same target and an older creationTimestamp wins; a JWTPolicy or
+ * RateLimitPolicy that lost to an older, equally specific one at some route, {@link #routeConflicts}). A policy without
  * targetRefs has its Namespace as ancestor; a TrafficTarget its destination ServiceAccount, with a
  * {@code ResolvedRefs} condition that is False when a rule names a route spec that is missing or does not validate.
  */
@@ -33,6 +35,7 @@ final class PolicyStatuses {
     private final MeshIndex index;
     private final PolicyTargets targets;
     private final dev.lattice.control.MeshSnapshot snapshot;
+    private final java.util.Set<Object> routeConflicted = new java.util.HashSet<>();
 
     PolicyStatuses(MeshIndex index, dev.lattice.control.MeshSnapshot snapshot) {
         this.index = index;
@@ -45,7 +48,8 @@ final class PolicyStatuses {
         for (Resource r : snapshot.rejected()) {
             if (r.kind().equals(MtlsPolicy.KIND) || r.kind().equals(AuthorizationPolicy.KIND) || r.kind().equals(TrafficTarget.KIND)
                     || r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)
-                    || r.kind().equals(dev.lattice.model.JwtPolicy.KIND)) {
+                    || r.kind().equals(dev.lattice.model.JwtPolicy.KIND)
+                    || r.kind().equals(dev.lattice.model.RateLimitPolicy.KIND)) {
                 rejected.put(r.key(), r);
             }
         }
@@ -77,12 +81,11 @@ final class PolicyStatuses {
         }
         for (dev.lattice.model.JwtPolicy p : index.jwtPolicies) {
             if (rejected.containsKey(p.key())) continue;
-            ArrayNode ancestors = Status.JSON.arrayNode();
-            for (PolicyTargetRef t : p.targetRefs()) {
-                String missing = missing(p, t);
-                ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p, missing == null ? null : "TargetNotFound", missing)));
-            }
-            statuses.put(p.key(), withAncestors(ancestors));
+            statuses.put(p.key(), routePolicy(p, p.targetRefs()));
+        }
+        for (dev.lattice.model.RateLimitPolicy p : index.rateLimitPolicies) {
+            if (rejected.containsKey(p.key())) continue;
+            statuses.put(p.key(), routePolicy(p, p.targetRefs()));
         }
         for (TrafficTarget t : index.trafficTargets) {
             if (rejected.containsKey(t.key())) continue;
@@ -120,6 +123,32 @@ final class PolicyStatuses {
         for (Resource r : rejected.values()) statuses.put(r.key(), invalid(r));
     }
 
+    /**
+     * The status of a route-level policy ({@link RoutePolicies}): per target, TargetNotFound, else Conflicted when it
+     * lost to an older, equally specific policy of its kind at some route ({@link #routeConflicts}), else Accepted.
+     */
+    private ObjectNode routePolicy(MeshObject p, List<PolicyTargetRef> refs) {
+        ArrayNode ancestors = Status.JSON.arrayNode();
+        for (PolicyTargetRef t : refs) {
+            String missing = missing(p, t);
+            String conflict = missing == null && routeConflicted.contains(p)
+                    ? "An older " + p.kind() + " attaches as specifically to the same routes; it applies there" : null;
+            ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p,
+                    missing != null ? "TargetNotFound" : conflict != null ? "Conflicted" : null,
+                    missing != null ? missing : conflict)));
+        }
+        return withAncestors(ancestors);
+    }
+
+    /**
+     * The route-level policies that lost somewhere ({@link RoutePolicies#conflicted()}, asked after every site is
+     * resolved): their status says Conflicted. Returns this.
+     */
+    PolicyStatuses routeConflicts(java.util.Set<?> conflicted) {
+        routeConflicted.addAll(conflicted);
+        return this;
+    }
+
     /** A policy whose current version does not validate: Accepted=False, Invalid, for the targets its raw spec names. */
     private ObjectNode invalid(Resource r) {
         List<String> why = new ArrayList<>();
@@ -134,6 +163,10 @@ final class PolicyStatuses {
             message = message.replace("its targets deny every request", "every workload of its namespace is STRICT");
         } else if (r.kind().equals(dev.lattice.model.RequestValidationPolicy.KIND)) {
             message = message.replace("deny every request", "answer every request " + RequestValidations.FAIL_CLOSED_STATUS);
+        } else if (r.kind().equals(dev.lattice.model.JwtPolicy.KIND)) {
+            message = message.replace("deny every request", "answer every request 401");
+        } else if (r.kind().equals(dev.lattice.model.RateLimitPolicy.KIND)) {
+            message = message.replace("deny every request", "answer every request 503");
         }
         ObjectNode cond = Status.condition("Accepted", false, "Invalid", message, r.generation());
         ArrayNode ancestors = Status.JSON.arrayNode();

@@ -114,6 +114,49 @@ class AuthzTranslationTest {
         assertThat(decide(f, OTHER, "GET", "/a.json")).isEqualTo("DENY null");
     }
 
+    static String decideAuth(List<HttpFilter> filters, String sub, Map<String, Object> claims) throws Exception {
+        StaticRequest r = new StaticRequest("GET", "/books/1", "books.default:9080", 25080, ip("10.1.2.3"), WEB, null, Map.of());
+        dev.lattice.proxy.filter.RequestView v = r;
+        if (sub != null) {
+            Map<String, Object> all = new java.util.HashMap<>(claims);
+            all.put("iss", "https://issuer.example");
+            all.put("sub", sub);
+            v = r.withAuth(new dev.lattice.proxy.filter.RequestAuth("https://issuer.example", sub, List.of("books"), all));
+        }
+        RbacCheck.Verdict d = RbacCheck.evaluate("inbound/19080", filters, v);
+        return d.allowed() ? "ALLOW" : "DENY " + d.policy();
+    }
+
+    @Test
+    void requestPrincipalsAndClaimConditionsMatchTheVerifiedTokenAsIstio() throws Exception {
+        List<HttpFilter> f = filters(policy("users", "2026-01-01T00:00:00Z", """
+                targetRefs: [{group: "", kind: Service, name: books}]
+                rules:
+                - from: [{source: {requestPrincipals: ["https://issuer.example/alice", "https://other.example/*"]}}]
+                - from: [{source: {requestPrincipals: ["*"]}}]
+                  when:
+                  - {key: "request.auth.claims[org][team]", values: ["ops"]}
+                  - {key: request.auth.audiences, values: [books]}
+                """) + policy("no-banned", "2026-01-02T00:00:00Z", """
+                action: DENY
+                rules:
+                - when: [{key: "request.auth.claims[groups]", values: [banned]}]
+                - from: [{source: {notRequestPrincipals: ["*"]}}]
+                  to: [{operation: {paths: ["/private/*"]}}]
+                """), List.of());
+        assertThat(decideAuth(f, "alice", Map.of())).isEqualTo("ALLOW");
+        assertThat(decideAuth(f, "bob", Map.of())).isEqualTo("DENY null");
+        assertThat(decideAuth(f, null, Map.of())).as("no token: no request principal").isEqualTo("DENY null");
+        assertThat(decideAuth(f, "bob", Map.of("org", Map.of("team", "ops")))).isEqualTo("ALLOW");
+        assertThat(decideAuth(f, "bob", Map.of("org", Map.of("team", "shelf")))).isEqualTo("DENY null");
+        assertThat(decideAuth(f, "alice", Map.of("groups", List.of("readers", "banned"))))
+                .isEqualTo("DENY AuthorizationPolicy/default/no-banned/rules/0");
+        assertThat(decideAuth(f, "alice", Map.of("groups", "banned"))).isEqualTo("DENY AuthorizationPolicy/default/no-banned/rules/0");
+        // a notRequestPrincipals rule matches the requests without a token
+        StaticRequest anon = new StaticRequest("GET", "/private/x", "books.default:9080", 25080, ip("10.1.2.3"), WEB, null, Map.of());
+        assertThat(RbacCheck.evaluate("inbound/19080", f, anon).policy()).isEqualTo("AuthorizationPolicy/default/no-banned/rules/1");
+    }
+
     @Test
     void dryRunIsShadowAndAuditOnlyCounts() throws Exception {
         List<HttpFilter> f = filters(policy("would-deny", "2026-01-01T00:00:00Z", """

@@ -31,4 +31,23 @@ public record StaticRequest(String method, String pathAndQuery, String authority
     public CharSequence header(String name) {
         return headers.get(name);
     }
+
+    /** This request as if a JWT filter had verified {@code auth} on it (null: no token), for filters that read it. */
+    public RequestView withAuth(RequestAuth auth) {
+        return new Authed(this, auth);
+    }
+
+    private record Authed(StaticRequest r, RequestAuth auth) implements RequestView {
+        @Override public String method() { return r.method(); }
+        @Override public String path() { return r.path(); }
+        @Override public String pathAndQuery() { return r.pathAndQuery(); }
+        @Override public String authority() { return r.authority(); }
+        @Override public int destinationPort() { return r.destinationPort(); }
+        @Override public InetAddress directRemoteAddress() { return r.directRemoteAddress(); }
+        @Override public InetAddress remoteAddress() { return r.remoteAddress(); }
+        @Override public String principal() { return r.principal(); }
+        @Override public String requestedServerName() { return r.requestedServerName(); }
+        @Override public CharSequence header(String name) { return r.header(name); }
+        @Override public RequestAuth requestAuth() { return auth; }
+    }
 }

@@ -97,6 +97,8 @@ public final class XdsResources {
                 .add(RedirectAction.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
                 .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
                 .add(dev.lattice.api.validation.v1.RequestValidation.getDescriptor())
                 .add(dev.lattice.api.validation.v1.RequestValidationPerRoute.getDescriptor())
                 .add(dev.lattice.api.filters.http.ratelimit.v1.RateLimitProto.getDescriptor().getMessageTypes()) // local and global

@@ -112,6 +112,64 @@ class DownstreamHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /**
+     * The JWT filter before RBAC in one chain, as the control plane orders them: what the JWT filter verified is what
+     * the RBAC filter's metadata principal sees (alice allowed, bob and a request without a token denied, a bad token
+     * answered 401 by the JWT filter before RBAC).
+     */
+    @Test
+    void theJwtFiltersVerifiedTokenIsWhatRbacDecidesOn() throws Exception {
+        com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k").generate();
+        io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication jwt =
+                io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.newBuilder()
+                        .putProviders("p", io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.newBuilder()
+                                .setIssuer("https://i").setLocalJwks(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                                        .setInlineString(new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString())).build())
+                        .putRequirementMap("opt", io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement.newBuilder()
+                                .setRequiresAny(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList.newBuilder()
+                                        .addRequirements(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement.newBuilder().setProviderName("p"))
+                                        .addRequirements(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement.newBuilder()
+                                                .setAllowMissing(com.google.protobuf.Empty.getDefaultInstance()))).build())
+                        .build();
+        String jwtJson = com.google.protobuf.util.JsonFormat.printer().omittingInsignificantWhitespace().print(jwt);
+        String filters = "{\"name\": \"envoy.filters.http.jwt_authn\", \"typed_config\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication\", "
+                + jwtJson.substring(1) + "}, "
+                + "{\"name\": \"lattice.authz.allow\", \"typed_config\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC\","
+                + " \"rules\": {\"action\": \"ALLOW\", \"policies\": {\"AuthorizationPolicy/default/alice/rules/0\": {"
+                + "\"permissions\": [{\"any\": true}], \"principals\": [{\"metadata\": {\"filter\": \"envoy.filters.http.jwt_authn\","
+                + " \"path\": [{\"key\": \"request.auth.principal\"}], \"value\": {\"string_match\": {\"exact\": \"https://i/alice\"}}}}]}}}}}, ";
+        String perRoute = ", \"typed_per_filter_config\": {\"envoy.filters.http.jwt_authn\": {"
+                + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig\", \"requirement_name\": \"opt\"}}";
+        String l = listener("gw", 0, false, vhost("books", List.of("books.example"),
+                route("direct", "\"prefix\": \"/direct\"", direct(201, "hello") + perRoute)));
+        l = l.replace("\"http_filters\": [", "\"http_filters\": [" + filters);
+        EmbeddedChannel ch = channelFor(bootstrap(List.of(l), List.of()), slot -> { });
+        java.util.function.Function<String, String> token = sub -> {
+            try {
+                com.nimbusds.jwt.SignedJWT j = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+                        com.nimbusds.jose.JWSAlgorithm.RS256).keyID("k").build(), new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                        .issuer("https://i").subject(sub).expirationTime(new java.util.Date(System.currentTimeMillis() + 60_000)).build());
+                j.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+                return j.serialize();
+            } catch (com.nimbusds.jose.JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nAuthorization: Bearer " + token.apply("alice") + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 201 ");
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nAuthorization: Bearer " + token.apply("bob") + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 403 ").contains("RBAC: access denied");
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nAuthorization: Bearer x.y.z\r\n\r\n"))
+                .startsWith("HTTP/1.1 401 ");
+        // the verified token is the request's own: alice again on the same connection after bob
+        assertThat(exchange(ch, "GET /direct HTTP/1.1\r\nHost: books.example\r\nAuthorization: Bearer " + token.apply("alice") + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 201 ");
+        ch.finishAndReleaseAll();
+    }
+
     /** A filter that pauses every request and hands its handle to the test, which decides later from another thread. */
     static final class PausingFilter implements dev.lattice.proxy.filter.HttpFilter {
         final java.util.concurrent.BlockingQueue<dev.lattice.proxy.filter.FilterCallbacks> paused = new java.util.concurrent.LinkedBlockingQueue<>();

@@ -2,6 +2,7 @@ package dev.lattice.proxy.filter.ratelimit;
 
 import dev.lattice.api.filters.http.ratelimit.v1.Selector;
 import dev.lattice.proxy.filter.LocalReply;
+import dev.lattice.proxy.filter.RequestAuth;
 import dev.lattice.proxy.filter.RequestView;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -19,7 +20,6 @@ final class LimitRule {
     private final TokenBucket single;
     private final Buckets.Distinct perValue;
     private final Buckets.Counters counters;
-    private final boolean unenforceable;
 
     LimitRule(String policyField, String nameField, List<Sel> selectors, TokenBucket single, Buckets.Distinct perValue,
               Buckets.Counters counters) {
@@ -30,17 +30,10 @@ final class LimitRule {
         this.perValue = perValue;
         this.distinct = perValue != null;
         this.counters = counters;
-        boolean jwt = false;
-        for (Sel s : selectors) jwt |= s.source == Selector.Source.JWT_CLAIM;
-        this.unenforceable = jwt;
     }
 
     /** Null to pass, else the reply. */
     LocalReply check(RequestView request, long now) {
-        if (unenforceable) { // JWT claims are not available to filters yet: fail closed, never open
-            counters.failure();
-            return RouteLimits.BROKEN;
-        }
         StringBuilder key = null;
         for (int i = 0, n = selectors.size(); i < n; i++) {
             Sel s = selectors.get(i);
@@ -102,6 +95,10 @@ final class LimitRule {
                     String p = r.principal();
                     yield p != null && (distinct || value.equals(p));
                 }
+                case JWT_CLAIM -> {
+                    String c = claim(r);
+                    yield c != null && (distinct || value.equals(c));
+                }
                 case PATH -> {
                     String p = r.path();
                     if (!prefix) yield p.equals(value);
@@ -132,8 +129,23 @@ final class LimitRule {
                 case HEADER -> key.append(r.header(name));
                 case SOURCE_CIDR -> key.append(r.remoteAddress().getHostAddress());
                 case PRINCIPAL -> key.append(r.principal());
+                case JWT_CLAIM -> key.append(claim(r));
                 default -> {}
             }
+        }
+
+        /**
+         * The verified token's claim {@link #name} (a dotted name reaches a nested one) as one string: a string as
+         * it is, a number or boolean as JSON writes it; null without a verified token, without the claim, or when it
+         * is an object or a list (those select nothing).
+         */
+        private String claim(RequestView r) {
+            RequestAuth auth = r.requestAuth();
+            if (auth == null) return null;
+            Object v = auth.claim(name);
+            if (v instanceof String s) return s;
+            if (v instanceof Number || v instanceof Boolean) return v.toString();
+            return null;
         }
     }
 }

@@ -100,7 +100,11 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
                 if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for HEADER");
                 if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
             }
-            case PRINCIPAL, JWT_CLAIM -> {
+            case PRINCIPAL -> {
+                if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
+            }
+            case JWT_CLAIM -> {
+                if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for JWT_CLAIM");
                 if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
             }
             case PATH -> {

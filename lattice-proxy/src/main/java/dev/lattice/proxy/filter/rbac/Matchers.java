@@ -140,4 +140,99 @@ final class Matchers {
             return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
         }
     }
+
+    /**
+     * An RBAC {@code metadata} principal on what the JWT filter verified ({@link RequestView#requestAuth()}), in
+     * Istio's key layout under the JWT filter's namespace: {@code request.auth.principal} ({@code iss/sub}),
+     * {@code request.auth.presenter} (the {@code azp} claim), {@code request.auth.audiences} (the {@code aud}
+     * list), {@code request.auth.claims} followed by one or more claim names (nested objects). A string matcher
+     * needs a string value; a list matcher ({@code list_match.one_of}) matches a list with one matching item, or a
+     * single value that matches (a scalar claim is a list of one, as Istio's). No verified token, or no such value:
+     * no match ({@code invert} then turns it into a match, as Envoy's). Allocates nothing for string values.
+     */
+    static final class Authn implements Rule {
+        /** {@code iss/sub} read in place ({@link dev.lattice.proxy.filter.RequestAuth#principal()} without the copy). */
+        private record IssSub(String iss, String sub) implements CharSequence {
+            IssSub {
+                iss = iss == null ? "" : iss;
+                sub = sub == null ? "" : sub;
+            }
+
+            @Override
+            public int length() {
+                return iss.length() + 1 + sub.length();
+            }
+
+            @Override
+            public char charAt(int i) {
+                int n = iss.length();
+                return i < n ? iss.charAt(i) : i == n ? '/' : sub.charAt(i - n - 1);
+            }
+
+            @Override
+            public CharSequence subSequence(int start, int end) {
+                return toString().subSequence(start, end);
+            }
+
+            @Override
+            public String toString() {
+                return iss + "/" + sub;
+            }
+        }
+
+        enum Key { PRINCIPAL, PRESENTER, AUDIENCES, CLAIMS }
+
+        final Key key;
+        final String[] claimPath;
+        final Str str;
+        final boolean list;
+        final boolean invert;
+
+        Authn(Key key, String[] claimPath, Str str, boolean list, boolean invert) {
+            this.key = key;
+            this.claimPath = claimPath;
+            this.str = str;
+            this.list = list;
+            this.invert = invert;
+        }
+
+        @Override
+        public boolean matches(RequestView r) {
+            return matchesAuth(r.requestAuth()) != invert;
+        }
+
+        private boolean matchesAuth(dev.lattice.proxy.filter.RequestAuth a) {
+            if (a == null) return false;
+            Object v = switch (key) {
+                case PRINCIPAL -> a.issuer() == null && a.subject() == null ? null : new IssSub(a.issuer(), a.subject());
+                case PRESENTER -> a.claims().get("azp");
+                case AUDIENCES -> a.audiences();
+                case CLAIMS -> {
+                    Object cur = a.claims();
+                    for (String p : claimPath) {
+                        if (!(cur instanceof java.util.Map<?, ?> m)) {
+                            cur = null;
+                            break;
+                        }
+                        cur = m.get(p);
+                    }
+                    yield cur;
+                }
+            };
+            if (v == null) return false;
+            if (!list) return v instanceof CharSequence s && str.matches(s);
+            if (v instanceof java.util.List<?> l) {
+                for (int i = 0, n = l.size(); i < n; i++) if (scalar(l.get(i))) return true;
+                return false;
+            }
+            return scalar(v);
+        }
+
+        private boolean scalar(Object v) {
+            if (v instanceof CharSequence s) return str.matches(s);
+            if (v instanceof Number || v instanceof Boolean) return str.matches(v.toString());
+            if (v instanceof java.util.Date d) return str.matches(Long.toString(d.getTime() / 1000));
+            return false;
+        }
+    }
 }

@@ -133,6 +133,7 @@ final class RbacHttpFilter implements HttpFilter {
         LOG.info("authz " + what + ": listener=" + listener + " filter=" + name
                 + " policy=" + (d.policy() == null ? "(none matched)" : d.policy())
                 + " principal=" + (principal == null ? "-" : principal)
+                + (r.requestAuth() == null ? "" : " requestPrincipal=" + r.requestAuth().principal())
                 + " source=" + (r.directRemoteAddress() == null ? "-" : r.directRemoteAddress().getHostAddress())
                 + " " + r.method() + " " + r.authority() + r.pathAndQuery()
                 + (skipped > 0 ? " (" + skipped + " more not logged)" : ""));

@@ -10,7 +10,9 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -31,6 +33,8 @@ import java.util.regex.PatternSyntaxException;
 public final class RbacParser {
     public static final String TYPE_URL = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC";
     public static final String PER_ROUTE_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute";
+    /** The dynamic metadata namespace of {@code metadata} principals: the JWT filter's name (it verified the token). */
+    public static final String AUTHN_FILTER = "envoy.filters.http.jwt_authn";
 
     private final String resource;
 
@@ -184,11 +188,53 @@ public final class RbacParser {
                 Matchers.Str s = string(path + ".url_path.path", p.getUrlPath().getPath());
                 return r -> s.matches(r.path());
             }
+            case METADATA:
+                return authn(path + ".metadata", p.getMetadata());
             case IDENTIFIER_NOT_SET:
                 throw reject(path, "an identifier is required");
             default:
                 throw reject(path + "." + fieldName(p.getIdentifierCase().name()), "unsupported");
         }
+    }
+
+    /**
+     * A {@code metadata} principal: only the JWT filter's ({@value #AUTHN_FILTER}) verified token, keyed as Istio's
+     * {@code istio_authn} ({@link Matchers.Authn}); a {@code string_match}, or a {@code list_match.one_of} holding one.
+     */
+    private Rule authn(String path, MetadataMatcher m) throws XdsRejection {
+        if (!m.getFilter().equals(AUTHN_FILTER)) {
+            throw reject(path + ".filter", "unsupported \"" + m.getFilter() + "\" (only " + AUTHN_FILTER + ", the verified JWT)");
+        }
+        if (m.getPathCount() == 0) throw reject(path + ".path", "at least one segment is required");
+        String[] keys = new String[m.getPathCount()];
+        for (int i = 0; i < keys.length; i++) {
+            if (!m.getPath(i).hasKey() || m.getPath(i).getKey().isEmpty()) throw reject(path + ".path[" + i + "].key", "required");
+            keys[i] = m.getPath(i).getKey();
+        }
+        Matchers.Authn.Key key = switch (keys[0]) {
+            case "request.auth.principal" -> Matchers.Authn.Key.PRINCIPAL;
+            case "request.auth.presenter" -> Matchers.Authn.Key.PRESENTER;
+            case "request.auth.audiences" -> Matchers.Authn.Key.AUDIENCES;
+            case "request.auth.claims" -> Matchers.Authn.Key.CLAIMS;
+            default -> throw reject(path + ".path[0].key", "unsupported \"" + keys[0] + "\" (request.auth.principal, "
+                    + "request.auth.presenter, request.auth.audiences, request.auth.claims)");
+        };
+        if (key == Matchers.Authn.Key.CLAIMS && keys.length < 2) throw reject(path + ".path", "request.auth.claims needs a claim name after it");
+        if (key != Matchers.Authn.Key.CLAIMS && keys.length > 1) throw reject(path + ".path[1]", "unexpected: " + keys[0] + " has no parts");
+        String[] claimPath = java.util.Arrays.copyOfRange(keys, 1, keys.length);
+        if (!m.hasValue()) throw reject(path + ".value", "required");
+        ValueMatcher v = m.getValue();
+        return switch (v.getMatchPatternCase()) {
+            case STRING_MATCH -> new Matchers.Authn(key, claimPath, string(path + ".value.string_match", v.getStringMatch()), false, m.getInvert());
+            case LIST_MATCH -> {
+                ValueMatcher one = v.getListMatch().getOneOf();
+                if (one.getMatchPatternCase() != ValueMatcher.MatchPatternCase.STRING_MATCH) {
+                    throw reject(path + ".value.list_match.one_of", "only string_match is supported");
+                }
+                yield new Matchers.Authn(key, claimPath, string(path + ".value.list_match.one_of.string_match", one.getStringMatch()), true, m.getInvert());
+            }
+            default -> throw reject(path + ".value", "only string_match and list_match are supported, got " + fieldName(v.getMatchPatternCase().name()));
+        };
     }
 
     private Rule[] principals(String path, List<Principal> list) throws XdsRejection {

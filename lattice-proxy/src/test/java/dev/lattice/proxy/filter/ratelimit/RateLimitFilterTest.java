@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lattice.api.filters.http.ratelimit.v1.RateLimitPerRoute;
 import dev.lattice.api.filters.http.ratelimit.v1.Rule;
 import dev.lattice.api.filters.http.ratelimit.v1.Selector;
+import dev.lattice.proxy.filter.RequestView;
 import dev.lattice.proxy.filter.LocalReply;
+import dev.lattice.proxy.filter.RequestAuth;
 import dev.lattice.proxy.filter.StaticRequest;
 import dev.lattice.proxy.xds.XdsRejection;
 import java.net.InetAddress;
@@ -61,13 +63,56 @@ class RateLimitFilterTest {
     }
 
     @Test
-    void brokenPolicyAndJwtClaimRulesFailClosed() throws Exception {
+    void brokenPolicyFailsClosed() throws Exception {
         RouteLimits broken = RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/b").setBroken(true).build());
         assertThat(broken.check(req("/", "10.0.0.1", Map.of())).status()).isEqualTo(503);
-        RouteLimits jwt = RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/j")
-                .addRules(Rule.newBuilder().setRequests(100).setUnitSeconds(1)
+    }
+
+    static RequestView token(String sub, Map<String, Object> claims) throws Exception {
+        Map<String, Object> all = new java.util.HashMap<>(claims);
+        all.put("sub", sub);
+        all.put("iss", "issuer");
+        return req("/", "10.0.0.1", Map.of()).withAuth(new RequestAuth("issuer", sub, java.util.List.of("api"), all));
+    }
+
+    @Test
+    void jwtClaimDistinctGivesEachValueItsBucketAndNoTokenIsNotSelected() throws Exception {
+        RouteLimits l = RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/jd")
+                .addRules(Rule.newBuilder().setRequests(2).setUnitSeconds(3600)
                         .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setName("sub").setDistinct(true))).build());
-        assertThat(jwt.check(req("/", "10.0.0.1", Map.of())).status()).isEqualTo(503);
+        RequestView alice = token("alice", Map.of());
+        assertThat(l.check(alice)).isNull();
+        assertThat(l.check(alice)).isNull();
+        assertThat(l.check(alice).status()).isEqualTo(429);
+        assertThat(l.check(token("bob", Map.of()))).as("bob has his own bucket").isNull();
+        for (int i = 0; i < 5; i++) {
+            assertThat(l.check(req("/", "10.0.0.1", Map.of()))).as("no verified token: the rule does not apply").isNull();
+            assertThat(l.check(req("/", "10.0.0.1", Map.of()).withAuth(null))).isNull();
+        }
+    }
+
+    @Test
+    void jwtClaimExactSharesOneBucketForItsValueOnlyAndReachesNestedAndNumericClaims() throws Exception {
+        RouteLimits l = RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/je")
+                .addRules(Rule.newBuilder().setRequests(1).setUnitSeconds(3600)
+                        .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setName("plan").setValue("free")))
+                .addRules(Rule.newBuilder().setRequests(1).setUnitSeconds(3600)
+                        .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setName("org.tier").setValue("3")))
+                .build());
+        assertThat(l.check(token("a", Map.of("plan", "free")))).isNull();
+        assertThat(l.check(token("b", Map.of("plan", "free"))).status()).as("one bucket for every free token").isEqualTo(429);
+        for (int i = 0; i < 3; i++) assertThat(l.check(token("c", Map.of("plan", "pro")))).isNull();
+        assertThat(l.check(token("d", Map.of("plan", java.util.List.of("free"))))).as("a list claim selects nothing").isNull();
+        assertThat(l.check(token("e", Map.of("org", Map.of("tier", 3))))).isNull();
+        assertThat(l.check(token("f", Map.of("org", Map.of("tier", 3)))).status()).isEqualTo(429);
+    }
+
+    @Test
+    void jwtClaimNeedsAName() {
+        assertThatThrownBy(() -> RateLimitHttpFilterFactory.compile("l", "p", RateLimitPerRoute.newBuilder().setPolicy("ns/x")
+                .addRules(Rule.newBuilder().setRequests(1).setUnitSeconds(1)
+                        .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setDistinct(true))).build()))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining("p.rules[0].selectors[0].name");
     }
 
     @Test

@@ -64,4 +64,21 @@ class RbacHttpFilterTest {
         assertThat(scrape).contains(count("lattice.authz.audit", "AuthorizationPolicy/default/audit-admin/rules/0", "audit", false) + "1.0");
         assertThat(scrape).doesNotContain("decision=\"deny\"");
     }
+
+    @Test
+    void aDenyOnAClaimOfTheVerifiedTokenAnswers403AndLetsTheOthersThrough() throws Exception {
+        RbacFilterConfig c = RbacParserTest.json("""
+                {"rules": {"action": "DENY", "policies": {"AuthorizationPolicy/default/no-banned/rules/0": {"permissions": [{"any": true}],
+                 "principals": [%s]}}}}""".formatted(RbacParserTest.meta("{\"key\": \"request.auth.claims\"}, {\"key\": \"groups\"}",
+                "{\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"exact\": \"banned\"}}}}")));
+        RbacHttpFilter f = new RbacHttpFilter("inbound", "lattice.authz.deny", c, metrics);
+        LocalReply r = f.onRequestHeaders(RbacParserTest.token("https://issuer", "mallory", java.util.List.of(),
+                java.util.Map.of("groups", java.util.List.of("readers", "banned"))));
+        assertThat(r).isNotNull();
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(f.onRequestHeaders(RbacParserTest.token("https://issuer", "alice", java.util.List.of(),
+                java.util.Map.of("groups", java.util.List.of("readers"))))).isNull();
+        assertThat(f.onRequestHeaders(RbacParserTest.NO_TOKEN)).isNull();
+        assertThat(metrics.scrape()).contains(count("lattice.authz.deny", "AuthorizationPolicy/default/no-banned/rules/0", "deny", false) + "1.0");
+    }
 }

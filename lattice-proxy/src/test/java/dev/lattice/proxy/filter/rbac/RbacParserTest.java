@@ -254,4 +254,94 @@ class RbacParserTest {
                 .hasMessageEndingWith("permissions[0].and_rules.rules: at least one rule is required");
         assertThatThrownBy(() -> json("{\"matcher\": {}}")).hasMessageEndingWith("typed_config.matcher: unsupported (use rules)");
     }
+
+    static RequestView token(String iss, String sub, java.util.List<String> aud, Map<String, Object> claims) {
+        Map<String, Object> all = new HashMap<>(claims);
+        all.put("iss", iss);
+        all.put("sub", sub);
+        return new dev.lattice.proxy.filter.StaticRequest("GET", "/", "h", 80, ip("127.0.0.1"), null, null, Map.of())
+                .withAuth(new dev.lattice.proxy.filter.RequestAuth(iss, sub, aud, all));
+    }
+
+    static final RequestView NO_TOKEN = new dev.lattice.proxy.filter.StaticRequest("GET", "/", "h", 80, ip("127.0.0.1"),
+            null, null, Map.of());
+
+    /** An ALLOW filter whose one policy's principal is {@code principal} (JSON). */
+    static RbacFilterConfig allowIf(String principal) throws Exception {
+        return json("""
+                {"rules": {"action": "ALLOW", "policies": {"p": {"permissions": [{"any": true}], "principals": [%s]}}}}"""
+                .formatted(principal));
+    }
+
+    static String meta(String path, String value) {
+        return "{\"metadata\": {\"filter\": \"envoy.filters.http.jwt_authn\", \"path\": [" + path + "], \"value\": " + value + "}}";
+    }
+
+    @Test
+    void requestPrincipalsAndAuthKeysMatchTheVerifiedToken() throws Exception {
+        RbacFilterConfig alice = allowIf(meta("{\"key\": \"request.auth.principal\"}", "{\"stringMatch\": {\"exact\": \"https://issuer/alice\"}}"));
+        RbacFilterConfig anyIssuer = allowIf(meta("{\"key\": \"request.auth.principal\"}", "{\"stringMatch\": {\"prefix\": \"https://issuer/\"}}"));
+        RbacFilterConfig anyToken = allowIf(meta("{\"key\": \"request.auth.principal\"}", "{\"stringMatch\": {\"safeRegex\": {\"regex\": \".+\"}}}"));
+        RbacFilterConfig noToken = allowIf("{\"notId\": " + meta("{\"key\": \"request.auth.principal\"}", "{\"stringMatch\": {\"safeRegex\": {\"regex\": \".+\"}}}") + "}");
+        RequestView a = token("https://issuer", "alice", java.util.List.of("books"), Map.of());
+        RequestView b = token("https://issuer", "bob", java.util.List.of("books"), Map.of());
+        RequestView evil = token("https://evil", "alice", java.util.List.of("books"), Map.of());
+        assertThat(alice.enforce(a).allowed()).isTrue();
+        assertThat(alice.enforce(b).allowed()).isFalse();
+        assertThat(alice.enforce(evil).allowed()).isFalse();
+        assertThat(alice.enforce(NO_TOKEN).allowed()).as("no verified token: no request principal").isFalse();
+        assertThat(anyIssuer.enforce(b).allowed()).isTrue();
+        assertThat(anyIssuer.enforce(evil).allowed()).isFalse();
+        assertThat(anyToken.enforce(evil).allowed()).isTrue();
+        assertThat(anyToken.enforce(NO_TOKEN).allowed()).isFalse();
+        assertThat(noToken.enforce(NO_TOKEN).allowed()).isTrue();
+        assertThat(noToken.enforce(a).allowed()).isFalse();
+
+        RbacFilterConfig aud = allowIf(meta("{\"key\": \"request.auth.audiences\"}", "{\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"exact\": \"orders\"}}}}"));
+        assertThat(aud.enforce(token("i", "s", java.util.List.of("books", "orders"), Map.of())).allowed()).isTrue();
+        assertThat(aud.enforce(a).allowed()).isFalse();
+        RbacFilterConfig azp = allowIf(meta("{\"key\": \"request.auth.presenter\"}", "{\"stringMatch\": {\"exact\": \"web-app\"}}"));
+        assertThat(azp.enforce(token("i", "s", java.util.List.of(), Map.of("azp", "web-app"))).allowed()).isTrue();
+        assertThat(azp.enforce(a).allowed()).isFalse();
+    }
+
+    @Test
+    void claimsMatchListsScalarsAndNestedNames() throws Exception {
+        RbacFilterConfig banned = allowIf(meta("{\"key\": \"request.auth.claims\"}, {\"key\": \"groups\"}",
+                "{\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"exact\": \"banned\"}}}}"));
+        assertThat(banned.enforce(token("i", "s", java.util.List.of(), Map.of("groups", java.util.List.of("readers", "banned")))).allowed()).isTrue();
+        assertThat(banned.enforce(token("i", "s", java.util.List.of(), Map.of("groups", java.util.List.of("readers")))).allowed()).isFalse();
+        assertThat(banned.enforce(token("i", "s", java.util.List.of(), Map.of("groups", "banned"))).allowed()).as("a scalar is a list of one").isTrue();
+        assertThat(banned.enforce(token("i", "s", java.util.List.of(), Map.of())).allowed()).isFalse();
+        assertThat(banned.enforce(NO_TOKEN).allowed()).isFalse();
+        RbacFilterConfig team = allowIf(meta("{\"key\": \"request.auth.claims\"}, {\"key\": \"org\"}, {\"key\": \"team\"}",
+                "{\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"suffix\": \"-ops\"}}}}"));
+        assertThat(team.enforce(token("i", "s", java.util.List.of(), Map.of("org", Map.of("team", "db-ops")))).allowed()).isTrue();
+        assertThat(team.enforce(token("i", "s", java.util.List.of(), Map.of("org", Map.of("team", "shelf")))).allowed()).isFalse();
+        assertThat(team.enforce(token("i", "s", java.util.List.of(), Map.of("org", "db-ops"))).allowed()).isFalse();
+        RbacFilterConfig level = allowIf(meta("{\"key\": \"request.auth.claims\"}, {\"key\": \"level\"}",
+                "{\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"exact\": \"3\"}}}}"));
+        assertThat(level.enforce(token("i", "s", java.util.List.of(), Map.of("level", 3L))).allowed()).isTrue();
+        RbacFilterConfig inverted = allowIf("{\"metadata\": {\"filter\": \"envoy.filters.http.jwt_authn\", \"path\": [{\"key\": \"request.auth.claims\"}, {\"key\": \"groups\"}],"
+                + " \"value\": {\"listMatch\": {\"oneOf\": {\"stringMatch\": {\"exact\": \"banned\"}}}}, \"invert\": true}}");
+        assertThat(inverted.enforce(NO_TOKEN).allowed()).isTrue();
+        assertThat(inverted.enforce(token("i", "s", java.util.List.of(), Map.of("groups", "banned"))).allowed()).isFalse();
+    }
+
+    @Test
+    void metadataPrincipalsOutsideTheVerifiedTokenAreRejectedNamingTheirField() {
+        String p = "rules.policies[\"p\"].principals[0].metadata";
+        assertThatThrownBy(() -> allowIf("{\"metadata\": {\"filter\": \"istio_authn\", \"path\": [{\"key\": \"request.auth.principal\"}], \"value\": {\"stringMatch\": {\"exact\": \"a/b\"}}}}"))
+                .isInstanceOf(XdsRejection.class).hasMessageContaining(p + ".filter: unsupported \"istio_authn\"");
+        assertThatThrownBy(() -> allowIf(meta("{\"key\": \"request.auth.secret\"}", "{\"stringMatch\": {\"exact\": \"x\"}}")))
+                .hasMessageContaining(p + ".path[0].key: unsupported \"request.auth.secret\"");
+        assertThatThrownBy(() -> allowIf(meta("{\"key\": \"request.auth.claims\"}", "{\"stringMatch\": {\"exact\": \"x\"}}")))
+                .hasMessageContaining(p + ".path: request.auth.claims needs a claim name");
+        assertThatThrownBy(() -> allowIf(meta("{\"key\": \"request.auth.principal\"}, {\"key\": \"x\"}", "{\"stringMatch\": {\"exact\": \"x\"}}")))
+                .hasMessageContaining(p + ".path[1]: unexpected");
+        assertThatThrownBy(() -> allowIf(meta("{\"key\": \"request.auth.principal\"}", "{\"boolMatch\": true}")))
+                .hasMessageContaining(p + ".value: only string_match and list_match are supported, got bool_match");
+        assertThatThrownBy(() -> allowIf(meta("{\"key\": \"request.auth.principal\"}", "{\"listMatch\": {\"oneOf\": {\"presentMatch\": true}}}")))
+                .hasMessageContaining(p + ".value.list_match.one_of: only string_match is supported");
+    }
 }
