@@ -31,10 +31,6 @@ final class GlobalRouteLimits {
         GlobalRule[] applied = null;
         int n = 0;
         for (GlobalRule r : rules) {
-            if (r.unenforceable) {
-                r.counters.failure();
-                return RouteLimits.BROKEN;
-            }
             String key = r.key(request);
             if (key == null) continue;
             if (keys == null) {

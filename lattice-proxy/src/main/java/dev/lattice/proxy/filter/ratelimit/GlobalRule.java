@@ -1,6 +1,5 @@
 package dev.lattice.proxy.filter.ratelimit;
 
-import dev.lattice.api.filters.http.ratelimit.v1.Selector;
 import dev.lattice.proxy.filter.RequestView;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,7 +19,6 @@ final class GlobalRule {
     final String intervalArg; // microseconds per token
     final String toleranceArg; // capacity × interval
     final Buckets.Counters counters;
-    final boolean unenforceable;
     private final List<LimitRule.Sel> selectors;
     private final boolean distinct;
     private final String key; // the key of a rule without Distinct selectors; the prefix of one with
@@ -40,13 +38,9 @@ final class GlobalRule {
         this.intervalArg = Long.toString(interval);
         this.toleranceArg = Long.toString((requests + burst) * interval);
         this.selectors = List.copyOf(selectors);
-        boolean d = false, jwt = false;
-        for (LimitRule.Sel s : selectors) {
-            d |= s.distinct;
-            jwt |= s.source == Selector.Source.JWT_CLAIM;
-        }
+        boolean d = false;
+        for (LimitRule.Sel s : selectors) d |= s.distinct;
         this.distinct = d;
-        this.unenforceable = jwt; // JWT claims are not available to filters yet: fail closed, never open
         String limits = requests + "/" + unitSeconds + "+" + burst;
         String sig = hash(signature).substring(0, 12);
         this.key = "lattice:rl:{" + policy + "}:global/" + index + ":" + limits + ":" + sig + (d ? ":" : "");

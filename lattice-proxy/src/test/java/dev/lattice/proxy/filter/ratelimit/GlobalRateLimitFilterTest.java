@@ -36,12 +36,19 @@ class GlobalRateLimitFilterTest {
     static final class Req implements RequestView {
         final StaticRequest r;
         final CompletableFuture<LocalReply> outcome = new CompletableFuture<>();
+        final dev.lattice.proxy.filter.RequestAuth auth;
         boolean paused;
 
         Req(String path, Map<String, String> headers) throws Exception {
-            r = new StaticRequest("GET", path, "h", 80, InetAddress.getByName("10.1.2.3"), null, null, headers);
+            this(path, headers, null);
         }
 
+        Req(String path, Map<String, String> headers, dev.lattice.proxy.filter.RequestAuth auth) throws Exception {
+            r = new StaticRequest("GET", path, "h", 80, InetAddress.getByName("10.1.2.3"), null, null, headers);
+            this.auth = auth;
+        }
+
+        @Override public dev.lattice.proxy.filter.RequestAuth requestAuth() { return auth; }
         @Override public String method() { return r.method(); }
         @Override public String path() { return r.path(); }
         @Override public String pathAndQuery() { return r.pathAndQuery(); }
@@ -65,7 +72,10 @@ class GlobalRateLimitFilterTest {
 
     /** Runs the check and returns its outcome: PROCEEDED, a reply, or null (passed without pausing). */
     static LocalReply run(GlobalRouteLimits l, RedisLimiter redis, String path, Map<String, String> headers) throws Exception {
-        Req q = new Req(path, headers);
+        return run(l, redis, new Req(path, headers));
+    }
+
+    static LocalReply run(GlobalRouteLimits l, RedisLimiter redis, Req q) throws Exception {
         long start = System.nanoTime();
         LocalReply now = l.check(q, redis);
         if (now != LocalReply.PAUSE) {
@@ -144,6 +154,14 @@ class GlobalRateLimitFilterTest {
             assertThat(run(d, l, "/", Map.of("x-user", "alice")).status()).isEqualTo(429);
             assertThat(run(d, l, "/", Map.of("x-user", "bob"))).isSameAs(PROCEEDED);
             assertThat(run(d, l, "/", Map.of())).as("no header: the rule does not apply, no pause").isNull();
+
+            // a jwtClaim Distinct rule counts per verified claim value; no token: the rule does not apply
+            GlobalRouteLimits j = limits("ns/subs", true, Rule.newBuilder().setRequests(1).setUnitSeconds(3600)
+                    .addSelectors(Selector.newBuilder().setSource(Selector.Source.JWT_CLAIM).setName("sub").setDistinct(true)).build());
+            var carol = new dev.lattice.proxy.filter.RequestAuth("iss", "carol", java.util.List.of("api"), Map.of("sub", "carol"));
+            assertThat(run(j, l, new Req("/", Map.of(), carol))).isSameAs(PROCEEDED);
+            assertThat(run(j, l, new Req("/", Map.of(), carol)).status()).isEqualTo(429);
+            assertThat(run(j, l, new Req("/", Map.of()))).isNull();
         }
     }
 
