@@ -14,11 +14,13 @@ import java.util.Set;
 
 /**
  * lattice.dev/v1alpha1 MeshConfig (cluster-scoped; at most one counts: the oldest, a second is a problem): the
- * mesh's trust domain, certificate lifetime and CA, the mesh-wide mTLS mode and the other trust domains it
- * trusts. Every field has a default, so a mesh without a MeshConfig runs with {@link #DEFAULTS}.
+ * mesh's trust domain, certificate lifetime and CA, the mesh-wide mTLS mode, the other trust domains it trusts, and
+ * the Redis server that global rate limits count in ({@code spec.rateLimit.redis}, {@code host:port}; null: none).
+ * Every field has a default, so a mesh without a MeshConfig runs with {@link #DEFAULTS}.
  */
 public record MeshConfig(ObjectMeta meta, String trustDomain, Duration certificateLifetime, SecretRef caSecret,
-                         MtlsMode mtlsMode, List<TrustBundle> additionalBundles) implements MeshObject {
+                         MtlsMode mtlsMode, List<TrustBundle> additionalBundles, String rateLimitRedis)
+        implements MeshObject {
     public static final String KIND = "MeshConfig";
     public static final String DEFAULT_TRUST_DOMAIN = "cluster.local";
     public static final Duration DEFAULT_LIFETIME = Duration.ofHours(24);
@@ -28,7 +30,7 @@ public record MeshConfig(ObjectMeta meta, String trustDomain, Duration certifica
     /** What a mesh without a MeshConfig runs with. */
     public static final MeshConfig DEFAULTS = new MeshConfig(
             new ObjectMeta("", "", java.util.Map.of(), java.util.Map.of(), 0, ""), DEFAULT_TRUST_DOMAIN,
-            DEFAULT_LIFETIME, null, MtlsMode.PERMISSIVE, List.of());
+            DEFAULT_LIFETIME, null, MtlsMode.PERMISSIVE, List.of(), null);
 
     /** A Secret (type kubernetes.io/tls) holding the CA certificate (tls.crt, chain above it after) and key (tls.key). */
     public record SecretRef(String namespace, String name) {
@@ -54,6 +56,12 @@ public record MeshConfig(ObjectMeta meta, String trustDomain, Duration certifica
         additionalBundles = List.copyOf(additionalBundles);
     }
 
+    /** The same without a rate-limit Redis (the shape before {@code spec.rateLimit} existed). */
+    public MeshConfig(ObjectMeta meta, String trustDomain, Duration certificateLifetime, SecretRef caSecret,
+                      MtlsMode mtlsMode, List<TrustBundle> additionalBundles) {
+        this(meta, trustDomain, certificateLifetime, caSecret, mtlsMode, additionalBundles, null);
+    }
+
     @Override
     public String kind() {
         return KIND;
@@ -64,7 +72,7 @@ public record MeshConfig(ObjectMeta meta, String trustDomain, Duration certifica
         root.known("apiVersion", "kind", "metadata", "spec", "status");
         Field spec = root.get("spec");
         if (spec.present()) spec.object();
-        spec.known("trustDomain", "identity", "mtls", "trust");
+        spec.known("trustDomain", "identity", "mtls", "trust", "rateLimit");
         Field tdf = spec.get("trustDomain");
         String td = tdf.string(DEFAULT_TRUST_DOMAIN);
         String bad = checkTrustDomain(td);
@@ -128,7 +136,40 @@ public record MeshConfig(ObjectMeta meta, String trustDomain, Duration certifica
             }
             bundles.add(new TrustBundle(btd, pem));
         }
-        return new MeshConfig(meta, td, lifetime, ca, mode, bundles);
+        String redis = null;
+        Field rl = spec.get("rateLimit");
+        if (rl.present() && rl.object()) {
+            rl.known("redis");
+            Field rf = rl.get("redis");
+            if (rf.require()) {
+                String v = rf.requiredString();
+                String why = v.isEmpty() ? null : checkHostPort(v);
+                if (why != null) rf.problem(why);
+                else if (!v.isEmpty()) redis = v;
+            }
+        }
+        return new MeshConfig(meta, td, lifetime, ca, mode, bundles, redis);
+    }
+
+    /**
+     * Null when {@code v} is {@code host:port} (a DNS name, an IPv4 address or a bracketed IPv6 address, and a port
+     * 1..65535), else why not.
+     */
+    public static String checkHostPort(String v) {
+        String bad = "must be host:port (e.g. 127.0.0.1:6379), not \"" + v + "\"";
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0 || colon == v.length() - 1) return bad;
+        String host = v.substring(0, colon);
+        String port = v.substring(colon + 1);
+        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            return "the port must be 1..65535, not \"" + port + "\"";
+        }
+        if (host.startsWith("[")) {
+            if (!host.endsWith("]") || !host.substring(1, host.length() - 1).matches("[0-9a-fA-F:.]+")) return bad;
+            return null;
+        }
+        if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) return bad;
+        return null;
     }
 
     /** Null when {@code td} is a SPIFFE trust domain name (lowercase letters, digits, '.', '-', '_'), else why not. */

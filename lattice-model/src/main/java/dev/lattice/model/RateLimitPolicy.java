@@ -102,8 +102,6 @@ public record RateLimitPolicy(ObjectMeta meta, List<PolicyTargetRef> targetRefs,
             gf.known("rules", "failureMode");
             String fm = gf.get("failureMode").oneOf("Open", List.of("Open", "Closed"));
             global = new Global(rules(gf.get("rules")), "Closed".equals(fm) ? FailureMode.CLOSED : FailureMode.OPEN);
-            // not enforced yet: refusing the policy makes it fail closed (503) where it attaches, never open
-            gf.problem("global rate limits (Redis) are not implemented in this version yet; use local");
         }
         if (local == null && global == null) spec.problem("one of local or global is required");
         return new RateLimitPolicy(meta, targets, local, global);

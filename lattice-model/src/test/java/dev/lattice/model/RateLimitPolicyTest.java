@@ -68,16 +68,60 @@ class RateLimitPolicyTest {
     }
 
     @Test
-    void globalIsRefusedUntilItIsEnforced() {
-        List<Problem> problems = problems("""
+    void readsGlobalRulesWithTheirFailureModeOpenByDefault() {
+        Models.Parsed p = parse("""
                 apiVersion: lattice.dev/v1alpha1
                 kind: RateLimitPolicy
                 metadata: {name: rl}
                 spec:
                   targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
                   global:
-                    rules: [{limit: {requests: 5, unit: Second}}]
+                    rules: [{limit: {requests: 5, unit: Second}, clientSelectors: [{headers: [{name: x-user, type: Distinct}]}]}]
                 """);
-        assertThat(problems).extracting(Problem::toString).anyMatch(s -> s.contains("spec.global: global rate limits (Redis) are not implemented"));
+        assertThat(p.problems()).isEmpty();
+        RateLimitPolicy rl = (RateLimitPolicy) p.value();
+        assertThat(rl.global().failureMode()).isEqualTo(RateLimitPolicy.FailureMode.OPEN);
+        assertThat(rl.global().rules().get(0).requests()).isEqualTo(5);
+        List<String> bad = problems("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: RateLimitPolicy
+                metadata: {name: rl}
+                spec:
+                  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+                  global:
+                    failureMode: Deny
+                    rules: [{limit: {requests: 5, unit: Second}}]
+                """).stream().map(Problem::toString).toList();
+        assertThat(bad).anyMatch(s -> s.startsWith("rl.yaml:7: RateLimitPolicy default/rl: spec.global.failureMode: must be one of Open, Closed"));
+    }
+
+    @Test
+    void meshConfigNamesTheRateLimitRedisAsHostPort() {
+        MeshConfig m = (MeshConfig) parse("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: MeshConfig
+                metadata: {name: mesh}
+                spec:
+                  rateLimit: {redis: "127.0.0.1:6379"}
+                """).value();
+        assertThat(m.rateLimitRedis()).isEqualTo("127.0.0.1:6379");
+        assertThat(MeshConfig.checkHostPort("redis.lattice-system:6379")).isNull();
+        assertThat(MeshConfig.checkHostPort("[::1]:6379")).isNull();
+        List<String> bad = problems("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: MeshConfig
+                metadata: {name: mesh}
+                spec:
+                  rateLimit:
+                    redis: "localhost"
+                """).stream().map(Problem::toString).toList();
+        assertThat(bad).containsExactly("rl.yaml:6: MeshConfig mesh: spec.rateLimit.redis: must be host:port (e.g. 127.0.0.1:6379), not \"localhost\"");
+        assertThat(problems("""
+                apiVersion: lattice.dev/v1alpha1
+                kind: MeshConfig
+                metadata: {name: mesh}
+                spec:
+                  rateLimit: {redis: "h:0"}
+                """)).extracting(Problem::toString).anyMatch(s -> s.contains("spec.rateLimit.redis: the port must be 1..65535"));
     }
 }

@@ -41,6 +41,7 @@ public final class ProxyServer implements AutoCloseable {
         this.compactWhenReady = compactWhenReady;
         ProxyConfig boot = options.bootstrap() == null ? null : BootstrapLoader.load(options.bootstrap());
         DataPlane dp = new DataPlane(options.threads(), metrics);
+        dev.lattice.proxy.filter.ratelimit.GlobalRateLimitHttpFilterFactory.shareEventLoops(dp.group());
         AdminServer ad = null;
         XdsClient x = null;
         dev.lattice.proxy.tls.IdentityAgent ag = null;

@@ -28,8 +28,8 @@ enum FilterOrder {
     AUTHORIZATION(false),
     /** {@code lattice.filters.http.local_ratelimit}: RateLimitPolicy's per-proxy token buckets ({@link LocalRateLimitFilter}). */
     LOCAL_RATE_LIMIT(false),
-    /** {@code envoy.filters.http.ratelimit}: the mesh-wide limits (a pausing filter). Reserved. */
-    GLOBAL_RATE_LIMIT(true),
+    /** {@code lattice.filters.http.ratelimit}: RateLimitPolicy's global rules, counted in Redis (a pausing filter, {@link GlobalRateLimitFilter}). */
+    GLOBAL_RATE_LIMIT(false),
     /** {@code lattice.request_validation}: RequestValidationPolicy (limits, methods, media types, JSON bodies). */
     REQUEST_VALIDATION(false),
     /** {@code envoy.filters.http.router}: always present, always last. */

@@ -26,15 +26,22 @@ final class LocalRateLimitFilter implements TranslatorFilter {
 
     @Override
     public List<HttpFilter> httpFilters(Ir.Hcm hcm) {
-        boolean any = hcm.virtualHosts().stream().flatMap(v -> v.routes().stream()).anyMatch(r -> r.policies() != null && r.policies().rateLimit() != null);
+        boolean any = hcm.virtualHosts().stream().flatMap(v -> v.routes().stream()).anyMatch(r -> local(r) != null);
         if (!any) return List.of();
         return List.of(HttpFilter.newBuilder().setName(NAME).setTypedConfig(Any.pack(RateLimit.getDefaultInstance())).build());
     }
 
     @Override
     public void patchRoute(Route.Builder xds, Ir.Route route, Ir.Hcm hcm) {
-        if (route.policies() == null || route.policies().rateLimit() == null) return;
-        xds.putTypedPerFilterConfig(NAME, Any.pack(perRoute(route.policies().rateLimit())));
+        Ir.RateLimit rl = local(route);
+        if (rl == null) return;
+        xds.putTypedPerFilterConfig(NAME, Any.pack(perRoute(rl)));
+    }
+
+    /** The route's policy when this filter has work there (local rules, or a broken policy to answer 503), else null. */
+    private static Ir.RateLimit local(Ir.Route r) {
+        Ir.RateLimit rl = r.policies() == null ? null : r.policies().rateLimit();
+        return rl == null || (rl.local().isEmpty() && !rl.broken()) ? null : rl;
     }
 
     static RateLimitPerRoute perRoute(Ir.RateLimit rl) {

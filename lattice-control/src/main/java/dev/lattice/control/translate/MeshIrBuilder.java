@@ -49,6 +49,7 @@ final class MeshIrBuilder {
 
     private final MeshSnapshot snapshot;
     private final RoutePolicies<dev.lattice.model.RateLimitPolicy> rateLimits;
+    private final String rateLimitRedis;
     private final RequestValidations validations;
     private final MeshIndex index;
     private final List<Problem> problems = new ArrayList<>();
@@ -82,6 +83,8 @@ final class MeshIrBuilder {
         this.mtls = new MtlsModes(index, snapshot.trust(), snapshot.rejected());
         this.authz = new Authorizations(index, snapshot.trust(), snapshot.rejected());
         this.rateLimits = RateLimits.policies(index, snapshot.rejected());
+        this.rateLimitRedis = RateLimits.redis(index);
+        RateLimits.checkRedis(index, rateLimitRedis, problems);
         this.validations = new RequestValidations(index, snapshot.rejected(), problems);
         this.jwtPolicies = new RoutePolicies<>(index, dev.lattice.model.JwtPolicy.KIND, index.jwtPolicies,
                 dev.lattice.model.JwtPolicy::meta, dev.lattice.model.JwtPolicy::targetRefs, snapshot.rejected());
@@ -727,7 +730,8 @@ final class MeshIrBuilder {
 
     /** The route-level policies that govern a route served at {@code site} (null: none). */
     private Ir.Policies policies(RouteSite site) {
-        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> snapshot.remoteJwks(uri).keys()), RateLimits.ir(rateLimits.at(site)), validations.at(site));
+        return Ir.Policies.of(JwtIr.of(jwtPolicies.at(site), uri -> snapshot.remoteJwks(uri).keys()),
+                RateLimits.ir(rateLimits.at(site), rateLimitRedis), validations.at(site));
     }
 
     static Ir.Match match(HttpRoute.Match m) {

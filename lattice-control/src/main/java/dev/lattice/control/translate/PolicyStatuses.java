@@ -95,8 +95,19 @@ final class PolicyStatuses {
             if (jwks != null) for (JsonNode a : st.path("ancestors")) ((ArrayNode) a.get("conditions")).add(jwks.deepCopy());
             statuses.put(p.key(), st);
         }
+        String rateLimitRedis = RateLimits.redis(index);
         for (dev.lattice.model.RateLimitPolicy p : index.rateLimitPolicies) {
             if (rejected.containsKey(p.key())) continue;
+            if (p.global() != null && rateLimitRedis == null) { // valid, but cannot be served: it fails closed (503)
+                ArrayNode ancestors = Status.JSON.arrayNode();
+                for (PolicyTargetRef t : p.targetRefs()) {
+                    ancestors.add(ancestor(targetRef(p.meta().namespace(), t), accepted(p, "Invalid",
+                            "spec.global: global rules need the mesh's Redis (MeshConfig spec.rateLimit.redis); "
+                                    + "the policy answers 503 where it attaches")));
+                }
+                statuses.put(p.key(), withAncestors(ancestors));
+                continue;
+            }
             statuses.put(p.key(), routePolicy(p, p.targetRefs()));
         }
         for (dev.lattice.model.ClientTrafficPolicy p : index.clientTrafficPolicies) {

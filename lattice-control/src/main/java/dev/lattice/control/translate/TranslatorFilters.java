@@ -47,7 +47,7 @@ final class TranslatorFilters {
 
     /** Every translator filter the mesh has; the list's order does not matter, the slots' does. */
     static final TranslatorFilters MESH = new TranslatorFilters(List.of(
-            new CorsFilter(), new JwtAuthnFilter(), new SessionFilter(), AUTHORIZATION, new LocalRateLimitFilter(), new ValidationFilter(), ROUTER));
+            new CorsFilter(), new JwtAuthnFilter(), new SessionFilter(), AUTHORIZATION, new LocalRateLimitFilter(), new GlobalRateLimitFilter(), new ValidationFilter(), ROUTER));
 
     private final List<TranslatorFilter> ordered;
 

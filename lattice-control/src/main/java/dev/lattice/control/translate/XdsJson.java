@@ -34,6 +34,7 @@ public final class XdsJson {
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
             .add(dev.lattice.api.validation.v1.RequestValidation.getDescriptor())
             .add(dev.lattice.api.validation.v1.RequestValidationPerRoute.getDescriptor())
+            .add(dev.lattice.api.filters.http.ratelimit.v1.RateLimitProto.getDescriptor().getMessageTypes()) // local and global
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).preservingProtoFieldNames();
 

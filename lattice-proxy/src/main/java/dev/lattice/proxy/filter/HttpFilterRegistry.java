@@ -16,6 +16,7 @@ public final class HttpFilterRegistry {
     private static final Map<String, HttpFilterFactory> FACTORIES = List.<HttpFilterFactory>of(new CorsHttpFilterFactory(),
             new dev.lattice.proxy.filter.jwt.JwtHttpFilterFactory(), new RbacHttpFilterFactory(),
             new dev.lattice.proxy.filter.ratelimit.RateLimitHttpFilterFactory(),
+            new dev.lattice.proxy.filter.ratelimit.GlobalRateLimitHttpFilterFactory(),
             new dev.lattice.proxy.filter.validation.ValidationHttpFilterFactory())
             .stream().collect(Collectors.toUnmodifiableMap(HttpFilterFactory::typeUrl, Function.identity()));
 

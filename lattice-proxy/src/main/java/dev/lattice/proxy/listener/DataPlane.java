@@ -62,6 +62,11 @@ public final class DataPlane implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory("lattice-proxy-loop", true), io);
     }
 
+    /** The proxy's event loops (for clients that share them, such as the global rate limit's Redis connection). */
+    public EventLoopGroup group() {
+        return group;
+    }
+
     public String transport() {
         return channelClass == EpollSocketChannel.class ? "epoll" : "nio";
     }

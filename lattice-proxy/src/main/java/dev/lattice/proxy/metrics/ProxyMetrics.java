@@ -78,8 +78,10 @@ public final class ProxyMetrics {
 
     private final Counter rateLimitRequests = Counter.builder()
             .name("lattice_ratelimit_requests_total")
-            .help("Requests checked by a RateLimitPolicy rule: by policy (namespace/name), rule (local.rules index) and "
-                    + "decision (ok, over_limit; failure: a policy that cannot be understood, answered 503)")
+            .help("Requests checked by a RateLimitPolicy rule: by policy (namespace/name), rule (local.rules index, or "
+                    + "global/<global.rules index>) and decision (ok, over_limit; failure: answered 503, a policy that cannot "
+                    + "be understood or a global rule with failureMode Closed while Redis cannot answer; "
+                    + "failure_mode_allowed: a global rule with failureMode Open passed while Redis cannot answer)")
             .labelNames("policy", "rule", "decision")
             .withoutExemplars()
             .register(registry);

@@ -101,6 +101,7 @@ public final class XdsResources {
                 .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
                 .add(dev.lattice.api.validation.v1.RequestValidation.getDescriptor())
                 .add(dev.lattice.api.validation.v1.RequestValidationPerRoute.getDescriptor())
+                .add(dev.lattice.api.filters.http.ratelimit.v1.RateLimitProto.getDescriptor().getMessageTypes()) // local and global
                 .build();
     }
 

@@ -254,13 +254,28 @@ public final class Ir {
 
     /**
      * The RateLimitPolicy that governs a route: {@code policy} is its {@code namespace/name} (the buckets' and the
-     * metrics' name), {@code local} its local rules; {@code broken} a policy that cannot be understood and has no
-     * last good version (every request answered 503, rules empty).
+     * metrics' name), {@code local} its local rules, {@code global} its global rules (null: none); {@code broken} a
+     * policy that cannot be understood and has no last good version (every request answered 503, rules empty).
      */
-    public record RateLimit(String policy, List<RateLimitRule> local, boolean broken) {
+    public record RateLimit(String policy, List<RateLimitRule> local, boolean broken, GlobalRateLimit global) {
         public RateLimit {
             requireNonNull(policy, "policy");
             local = List.copyOf(local);
+        }
+
+        public RateLimit(String policy, List<RateLimitRule> local, boolean broken) {
+            this(policy, local, broken, null);
+        }
+    }
+
+    /**
+     * A policy's global rules, counted in the mesh's Redis ({@code redis}: MeshConfig {@code spec.rateLimit.redis},
+     * {@code host:port}); {@code failClosed}: while Redis cannot answer, these rules answer 503 rather than pass.
+     */
+    public record GlobalRateLimit(List<RateLimitRule> rules, boolean failClosed, String redis) {
+        public GlobalRateLimit {
+            rules = List.copyOf(rules);
+            requireNonNull(redis, "redis");
         }
     }
 

@@ -63,7 +63,7 @@ final class Buckets {
     static final class Counters {
         private final String policy;
         private final String rule;
-        private volatile CounterDataPoint ok, over, failure;
+        private volatile CounterDataPoint ok, over, failure, failureAllowed;
 
         Counters(String policy, String rule) {
             this.policy = policy;
@@ -85,6 +85,13 @@ final class Buckets {
         void failure() {
             CounterDataPoint c = failure;
             if (c == null) c = failure = bindOne("failure");
+            if (c != null) c.inc();
+        }
+
+        /** A global rule that Redis could not answer for, and whose failure mode (Open) let the request pass. */
+        void failureModeAllowed() {
+            CounterDataPoint c = failureAllowed;
+            if (c == null) c = failureAllowed = bindOne("failure_mode_allowed");
             if (c != null) c.inc();
         }
 

@@ -72,40 +72,9 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
             StringBuilder sig = new StringBuilder();
             for (int j = 0; j < r.getSelectorsCount(); j++) {
                 Selector s = r.getSelectors(j);
-                String sp = rp + ".selectors[" + j + "]";
-                byte[] net = null;
-                int bits = 0;
-                switch (s.getSource()) {
-                    case HEADER -> {
-                        if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for HEADER");
-                        if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
-                    }
-                    case PRINCIPAL -> {
-                        if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
-                    }
-                    case JWT_CLAIM -> {
-                        if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for JWT_CLAIM");
-                        if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
-                    }
-                    case PATH -> {
-                        if (!s.getValue().startsWith("/")) throw new XdsRejection(resource, sp + ".value: a path starting with /");
-                        if (s.getDistinct()) throw new XdsRejection(resource, sp + ".distinct: not supported for PATH");
-                    }
-                    case SOURCE_CIDR -> {
-                        String v = s.getValue();
-                        int slash = v.indexOf('/');
-                        try {
-                            net = InetAddress.ofLiteral(slash < 0 ? v : v.substring(0, slash)).getAddress();
-                            bits = slash < 0 ? net.length * 8 : Integer.parseInt(v.substring(slash + 1));
-                        } catch (IllegalArgumentException e) {
-                            throw new XdsRejection(resource, sp + ".value: not a CIDR: " + v);
-                        }
-                        if (bits < 0 || bits > net.length * 8) throw new XdsRejection(resource, sp + ".value: bad prefix length: " + v);
-                    }
-                    default -> throw new XdsRejection(resource, sp + ".source: unsupported " + s.getSource());
-                }
+                LimitRule.Sel sel = selector(resource, rp + ".selectors[" + j + "]", s);
                 distinct |= s.getDistinct();
-                sels.add(new LimitRule.Sel(s.getSource(), s.getName(), s.getDistinct(), s.getValue(), s.getPathPrefix(), net, bits));
+                sels.add(sel);
                 sig.append(s.getSource()).append(',').append(s.getName()).append(',').append(s.getDistinct()).append(',')
                         .append(s.getValue()).append(',').append(s.getPathPrefix()).append(';');
             }
@@ -120,6 +89,42 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
                     Buckets.counters(c.getPolicy(), Integer.toString(i))));
         }
         return new RouteLimits(c.getPolicy(), c.getBroken(), rules);
+    }
+
+    /** One selector of a rule (local or global) compiled, or rejected naming {@code sp}'s field. */
+    static LimitRule.Sel selector(String resource, String sp, Selector s) throws XdsRejection {
+        byte[] net = null;
+        int bits = 0;
+        switch (s.getSource()) {
+            case HEADER -> {
+                if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for HEADER");
+                if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
+            }
+            case PRINCIPAL -> {
+                if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
+            }
+            case JWT_CLAIM -> {
+                if (s.getName().isEmpty()) throw new XdsRejection(resource, sp + ".name: required for JWT_CLAIM");
+                if (!s.getDistinct() && s.getValue().isEmpty()) throw new XdsRejection(resource, sp + ".value: required unless distinct");
+            }
+            case PATH -> {
+                if (!s.getValue().startsWith("/")) throw new XdsRejection(resource, sp + ".value: a path starting with /");
+                if (s.getDistinct()) throw new XdsRejection(resource, sp + ".distinct: not supported for PATH");
+            }
+            case SOURCE_CIDR -> {
+                String v = s.getValue();
+                int slash = v.indexOf('/');
+                try {
+                    net = InetAddress.ofLiteral(slash < 0 ? v : v.substring(0, slash)).getAddress();
+                    bits = slash < 0 ? net.length * 8 : Integer.parseInt(v.substring(slash + 1));
+                } catch (IllegalArgumentException e) {
+                    throw new XdsRejection(resource, sp + ".value: not a CIDR: " + v);
+                }
+                if (bits < 0 || bits > net.length * 8) throw new XdsRejection(resource, sp + ".value: bad prefix length: " + v);
+            }
+            default -> throw new XdsRejection(resource, sp + ".source: unsupported " + s.getSource());
+        }
+        return new LimitRule.Sel(s.getSource(), s.getName(), s.getDistinct(), s.getValue(), s.getPathPrefix(), net, bits);
     }
 
     @Override

@@ -43,11 +43,16 @@ final class RouteLimits {
 
     /** The 429 for rule {@code r} that has no token for {@code waitNanos}. */
     static LocalReply overLimit(LimitRule r, long waitNanos) {
+        return overLimit(r.policyField, r.nameField, waitNanos);
+    }
+
+    /** The 429 for the rule named {@code nameField} (with its {@code policyField}) that has no token for {@code waitNanos}. */
+    static LocalReply overLimit(String policyField, String nameField, long waitNanos) {
         long retry = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
         HttpHeaders h = new DefaultHttpHeaders();
         h.set("retry-after", Long.toString(retry));
-        h.set("ratelimit-policy", r.policyField);
-        h.set("ratelimit", r.nameField + ";r=0;t=" + retry);
+        h.set("ratelimit-policy", policyField);
+        h.set("ratelimit", nameField + ";r=0;t=" + retry);
         byte[] body = "rate limited\n".getBytes(StandardCharsets.UTF_8);
         return new LocalReply(429, body, "rate limited", 14, h);
     }
