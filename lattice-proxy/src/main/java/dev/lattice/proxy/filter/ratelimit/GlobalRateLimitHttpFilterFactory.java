@@ -4,7 +4,6 @@ import com.google.protobuf.Any;
 import dev.lattice.api.filters.http.ratelimit.v1.GlobalRateLimit;
 import dev.lattice.api.filters.http.ratelimit.v1.GlobalRateLimitPerRoute;
 import dev.lattice.api.filters.http.ratelimit.v1.Rule;
-import dev.lattice.api.filters.http.ratelimit.v1.Selector;
 import dev.lattice.proxy.filter.HttpFilter;
 import dev.lattice.proxy.filter.HttpFilterFactory;
 import dev.lattice.proxy.filter.LocalReply;
@@ -96,18 +95,10 @@ public final class GlobalRateLimitHttpFilterFactory implements HttpFilterFactory
         List<GlobalRule> rules = new ArrayList<>();
         for (int i = 0; i < c.getRulesCount(); i++) {
             Rule r = c.getRules(i);
-            String rp = path + ".rules[" + i + "]";
-            if (r.getRequests() < 1) throw new XdsRejection(resource, rp + ".requests: must be at least 1");
-            if (r.getUnitSeconds() < 1) throw new XdsRejection(resource, rp + ".unit_seconds: must be at least 1");
-            List<LimitRule.Sel> sels = new ArrayList<>();
-            StringBuilder sig = new StringBuilder();
-            for (int j = 0; j < r.getSelectorsCount(); j++) {
-                Selector s = r.getSelectors(j);
-                sels.add(RateLimitHttpFilterFactory.selector(resource, rp + ".selectors[" + j + "]", s));
-                sig.append(s.getSource()).append(',').append(s.getName()).append(',').append(s.getDistinct()).append(',')
-                        .append(s.getValue()).append(',').append(s.getPathPrefix()).append(';');
-            }
-            rules.add(new GlobalRule(c.getPolicy(), i, r.getRequests(), r.getUnitSeconds(), r.getBurst(), sels, sig.toString()));
+            RateLimitHttpFilterFactory.RuleParts parts =
+                    RateLimitHttpFilterFactory.ruleParts(resource, path + ".rules[" + i + "]", r);
+            rules.add(new GlobalRule(c.getPolicy(), i, r.getRequests(), r.getUnitSeconds(), r.getBurst(),
+                    parts.selectors(), parts.signature()));
         }
         return new GlobalRouteLimits(c.getPolicy(), c.getFailClosed(), rules);
     }

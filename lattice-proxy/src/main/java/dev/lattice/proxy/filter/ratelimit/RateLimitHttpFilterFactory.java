@@ -64,20 +64,10 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
         List<LimitRule> rules = new ArrayList<>();
         for (int i = 0; i < c.getRulesCount(); i++) {
             Rule r = c.getRules(i);
-            String rp = path + ".rules[" + i + "]";
-            if (r.getRequests() < 1) throw new XdsRejection(resource, rp + ".requests: must be at least 1");
-            if (r.getUnitSeconds() < 1) throw new XdsRejection(resource, rp + ".unit_seconds: must be at least 1");
-            List<LimitRule.Sel> sels = new ArrayList<>();
-            boolean distinct = false;
-            StringBuilder sig = new StringBuilder();
-            for (int j = 0; j < r.getSelectorsCount(); j++) {
-                Selector s = r.getSelectors(j);
-                LimitRule.Sel sel = selector(resource, rp + ".selectors[" + j + "]", s);
-                distinct |= s.getDistinct();
-                sels.add(sel);
-                sig.append(s.getSource()).append(',').append(s.getName()).append(',').append(s.getDistinct()).append(',')
-                        .append(s.getValue()).append(',').append(s.getPathPrefix()).append(';');
-            }
+            RuleParts parts = ruleParts(resource, path + ".rules[" + i + "]", r);
+            List<LimitRule.Sel> sels = parts.selectors();
+            boolean distinct = parts.distinct();
+            String sig = parts.signature();
             long capacity = r.getRequests() + r.getBurst();
             String key = c.getPolicy() + "\u0000" + i + "\u0000" + r.getRequests() + "/" + r.getUnitSeconds() + "+" + r.getBurst() + "\u0000" + sig;
             String name = c.getPolicy() + "/" + i;
@@ -89,6 +79,26 @@ public final class RateLimitHttpFilterFactory implements HttpFilterFactory {
                     Buckets.counters(c.getPolicy(), Integer.toString(i))));
         }
         return new RouteLimits(c.getPolicy(), c.getBroken(), rules);
+    }
+
+    /** A rule's compiled selectors, whether one of them is Distinct, and a signature of them (for bucket keys). */
+    record RuleParts(List<LimitRule.Sel> selectors, boolean distinct, String signature) {}
+
+    /** The parts of one rule (local or global), or rejected naming {@code rp}'s field. */
+    static RuleParts ruleParts(String resource, String rp, Rule r) throws XdsRejection {
+        if (r.getRequests() < 1) throw new XdsRejection(resource, rp + ".requests: must be at least 1");
+        if (r.getUnitSeconds() < 1) throw new XdsRejection(resource, rp + ".unit_seconds: must be at least 1");
+        List<LimitRule.Sel> sels = new ArrayList<>();
+        boolean distinct = false;
+        StringBuilder sig = new StringBuilder();
+        for (int j = 0; j < r.getSelectorsCount(); j++) {
+            Selector s = r.getSelectors(j);
+            sels.add(selector(resource, rp + ".selectors[" + j + "]", s));
+            distinct |= s.getDistinct();
+            sig.append(s.getSource()).append(',').append(s.getName()).append(',').append(s.getDistinct()).append(',')
+                    .append(s.getValue()).append(',').append(s.getPathPrefix()).append(';');
+        }
+        return new RuleParts(sels, distinct, sig.toString());
     }
 
     /** One selector of a rule (local or global) compiled, or rejected naming {@code sp}'s field. */
