@@ -174,8 +174,10 @@ public final class ControlPlane implements AutoCloseable {
                     fetcher.want(MeshTranslator.remoteJwksUris(s.resources()));
                     remote = fetcher.keys();
                 }
-                snapshot = new MeshSnapshot(++version, s.resources(), sourceProblems, ports, s.rejected(), trust, remote);
+                snapshot = new MeshSnapshot(++version, s.resources(), sourceProblems, ports, s.rejected(), trust, remote,
+                        prev.snapshot().lastGoodSchemas());
                 MeshTranslation t = MeshTranslator.translate(snapshot);
+                snapshot = snapshot.withLastGoodSchemas(t.validationSchemas());
                 Map<ResourceKey, ObjectNode> statuses = new HashMap<>();
                 t.statuses().forEach((k, st) -> statuses.put(k, Conditions.stamp(st, prev.statuses().get(k), now)));
                 xds.publish(t.proxies());

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * cap mid-stream, 405 with Allow, 415), a route with an inline JSON Schema (400 problem+json naming the field by JSON
  * Pointer; a valid body reaches the app), and a route checked against an OpenAPI document from a ConfigMap (path
  * parameter, query parameter and body field named; an unknown path 404); then bad input: a policy that stops validating
- * keeps its last good version serving, a new broken one and a schema that does not compile fail closed (503) with
- * Accepted=False. The mesh is examples/request-validation, the worked example of docs/security.md, run as written.
+ * keeps its last good version serving, a new broken one fails closed (503), and an OpenAPI document that stops
+ * compiling leaves the last good document serving, each with Accepted=False. The mesh is examples/request-validation, the worked example of docs/security.md, run as written.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ValidationIT {
@@ -250,11 +250,15 @@ class ValidationIT {
                 () -> status(req("GET", "limited.example", "/ok", null, null)) == 503);
         mesh.await("the problem is reported", java.time.Duration.ofSeconds(10),
                 () -> mesh.output().contains("RequestValidationPolicy default/broken: spec.methods[0]: must be an upper-case HTTP method"));
-        // an OpenAPI document that does not compile fails closed too, and says why
+        // the OpenAPI document in the ConfigMap stops compiling: the last good document keeps serving, and the status
+        // and the problem say why
         Files.writeString(dir.resolve("policies.yaml"), policies.replace("openapi: 3.1.0", "openapi: 2.0"));
-        mesh.await("the bad document fails closed", java.time.Duration.ofSeconds(30),
-                () -> status(req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\"}")) == 503);
-        assertThat(reason("pets-api")).isEqualTo("Invalid");
+        mesh.await("the bad document is reported", java.time.Duration.ofSeconds(30), () -> reason("pets-api").equals("Invalid"));
+        assertThat(mesh.output()).contains("the last schema of the policy that compiled keeps serving");
+        assertThat(status(req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\"}"))).isEqualTo(200);
+        String stillChecked = req("PUT", "pets.example", "/pets/7", "application/json", "{\"name\":\"rex\",\"age\":-3}");
+        assertThat(status(stillChecked)).isEqualTo(400);
+        assertThat(problem(stillChecked).path("errors").findValuesAsText("pointer")).contains("/age");
         // fixed: everything serves again
         Files.delete(dir.resolve("broken.yaml"));
         Files.writeString(dir.resolve("policies.yaml"), policies);

@@ -39,7 +39,8 @@ final class MeshIrBuilder {
     static final String LB_ANNOTATION = "lattice.dev/load-balancer";
     private static final String CONTROLLER = GatewayClass.LATTICE_CONTROLLER;
 
-    record Result(Map<ProxyId, Ir.Proxy> proxies, Map<ResourceKey, ObjectNode> statuses, List<Problem> problems) {}
+    record Result(Map<ProxyId, Ir.Proxy> proxies, Map<ResourceKey, ObjectNode> statuses, List<Problem> problems,
+                  Map<ResourceKey, dev.lattice.control.ValidationSchema> validationSchemas) {}
 
     /** A route attached to one Gateway listener with the hostnames it serves there (null: any host). */
     private record Attachment(RouteResolution.ResolvedRoute route, int listener, List<String> hostnames) {}
@@ -85,7 +86,7 @@ final class MeshIrBuilder {
         this.rateLimits = RateLimits.policies(index, snapshot.rejected());
         this.rateLimitRedis = RateLimits.redis(index);
         RateLimits.checkRedis(index, rateLimitRedis, problems);
-        this.validations = new RequestValidations(index, snapshot.rejected(), problems);
+        this.validations = new RequestValidations(index, snapshot.rejected(), problems, snapshot.lastGoodSchemas());
         this.jwtPolicies = new RoutePolicies<>(index, dev.lattice.model.JwtPolicy.KIND, index.jwtPolicies,
                 dev.lattice.model.JwtPolicy::meta, dev.lattice.model.JwtPolicy::targetRefs, snapshot.rejected());
         this.clientTraffic = new ClientTraffics(index, snapshot.rejected());
@@ -177,7 +178,7 @@ final class MeshIrBuilder {
         new PolicyStatuses(index, snapshot).routeConflicts(jwtPolicies.conflicted()).routeConflicts(rateLimits.conflicted())
                 .clientTrafficConflicts(clientTraffic.conflicted()).put(statuses);
         validations.statuses(statuses, rejectedKeys(RequestValidationPolicy.KIND));
-        return new Result(proxies, statuses, problems);
+        return new Result(proxies, statuses, problems, validations.served());
     }
 
     // ---------------------------------------------------------------- services

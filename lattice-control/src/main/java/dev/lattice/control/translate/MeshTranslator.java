@@ -76,7 +76,7 @@ public final class MeshTranslator {
         Map<ProxyId, ProxyXds> proxies = new LinkedHashMap<>();
         var secrets = MeshTlsXds.secrets(snapshot.trust());
         r.proxies().forEach((id, p) -> proxies.put(id, new ProxyXds(id, XdsBuilder.listeners(p), XdsBuilder.clusters(p), secrets)));
-        return new MeshTranslation(proxies, r.statuses(), r.problems());
+        return new MeshTranslation(proxies, r.statuses(), r.problems(), r.validationSchemas());
     }
 
     /** The IR of every proxy (ordered gateways, then sidecars), with statuses and problems, before xDS. */

@@ -9,6 +9,8 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.lattice.control.MeshSnapshot;
+import dev.lattice.control.ValidationSchema;
 import dev.lattice.control.translate.ir.Ir;
 import dev.lattice.model.ConfigMap;
 import dev.lattice.model.GatewayClass;
@@ -27,8 +29,10 @@ import java.util.Map;
  * RequestValidationPolicy on the control side: which policy governs a {@link RouteSite} ({@link RoutePolicies}), its
  * schema resolved (inline or a ConfigMap key) and checked to compile (a JSON Schema against its draft 2020-12
  * meta-schema; an OpenAPI document for its {@code openapi} version and {@code paths}), giving the {@link Ir.Validation}
- * the proxy enforces. A policy whose schema is missing or does not compile fails closed (503) with a problem; a policy
- * that does not validate and has no last good version fails closed too. Statuses: GEP-713 ancestors per target.
+ * the proxy enforces. A policy whose schema is missing or does not compile keeps serving the last schema of it that
+ * compiled (from an earlier translation, {@link MeshSnapshot#lastGoodSchemas()}) and fails closed (503) when it has
+ * none, with a problem and Accepted=False either way; a policy that does not validate and has no last good version
+ * fails closed too. Statuses: GEP-713 ancestors per target.
  */
 final class RequestValidations {
     static final int FAIL_CLOSED_STATUS = 503;
@@ -44,8 +48,13 @@ final class RequestValidations {
     /** Each policy's IR, once resolved; its schema problem when it has one. */
     private final Map<RequestValidationPolicy, Ir.Validation> resolved = new HashMap<>();
     private final Map<RequestValidationPolicy, String> schemaErrors = new HashMap<>();
+    /** Each policy's last good schema from earlier translations, and the schema each serves now. */
+    private final Map<ResourceKey, ValidationSchema> lastGood;
+    private final Map<ResourceKey, ValidationSchema> served = new HashMap<>();
 
-    RequestValidations(MeshIndex index, List<Resource> rejected, List<Problem> problems) {
+    RequestValidations(MeshIndex index, List<Resource> rejected, List<Problem> problems,
+                       Map<ResourceKey, ValidationSchema> lastGood) {
+        this.lastGood = lastGood;
         this.index = index;
         this.policies = new RoutePolicies<>(index, RequestValidationPolicy.KIND, index.requestValidationPolicies,
                 RequestValidationPolicy::meta, RequestValidationPolicy::targetRefs, rejected);
@@ -87,10 +96,18 @@ final class RequestValidations {
             error = openApi == null ? missing(p, p.openApi()) : checkOpenApi(openApi);
         }
         if (error != null) {
-            schemaErrors.put(p, error);
-            problems.add(Lines.problem(index.resource(p), field, error + "; the policy fails closed (" + FAIL_CLOSED_STATUS + ")"));
-            return Ir.Validation.failClosed(name, FAIL_CLOSED_STATUS, "request validation policy cannot be served");
+            ValidationSchema last = lastGood.get(p.key());
+            if (last == null) {
+                schemaErrors.put(p, error + "; it fails closed: its targets answer " + FAIL_CLOSED_STATUS + " until it is fixed");
+                problems.add(Lines.problem(index.resource(p), field, error + "; the policy fails closed (" + FAIL_CLOSED_STATUS + ")"));
+                return Ir.Validation.failClosed(name, FAIL_CLOSED_STATUS, "request validation policy cannot be served");
+            }
+            schemaErrors.put(p, error + "; the last schema of it that compiled keeps serving until it is fixed");
+            problems.add(Lines.problem(index.resource(p), field, error + "; the last schema of the policy that compiled keeps serving"));
+            schema = last.jsonSchema();
+            openApi = last.openApi();
         }
+        if (schema != null || openApi != null) served.put(p.key(), new ValidationSchema(schema, openApi));
         RequestValidationPolicy.Limits l = p.limits();
         return new Ir.Validation(name, l.maxUriBytes(), l.maxHeadersBytes(), l.maxHeaders(), l.maxBodyBytes(),
                 p.methods(), p.contentTypes(), schema, openApi, 0, null);
@@ -161,6 +178,11 @@ final class RequestValidations {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /** The schema each policy serves after {@link #statuses}: the next translation's last good ones. */
+    Map<ResourceKey, ValidationSchema> served() {
+        return served;
+    }
+
     /** Writes the status of every valid policy (the rejected ones are {@link PolicyStatuses}'). */
     void statuses(Map<ResourceKey, ObjectNode> statuses, java.util.Set<ResourceKey> rejected) {
         java.util.Set<RequestValidationPolicy> conflicted = policies.conflicted();
@@ -174,8 +196,7 @@ final class RequestValidations {
                 String missing = targets.missing(p.meta().namespace(), t);
                 ObjectNode cond;
                 if (missing != null) cond = Status.condition("Accepted", false, "TargetNotFound", missing, gen);
-                else if (schemaError != null) cond = Status.condition("Accepted", false, "Invalid", schemaError
-                        + "; it fails closed: its targets answer " + FAIL_CLOSED_STATUS + " until it is fixed", gen);
+                else if (schemaError != null) cond = Status.condition("Accepted", false, "Invalid", schemaError, gen);
                 else if (conflicted.contains(p)) cond = Status.condition("Accepted", false, "Conflicted",
                         "An older RequestValidationPolicy attaches as specifically to the same routes; it applies there", gen);
                 else cond = Status.condition("Accepted", true, "Accepted", "Policy accepted", gen);

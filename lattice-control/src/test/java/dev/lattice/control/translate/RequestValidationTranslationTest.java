@@ -18,10 +18,24 @@ import org.junit.jupiter.api.Test;
  */
 class RequestValidationTranslationTest {
     static MeshTranslation translate(String extra, List<Resource> rejected) {
+        return translate(extra, rejected, java.util.Map.of());
+    }
+
+    static MeshTranslation translate(String extra, List<Resource> rejected,
+                                     java.util.Map<dev.lattice.model.ResourceKey, dev.lattice.control.ValidationSchema> lastGood) {
         List<Resource> rs = MeshTranslatorTest.load(MeshMtlsTranslationTest.BASE + extra);
         return MeshTranslator.translate(new MeshSnapshot(1, rs, List.of(), MeshMtlsTranslationTest.PORTS, rejected,
-                MeshMtlsTranslationTest.TRUST));
+                MeshMtlsTranslationTest.TRUST, java.util.Map.of(), lastGood));
     }
+
+    static final String GOOD_SCHEMAS = """
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: schemas}
+            data:
+              book.json: '{"type": "object", "required": ["title"]}'
+            """;
 
     static String inboundJson(MeshTranslation t) {
         return XdsJson.print(MeshMtlsTranslationTest.inbound(t));
@@ -41,14 +55,7 @@ class RequestValidationTranslationTest {
 
     @Test
     void aPolicyOnAServiceReachesItsInboundSidecar() {
-        MeshTranslation t = translate(POLICY + """
-                ---
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: schemas}
-                data:
-                  book.json: '{"type": "object", "required": ["title"]}'
-                """, List.of());
+        MeshTranslation t = translate(POLICY + GOOD_SCHEMAS, List.of());
         String json = inboundJson(t);
         assertThat(json).contains("\"name\": \"lattice.request_validation\"", "RequestValidationPerRoute",
                 "\"policy\": \"RequestValidationPolicy/default/books-input\"", "\"max_body_bytes\": 1024",
@@ -79,6 +86,29 @@ class RequestValidationTranslationTest {
         assertThat(inboundJson(missing)).contains("\"fail_closed_status\": 503");
         assertThat(missing.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
                 .contains("ConfigMap default/schemas does not exist"));
+    }
+
+    @Test
+    void aSchemaThatStopsCompilingKeepsTheLastGoodOneServing() {
+        MeshTranslation good = translate(POLICY + GOOD_SCHEMAS, List.of());
+        assertThat(good.validationSchemas()).hasSize(1);
+        var served = good.validationSchemas().values().iterator().next();
+        assertThat(served.jsonSchema()).contains("\"required\": [\"title\"]");
+        // the ConfigMap is edited badly: the schema of the earlier translation keeps serving, the status says why
+        String bad = POLICY + GOOD_SCHEMAS.replace("{\"type\": \"object\", \"required\": [\"title\"]}", "{\"type\": 5}");
+        MeshTranslation next = translate(bad, List.of(), good.validationSchemas());
+        String json = inboundJson(next);
+        assertThat(json).doesNotContain("fail_closed_status").contains("\\\"required\\\": [\\\"title\\\"]", "\"max_body_bytes\": 1024");
+        assertThat(next.validationSchemas()).isEqualTo(good.validationSchemas());
+        assertThat(PolicyStatusTest.summary(next, "RequestValidationPolicy", "books-input")).isEqualTo("Service books Accepted=False/Invalid;");
+        assertThat(next.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
+                .contains("RequestValidationPolicy default/books-input: spec.jsonSchema.configMapRef: the JSON Schema does not compile")
+                .contains("the last schema of the policy that compiled keeps serving"));
+        // the ConfigMap removed: the same
+        assertThat(inboundJson(translate(POLICY, List.of(), good.validationSchemas()))).doesNotContain("fail_closed_status")
+                .contains("\\\"required\\\": [\\\"title\\\"]");
+        // the policy deleted: its schema is forgotten
+        assertThat(translate("", List.of(), good.validationSchemas()).validationSchemas()).isEmpty();
     }
 
     @Test
