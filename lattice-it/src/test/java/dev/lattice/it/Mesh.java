@@ -163,6 +163,37 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
+    /** Any method, with headers and an optional body (null: none). */
+    public static HttpResponse<String> send(String method, URI uri, Map<String, String> headers, String body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            headers.forEach(b::header);
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The entry of {@code /api/v1/proxies} whose id is {@code id} (e.g. {@code sidecar~default~books-v1}). */
+    public JsonNode proxy(String id) throws IOException {
+        for (JsonNode p : adminJson("/api/v1/proxies")) if (p.path("id").asText().equals(id)) return p;
+        throw new AssertionError("no proxy " + id);
+    }
+
+    /** The first inbound port of a sidecar. */
+    public int inboundPort(String id) throws IOException {
+        return proxy(id).path("inboundPorts").elements().next().asInt();
+    }
+
+    /** A GET on a proxy's own admin port (e.g. {@code /config_dump}): the body. */
+    public String proxyAdmin(String id, String path) throws IOException {
+        return get(URI.create("http://127.0.0.1:" + proxy(id).path("adminPort").asInt() + path), Map.of()).body();
+    }
+
     /** GET through a gateway listener with the given Host header. */
     public static HttpResponse<String> viaGateway(int port, String host, String path) {
         return get(URI.create("http://127.0.0.1:" + port + path), Map.of("Host", host));
@@ -233,11 +264,17 @@ public final class Mesh implements AutoCloseable {
      * start-up, in one place.
      */
     public static Mesh upAndServing(Path dir, int proxies, int gatewayPort, String host, String path) throws IOException {
+        return upAndServing(dir, proxies, gatewayPort, host, path, 200);
+    }
+
+    /** As above, waiting for {@code status} instead of 200 (a route behind a policy that refuses a bare GET). */
+    public static Mesh upAndServing(Path dir, int proxies, int gatewayPort, String host, String path, int status) throws IOException {
         Mesh m = up(dir);
         try {
             m.awaitProxiesSynced(Duration.ofSeconds(90));
             m.awaitIdentities(proxies);
-            m.awaitRoute(gatewayPort, host, path);
+            m.await(status + " from http://" + host + ":" + gatewayPort + path, Duration.ofSeconds(90),
+                    () -> viaGateway(gatewayPort, host, path).statusCode() == status);
             return m;
         } catch (RuntimeException | Error e) {
             m.close();
