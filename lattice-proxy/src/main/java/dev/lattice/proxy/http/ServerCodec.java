@@ -82,15 +82,14 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Decoder
         int i = in.readerIndex();
         int end = in.writerIndex();
         while (i < end && (in.getByte(i) == '\r' || in.getByte(i) == '\n')) i++;
-        boolean lineStart = true;
-        for (; i < end; i++) {
+        // one look at the first byte of each line; the line ends are found by ByteBuf.indexOf (SWAR), not byte by byte
+        while (i < end) {
             byte b = in.getByte(i);
-            if (lineStart) {
-                if (b == ' ' || b == '\t') return true;
-                if (b == '\n' || (b == '\r' && i + 1 < end && in.getByte(i + 1) == '\n')) return false; // the empty line
-                lineStart = false;
-            }
-            if (b == '\n') lineStart = true;
+            if (b == ' ' || b == '\t') return true;
+            if (b == '\n' || (b == '\r' && i + 1 < end && in.getByte(i + 1) == '\n')) return false; // the empty line
+            int nl = in.indexOf(i, end, (byte) '\n');
+            if (nl < 0) return false;
+            i = nl + 1;
         }
         return false;
     }
