@@ -46,9 +46,10 @@ public final class AuthzCommand implements Runnable {
     }
 
     /**
-     * {@code lattice authz check --from SPIFFE_ID --to SERVICE[.NS] METHOD PATH [-H k:v]}: translates the mesh as the
-     * control plane would and evaluates the destination sidecar's own RBAC filters on the request, with the proxy's
-     * engine; prints ALLOW or DENY and the policy that decided. Exit 0 for ALLOW, 1 for DENY, 2 for bad input.
+     * {@code lattice authz check --from SPIFFE_ID --to SERVICE[.NS] METHOD PATH [-H k:v] [--jwt TOKEN | --claims JSON]}:
+     * translates the mesh as the control plane would and evaluates the destination sidecar's own RBAC filters on the
+     * request (with an end user's verified claims when given), with the proxy's engine; prints ALLOW or DENY and the
+     * policy that decided. Exit 0 for ALLOW, 1 for DENY, 2 for bad input.
      */
     @Command(name = "check", description = {
             "Evaluate the authorization policies as the destination's sidecar would, for a request from --from to --to; "
@@ -71,6 +72,15 @@ public final class AuthzCommand implements Runnable {
 
         @Option(names = {"-H", "--header"}, paramLabel = "NAME:VALUE", description = "a request header (repeatable)")
         List<String> headers = new ArrayList<>();
+
+        @Option(names = "--jwt", paramLabel = "TOKEN", description = "an end-user JWT the request carries: its claims "
+                + "count as verified by the sidecar's JWTPolicy (requestPrincipals iss/sub, request.auth.*); its signature "
+                + "is not checked here")
+        String jwt;
+
+        @Option(names = "--claims", paramLabel = "JSON", description = "instead of --jwt: the verified token's claims as "
+                + "a JSON object, e.g. '{\"iss\":\"https://issuer.example\",\"sub\":\"alice\"}'")
+        String claims;
 
         @Option(names = "--port", paramLabel = "PORT", description = "the Service port (default: its first)")
         Integer port;
@@ -105,6 +115,7 @@ public final class AuthzCommand implements Runnable {
                 hs.merge(h.substring(0, c).trim(), h.substring(c + 1).trim(), (a, b) -> a + "," + b);
             }
             String principal = from == null || from.isEmpty() ? null : from.startsWith("spiffe://") ? from : "spiffe://" + from;
+            dev.lattice.proxy.filter.RequestAuth auth = endUser();
             InetAddress source;
             try {
                 if (!sourceIp.matches("[0-9a-fA-F:.]+")) throw new IOException("not an IP address");
@@ -166,7 +177,8 @@ public final class AuthzCommand implements Runnable {
                 } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                     throw new IllegalStateException("the inbound listener's HCM: " + e, e);
                 }
-                StaticRequest r = new StaticRequest(method, path, authority, appPort, source, principal, null, hs);
+                StaticRequest plain = new StaticRequest(method, path, authority, appPort, source, principal, null, hs);
+                dev.lattice.proxy.filter.RequestView r = auth == null ? plain : plain.withAuth(auth);
                 RbacCheck.Verdict v;
                 try {
                     v = RbacCheck.evaluate(l.getName(), filters, r);
@@ -192,6 +204,29 @@ public final class AuthzCommand implements Runnable {
                 if (p.kind().equals("AuthorizationPolicy")) System.out.println("note: " + p);
             }
             return denied > 0 ? 1 : 0;
+        }
+
+        /** What --jwt or --claims says a JWT filter verified, or null when neither is given. */
+        private dev.lattice.proxy.filter.RequestAuth endUser() throws BadInput {
+            if (jwt != null && claims != null) throw new BadInput("--jwt and --claims: give one of them");
+            com.nimbusds.jwt.JWTClaimsSet c;
+            if (jwt != null) {
+                try {
+                    c = com.nimbusds.jwt.JWTParser.parse(jwt.startsWith("Bearer ") ? jwt.substring(7).trim() : jwt.trim()).getJWTClaimsSet();
+                } catch (java.text.ParseException e) {
+                    throw new BadInput("--jwt: not a JWT (" + e.getMessage() + ")");
+                }
+                if (c == null) throw new BadInput("--jwt: an encrypted JWT; give its claims with --claims");
+            } else if (claims != null) {
+                try {
+                    c = com.nimbusds.jwt.JWTClaimsSet.parse(claims);
+                } catch (java.text.ParseException e) {
+                    throw new BadInput("--claims: not a JSON object of claims (" + e.getMessage() + ")");
+                }
+            } else {
+                return null;
+            }
+            return new dev.lattice.proxy.filter.RequestAuth(c.getIssuer(), c.getSubject(), c.getAudience(), c.getClaims());
         }
 
         record Mesh(List<Resource> resources, List<Problem> problems, List<Resource> rejected) {}

@@ -81,4 +81,36 @@ class AuthzCommandTest {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.out()).contains("no Service default/nothing");
     }
+
+    @Test
+    void endUserClaimsFromAJwtOrAsJson(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("mesh.yaml"), MESH.substring(0, MESH.indexOf("---\napiVersion: lattice.dev/v1alpha1\nkind: AuthorizationPolicy")) + """
+                ---
+                apiVersion: lattice.dev/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: alice-only, namespace: default}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: reviews}]
+                  rules:
+                  - from: [{source: {requestPrincipals: ["https://issuer.example/alice"]}}]
+                    when: [{key: "request.auth.claims[groups]", values: [readers]}]
+                """);
+        String claims = "{\"iss\":\"https://issuer.example\",\"sub\":\"alice\",\"groups\":[\"readers\",\"staff\"]}";
+        Run ok = run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1", "--claims", claims);
+        assertThat(ok.out()).startsWith("ALLOW  (AuthorizationPolicy/default/alice-only/rules/0)");
+        Run bob = run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1", "--claims", claims.replace("alice", "bob"));
+        assertThat(bob.exit()).isEqualTo(1);
+        assertThat(run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1").exit()).as("no token").isEqualTo(1);
+        // a token as a client sends it (the signature is not checked here: the header and payload are what count)
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String token = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + "." + b64.encodeToString(new byte[] {1, 2, 3});
+        assertThat(run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1", "--jwt", token).out())
+                .startsWith("ALLOW  (AuthorizationPolicy/default/alice-only/rules/0)");
+        Run notJwt = run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1", "--jwt", "nonsense");
+        assertThat(notJwt.exit()).isEqualTo(2);
+        assertThat(notJwt.out()).contains("--jwt: not a JWT");
+        assertThat(run("authz", "check", "--dir", dir.toString(), "--to", "reviews", "GET", "/r/1", "--claims", "[1]").out())
+                .contains("--claims: not a JSON object of claims");
+    }
 }
