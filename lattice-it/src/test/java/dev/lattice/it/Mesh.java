@@ -151,23 +151,15 @@ public final class Mesh implements AutoCloseable {
     }
 
     public static HttpResponse<String> get(URI uri, Map<String, String> headers) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
-            headers.forEach(b::header);
-            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return send("GET", uri, headers, null);
     }
 
     /** Any method, with headers and an optional body (null: none). */
     public static HttpResponse<String> send(String method, URI uri, Map<String, String> headers, String body) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
+            if (body != null) b.method(method, HttpRequest.BodyPublishers.ofString(body));
+            else if (!method.equals("GET")) b.method(method, HttpRequest.BodyPublishers.noBody());
             headers.forEach(b::header);
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
