@@ -18,8 +18,9 @@ public final class ProxyMain {
      * JVM flags for a proxy process (the launcher passes them before the main class). Chosen so that one proxy on one
      * event loop stays under 96 MiB RSS at full load: measured at 50 keep-alive connections, ~84 MiB with a bootstrap
      * config and ~93-96 MiB with the xDS client and its gRPC stack, with only this module's runtime jars on the class
-     * path. Every jar on the class path costs heap (the JDK keeps each opened jar's central directory), so launch
-     * proxies with a lean class path.
+     * path. Every jar on the class path costs heap (the JDK keeps each opened jar's central directory, and a signed
+     * jar's per-entry manifest digests: lattice-cli's {@code lib/} therefore holds BouncyCastle's jars unsigned), so
+     * launch proxies with a lean class path.
      * <ul>
      *   <li>a small serial-GC heap whose young generation is tiny (request garbage dies young) and which shrinks back
      *       after start-up ({@code Max/MinHeapFreeRatio}); compact object headers;</li>
