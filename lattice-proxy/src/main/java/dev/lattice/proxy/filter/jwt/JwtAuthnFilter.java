@@ -121,15 +121,35 @@ final class JwtAuthnFilter implements HttpFilter {
         Failure first = null;
         boolean found = false;
         for (JwtProviderConfig p : req.providers()) {
-            String token = token(request, p);
-            if (token == null) continue;
+            // the token: a region of a header's value (looked up in place, copied out only to be verified), or the
+            // value of a cookie or query parameter
+            String src = null;
+            long region = -1;
+            for (JwtProviderConfig.HeaderSource h : p.headers()) {
+                CharSequence v = request.header(h.name());
+                if (v == null) continue;
+                String s = v.toString();
+                region = region(s, h.valuePrefix());
+                if (region >= 0) {
+                    src = s;
+                    break;
+                }
+            }
+            if (src == null) {
+                src = otherSources(request, p);
+                if (src == null) continue;
+                region = src.length();
+            }
+            int from = (int) (region >>> 32);
+            int to = (int) region;
             found = true;
             long now = clock.getAsLong();
-            VerifiedTokens.Entry hit = verified.get(token, p, now);
+            VerifiedTokens.Entry hit = verified.get(src, from, to, p, now);
             if (hit != null) {
                 accept(request, hit);
                 return null;
             }
+            String token = from == 0 && to == src.length() ? src : src.substring(from, to);
             Object r = verify(p, token, now);
             if (r instanceof JWTClaimsSet claims) {
                 VerifiedTokens.Entry e = entry(token, p, claims);
@@ -239,22 +259,27 @@ final class JwtAuthnFilter implements HttpFilter {
         return candidate ? Failure.SIGNATURE : Failure.NO_KEY;
     }
 
-    /** The token where {@code p} looks for it, or null: headers in order, then cookies, then query parameters. */
-    static String token(RequestView r, JwtProviderConfig p) {
-        for (JwtProviderConfig.HeaderSource h : p.headers()) {
-            CharSequence v = r.header(h.name());
-            if (v == null) continue;
-            String s = v.toString();
-            String prefix = h.valuePrefix();
-            int at = 0;
-            if (!prefix.isEmpty()) {
-                at = indexOfIgnoreCase(s, prefix);
-                if (at < 0) continue;
-                at += prefix.length();
-            }
-            String t = cut(s, at);
-            if (!t.isEmpty()) return t;
+    /**
+     * Where the token is in a header value, as {@code from << 32 | to}, or -1 when there is none: after {@code prefix}
+     * (case-insensitive; at the start of the value or of a value after a comma, a joined repeated header; an empty
+     * prefix: the start), up to the next comma, without surrounding white space, not empty.
+     */
+    static long region(String s, String prefix) {
+        int at = 0;
+        if (!prefix.isEmpty()) {
+            at = indexOfIgnoreCase(s, prefix);
+            if (at < 0) return -1;
+            at += prefix.length();
         }
+        int end = s.indexOf(',', at);
+        if (end < 0) end = s.length();
+        while (at < end && s.charAt(at) <= ' ') at++;
+        while (end > at && s.charAt(end - 1) <= ' ') end--;
+        return at < end ? (long) at << 32 | end : -1;
+    }
+
+    /** The token from {@code p}'s cookies, then its query parameters, or null. */
+    private static String otherSources(RequestView r, JwtProviderConfig p) {
         if (!p.cookies().isEmpty()) {
             CharSequence c = r.header("cookie");
             if (c != null) {
@@ -275,14 +300,6 @@ final class JwtAuthnFilter implements HttpFilter {
             }
         }
         return null;
-    }
-
-    /** The token from {@code at}: up to the next comma (another value of the header) or space, trimmed. */
-    private static String cut(String s, int at) {
-        int end = s.length();
-        int comma = s.indexOf(',', at);
-        if (comma >= 0) end = comma;
-        return s.substring(at, end).trim();
     }
 
     private static int indexOfIgnoreCase(String s, String prefix) {

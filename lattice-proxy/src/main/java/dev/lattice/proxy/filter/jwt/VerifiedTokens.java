@@ -27,16 +27,32 @@ final class VerifiedTokens {
 
     private final AtomicReferenceArray<Entry> slots = new AtomicReferenceArray<>(SLOTS);
 
-    private static int slot(String token) {
-        int h = token.hashCode();
+    /** How many of a token's last characters pick its slot: they are its signature's, as random as it gets. */
+    private static final int HASHED_TAIL = 24;
+
+    /**
+     * The slot of the token {@code src[from, to)}: a hash of its length and its last {@value #HASHED_TAIL} characters,
+     * read in place (a request's token is a region of its header value, looked up without being copied out).
+     */
+    static int slot(String src, int from, int to) {
+        int h = to - from;
+        for (int i = Math.max(from, to - HASHED_TAIL); i < to; i++) h = 31 * h + src.charAt(i);
+        h *= 0x9E3779B9;
         return (h ^ (h >>> 16)) & MASK;
     }
 
     /** The entry for this token and provider, or null (never stored, replaced, or its time is up: then dropped). */
     Entry get(String token, JwtProviderConfig provider, long nowMillis) {
-        int i = slot(token);
+        return get(token, 0, token.length(), provider, nowMillis);
+    }
+
+    /** As {@link #get(String, JwtProviderConfig, long)} for the token {@code src[from, to)}, with nothing copied. */
+    Entry get(String src, int from, int to, JwtProviderConfig provider, long nowMillis) {
+        int i = slot(src, from, to);
         Entry e = slots.getAcquire(i);
-        if (e == null || e.provider != provider || !e.token.equals(token)) return null;
+        if (e == null || e.provider != provider || e.token.length() != to - from || !src.regionMatches(from, e.token, 0, to - from)) {
+            return null;
+        }
         if (!timely(e, nowMillis)) {
             slots.compareAndExchangeRelease(i, e, null);
             return null;
@@ -52,7 +68,7 @@ final class VerifiedTokens {
     }
 
     void put(Entry e) {
-        slots.setRelease(slot(e.token), e);
+        slots.setRelease(slot(e.token, 0, e.token.length()), e);
     }
 
     /** How many slots hold an entry (for tests). */

@@ -178,6 +178,35 @@ class JwtAuthnFilterTest {
     }
 
     @Test
+    void theTokenIsFoundInPlaceInItsHeaderValue() {
+        assertThat(JwtAuthnFilter.region("Bearer abc", "Bearer ")).isEqualTo(7L << 32 | 10);
+        assertThat(JwtAuthnFilter.region("bearer   abc  ", "Bearer ")).as("prefix in any case, spaces trimmed").isEqualTo(9L << 32 | 12);
+        assertThat(JwtAuthnFilter.region("Basic x, Bearer abc, other", "Bearer ")).as("a joined repeated header")
+                .isEqualTo(16L << 32 | 19);
+        assertThat(JwtAuthnFilter.region("abc", "")).isEqualTo(3L);
+        assertThat(JwtAuthnFilter.region("Bearer   ", "Bearer ")).as("empty").isEqualTo(-1L);
+        assertThat(JwtAuthnFilter.region("Basic abc", "Bearer ")).isEqualTo(-1L);
+    }
+
+    @Test
+    void aTokenWithSpacesAroundItOrAfterACommaHitsTheSameCacheEntry() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        JwtAuthnFilter f = filterWith(new JWKSet(rsa.toPublicJWK()), clock);
+        String t = rs(claims().build());
+        Recording first = new Recording(t);
+        assertThat(run(f, first)).isNull();
+        Recording padded = new Recording(" " + t + "  , something-else");
+        assertThat(run(f, padded)).isNull();
+        assertThat(padded.auth).isSameAs(first.auth); // found in place: the same entry, no second verification
+        assertThat(f.verified().size()).isEqualTo(1);
+        // the same length with one character changed is not the cached token
+        String forged = t.substring(0, t.length() - 30) + (t.charAt(t.length() - 30) == 'A' ? 'B' : 'A') + t.substring(t.length() - 29);
+        LocalReply r = run(f, new Recording(forged));
+        assertThat(r).isNotNull();
+        assertThat(r.status()).isEqualTo(401);
+    }
+
+    @Test
     void aCachedTokenIsRefusedOnceItExpires() throws Exception {
         long now = System.currentTimeMillis();
         java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(now);
