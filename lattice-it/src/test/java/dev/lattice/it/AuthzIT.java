@@ -48,10 +48,7 @@ class AuthzIT {
     }
 
     static JsonNode sidecar() throws IOException {
-        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals("sidecar~default~books-v1")) return p;
-        }
-        throw new AssertionError("no sidecar books-v1");
+        return mesh.proxy("sidecar~default~books-v1");
     }
 
     static int inbound() throws IOException {

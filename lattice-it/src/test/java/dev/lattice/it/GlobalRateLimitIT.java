@@ -3,7 +3,6 @@ package dev.lattice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lattice.testkit.RedisServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -109,12 +108,7 @@ class GlobalRateLimitIT {
     }
 
     private static String stats(Mesh mesh, String proxy) throws Exception {
-        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals(proxy)) {
-                return Mesh.get(URI.create("http://127.0.0.1:" + p.path("adminPort").asInt() + "/stats/prometheus"), Map.of()).body();
-            }
-        }
-        throw new AssertionError("no proxy " + proxy);
+        return mesh.proxyAdmin(proxy, "/stats/prometheus");
     }
 
     private static void hammer(int gw, String path, long end, AtomicLong ok, AtomicLong other) {

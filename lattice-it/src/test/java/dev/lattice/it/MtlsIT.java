@@ -2,7 +2,6 @@ package dev.lattice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,12 +105,7 @@ class MtlsIT {
     }
 
     static int inboundPort() throws IOException {
-        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals("sidecar~default~books-v1")) {
-                return p.path("inboundPorts").elements().next().asInt();
-            }
-        }
-        throw new AssertionError("no sidecar books-v1");
+        return mesh.inboundPort("sidecar~default~books-v1");
     }
 
     static X509Certificate root() throws Exception {

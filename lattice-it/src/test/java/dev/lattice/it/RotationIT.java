@@ -68,10 +68,7 @@ class RotationIT {
     }
 
     static int inbound() throws IOException {
-        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals("sidecar~default~books-v1")) return p.path("inboundPorts").elements().next().asInt();
-        }
-        throw new AssertionError("no sidecar");
+        return mesh.inboundPort("sidecar~default~books-v1");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.lattice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,10 +39,7 @@ class SecureBookstoreIT {
     }
 
     static int inbound(String workload) throws IOException {
-        for (JsonNode p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals("sidecar~default~" + workload)) return p.path("inboundPorts").elements().next().asInt();
-        }
-        throw new AssertionError("no sidecar " + workload);
+        return mesh.inboundPort("sidecar~default~" + workload);
     }
 
     static MtlsIT.Client id(String sa) throws Exception {

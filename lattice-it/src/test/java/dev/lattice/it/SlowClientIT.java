@@ -371,10 +371,7 @@ class SlowClientIT {
     }
 
     static int gatewayAdminPort(Mesh mesh) throws IOException {
-        for (var p : mesh.adminJson("/api/v1/proxies")) {
-            if (p.path("id").asText().equals("gateway~default~gw")) return p.path("adminPort").asInt();
-        }
-        throw new AssertionError("no gateway proxy in /api/v1/proxies");
+        return mesh.proxy("gateway~default~gw").path("adminPort").asInt();
     }
 
     static long openFileLimit() throws IOException, InterruptedException {

@@ -23,8 +23,4 @@ public record MeshTranslation(Map<ProxyId, ProxyXds> proxies, Map<ResourceKey, O
         problems = List.copyOf(problems);
         validationSchemas = Map.copyOf(validationSchemas);
     }
-
-    public MeshTranslation(Map<ProxyId, ProxyXds> proxies, Map<ResourceKey, ObjectNode> statuses, List<Problem> problems) {
-        this(proxies, statuses, problems, Map.of());
-    }
 }

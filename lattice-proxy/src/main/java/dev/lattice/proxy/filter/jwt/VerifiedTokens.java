@@ -34,7 +34,7 @@ final class VerifiedTokens {
      * The slot of the token {@code src[from, to)}: a hash of its length and its last {@value #HASHED_TAIL} characters,
      * read in place (a request's token is a region of its header value, looked up without being copied out).
      */
-    static int slot(String src, int from, int to) {
+    private static int slot(String src, int from, int to) {
         int h = to - from;
         for (int i = Math.max(from, to - HASHED_TAIL); i < to; i++) h = 31 * h + src.charAt(i);
         h *= 0x9E3779B9;
