@@ -120,7 +120,16 @@ class ControlPlaneTest {
         String jwks = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"a\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}";
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.List<ControlPlane.State> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch firstStateSeen = new java.util.concurrent.CountDownLatch(1);
         server.createContext("/jwks", x -> {
+            // the keys arrive only once the first state (translated before them) has been handed on: otherwise a
+            // fast fetch's translation could overtake it, and the first state would already have the keys
+            try {
+                firstStateSeen.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             byte[] b = jwks.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             x.sendResponseHeaders(200, b.length);
             x.getResponseBody().write(b);
@@ -133,9 +142,11 @@ class ControlPlaneTest {
                  "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "web"}],
                           "providers": [{"name": "p", "remoteJWKS": {"uri": "http://127.0.0.1:PORT/jwks"}}]}}"""
                 .replace("PORT", String.valueOf(server.getAddress().getPort()))));
-        java.util.List<ControlPlane.State> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         ControlPlane cp = new ControlPlane(new FakeSource(new SourceState(mesh, List.of())), xds, new PortPlacer(),
-                Clock.systemUTC(), seen::add);
+                Clock.systemUTC(), st -> {
+                    seen.add(st);
+                    firstStateSeen.countDown();
+                });
         try {
             cp.start();
             long deadline = System.nanoTime() + 20_000_000_000L;
